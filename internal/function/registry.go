@@ -1,0 +1,465 @@
+package function
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/sluicedb/sluice/internal/types"
+)
+
+// Error kinds, for errors.Is. The messages themselves follow ksqlDB's
+// wording, which conformance vectors match.
+var (
+	ErrUnknownFunction = errors.New("unknown function")
+	ErrNoMatch         = errors.New("no matching overload")
+	ErrAmbiguous       = errors.New("ambiguous overload")
+	ErrDuplicate       = errors.New("duplicate function")
+)
+
+// ResolveError carries one of the kinds above and ksqlDB's message.
+type ResolveError struct {
+	Kind error
+	Msg  string
+}
+
+func (e *ResolveError) Error() string { return e.Msg }
+func (e *ResolveError) Unwrap() error { return e.Kind }
+
+// Registry holds functions by case-insensitive name. It has no global
+// instance: create one with NewRegistry and register families into it.
+// It is safe for concurrent use; registration normally finishes before
+// queries start, but users may add functions while the server runs.
+type Registry struct {
+	mu     sync.RWMutex
+	scalar map[string]*ScalarFunction
+	table  map[string]*TableFunction
+	agg    map[string]*AggregateFunction
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	return &Registry{
+		scalar: map[string]*ScalarFunction{},
+		table:  map[string]*TableFunction{},
+		agg:    map[string]*AggregateFunction{},
+	}
+}
+
+func key(name string) string { return strings.ToUpper(name) }
+
+// kindOf reports the kind registered under name; the caller holds mu.
+func (r *Registry) kindOf(k string) (Kind, bool) {
+	if _, ok := r.scalar[k]; ok {
+		return Scalar, true
+	}
+	if _, ok := r.table[k]; ok {
+		return Table, true
+	}
+	if _, ok := r.agg[k]; ok {
+		return Aggregate, true
+	}
+	return 0, false
+}
+
+func fillInfo(in *Info) {
+	if in.Author == "" {
+		in.Author = ConfluentAuthor
+	}
+	if in.Path == "" {
+		in.Path = "internal"
+	}
+	if in.Category == "" {
+		in.Category = CategoryOther
+	}
+}
+
+func checkNew(kind Kind, have Kind, exists bool, name string) error {
+	if exists && have != kind {
+		return &ResolveError{ErrDuplicate, fmt.Sprintf("function %s already exists as a %s function", name, strings.ToLower(have.String()))}
+	}
+	return nil
+}
+
+func sameParams(a, b []Param) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Variadic != b[i].Variadic || a[i].Type.String() != b[i].Type.String() {
+			return false
+		}
+	}
+	return true
+}
+
+func dupErr(name string, p []Param) error {
+	return &ResolveError{ErrDuplicate, fmt.Sprintf("Can't add function %s with parameters %s as a function with the same name and parameter types already exists", name, paramList(p))}
+}
+
+// RegisterScalar adds f, or adds its overloads to a scalar function of the
+// same name. An overload whose parameter types repeat an existing one is
+// an error, as in ksqlDB.
+func (r *Registry) RegisterScalar(f *ScalarFunction) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := key(f.Name)
+	have, exists := r.kindOf(k)
+	if err := checkNew(Scalar, have, exists, f.Name); err != nil {
+		return err
+	}
+	for _, o := range f.Overloads {
+		if o.Fn == nil && o.LambdaFn == nil {
+			return fmt.Errorf("function %s: overload %s has no implementation", f.Name, paramList(o.Params))
+		}
+	}
+	old := r.scalar[k]
+	if old == nil {
+		fillInfo(&f.Info)
+		r.scalar[k] = f
+		return nil
+	}
+	for _, o := range f.Overloads {
+		for _, e := range old.Overloads {
+			if sameParams(o.Params, e.Params) {
+				return dupErr(f.Name, o.Params)
+			}
+		}
+	}
+	merged := *old
+	merged.Overloads = append(append([]*ScalarOverload(nil), old.Overloads...), f.Overloads...)
+	r.scalar[k] = &merged
+	return nil
+}
+
+// RegisterTable adds a table function, merging overloads like RegisterScalar.
+func (r *Registry) RegisterTable(f *TableFunction) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := key(f.Name)
+	have, exists := r.kindOf(k)
+	if err := checkNew(Table, have, exists, f.Name); err != nil {
+		return err
+	}
+	old := r.table[k]
+	if old == nil {
+		fillInfo(&f.Info)
+		r.table[k] = f
+		return nil
+	}
+	for _, o := range f.Overloads {
+		for _, e := range old.Overloads {
+			if sameParams(o.Params, e.Params) {
+				return dupErr(f.Name, o.Params)
+			}
+		}
+	}
+	merged := *old
+	merged.Overloads = append(append([]*TableOverload(nil), old.Overloads...), f.Overloads...)
+	r.table[k] = &merged
+	return nil
+}
+
+// RegisterAggregate adds an aggregate function, merging overloads like
+// RegisterScalar.
+func (r *Registry) RegisterAggregate(f *AggregateFunction) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := key(f.Name)
+	have, exists := r.kindOf(k)
+	if err := checkNew(Aggregate, have, exists, f.Name); err != nil {
+		return err
+	}
+	old := r.agg[k]
+	if old == nil {
+		fillInfo(&f.Info)
+		r.agg[k] = f
+		return nil
+	}
+	for _, o := range f.Overloads {
+		for _, e := range old.Overloads {
+			if sameParams(o.Params, e.Params) {
+				return dupErr(f.Name, o.Params)
+			}
+		}
+	}
+	merged := *old
+	merged.Overloads = append(append([]*AggregateOverload(nil), old.Overloads...), f.Overloads...)
+	r.agg[k] = &merged
+	return nil
+}
+
+// KindOf reports whether name is a function and of which kind, so the
+// planner can tell an aggregate call from a scalar one.
+func (r *Registry) KindOf(name string) (Kind, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.kindOf(key(name))
+}
+
+// Scalar returns the scalar function named name, or nil.
+func (r *Registry) Scalar(name string) *ScalarFunction {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.scalar[key(name)]
+}
+
+// Table returns the table function named name, or nil.
+func (r *Registry) Table(name string) *TableFunction {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.table[key(name)]
+}
+
+// Aggregate returns the aggregate function named name, or nil.
+func (r *Registry) Aggregate(name string) *AggregateFunction {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.agg[key(name)]
+}
+
+func notFound(name string) error {
+	return &ResolveError{ErrUnknownFunction, fmt.Sprintf("Can't find any functions with the name '%s'", name)}
+}
+
+// Resolved is the outcome of resolving a call: the chosen overload's
+// signature bound to the call's argument types.
+type Resolved struct {
+	Name string // as declared
+	Sig  *Signature
+	// ArgTypes are the argument types after implicit widening: NullType
+	// for a NULL argument, nil at lambda and interval-unit positions.
+	ArgTypes []*types.Type
+	// Casts holds, per argument, the type the argument is widened to, or
+	// nil where it is passed as is. The Call methods widen by themselves;
+	// a compiler may instead cast up front and call the implementation.
+	Casts []*types.Type
+	// Generics are the generic bindings (T → INTEGER).
+	Generics map[string]*types.Type
+	// LambdaParams holds, at each lambda argument's position, the types
+	// its parameters receive.
+	LambdaParams [][]*types.Type
+	Return       *types.Type
+	hasCasts     bool
+}
+
+// resolve picks the best overload among sigs, first without implicit casts
+// and then with them, as UdfIndex.getFunction does.
+func resolve(name string, sigs []*Signature, args []Arg, display func() string) (int, *Resolved, error) {
+	for _, allowCast := range []bool{false, true} {
+		best, second := -1, -1
+		var bestB *binding
+		for i, s := range sigs {
+			b, ok, err := match(s, args, allowCast)
+			if err != nil {
+				return -1, nil, err
+			}
+			if !ok {
+				continue
+			}
+			switch {
+			case best < 0:
+				best, bestB = i, b
+			case better(s, sigs[best]) > 0:
+				best, second, bestB = i, best, b
+			case second < 0 || better(s, sigs[second]) > 0:
+				second = i
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		if second >= 0 && better(sigs[best], sigs[second]) == 0 {
+			return -1, nil, &ResolveError{ErrAmbiguous, fmt.Sprintf(
+				"Function '%s' cannot be resolved due to ambiguous method parameters %s.\n"+
+					"Use CAST() to explicitly cast your parameters to one of the supported function calls.\n"+
+					"Valid function calls are:\n%s\n"+
+					"For detailed information on a function run: DESCRIBE FUNCTION <Function-Name>;",
+				name, argList(args), display())}
+		}
+		res, err := bestB.resolved(name)
+		if err != nil {
+			return -1, nil, err
+		}
+		return best, res, nil
+	}
+	return -1, nil, &ResolveError{ErrNoMatch, fmt.Sprintf(
+		"Function '%s' does not accept parameters %s.\nValid alternatives are:\n%s\n"+
+			"For detailed information on a function run: DESCRIBE FUNCTION <Function-Name>;",
+		name, argList(args), display())}
+}
+
+func (b *binding) resolved(name string) (*Resolved, error) {
+	res := &Resolved{
+		Name:         name,
+		Sig:          b.sig,
+		ArgTypes:     b.argTypes,
+		Casts:        b.casts,
+		Generics:     b.generics,
+		LambdaParams: b.lambdaParams,
+	}
+	for _, c := range b.casts {
+		if c != nil {
+			res.hasCasts = true
+		}
+	}
+	var err error
+	switch {
+	case b.sig.ReturnFn != nil:
+		res.Return, err = b.sig.ReturnFn(b.argTypes, b.generics)
+		if err != nil {
+			return nil, fmt.Errorf("function %s: %w", name, err)
+		}
+	case b.sig.Return != nil:
+		res.Return = b.sig.Return.Bind(b.generics)
+	}
+	if res.Return == nil {
+		return nil, &ResolveError{ErrNoMatch, fmt.Sprintf(
+			"Function '%s' cannot infer its return type from parameters %s; cast NULL arguments to a type", name, typeList(b.argTypes))}
+	}
+	return res, nil
+}
+
+func argList(args []Arg) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = a.String()
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+func typeList(ts []*types.Type) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		if t == nil {
+			parts[i] = "?"
+		} else {
+			parts[i] = t.String()
+		}
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// paramList renders declared parameters as ksqlDB's "Valid alternatives"
+// do: "ARRAY<T> list", "INTEGER... values".
+func paramList(ps []Param) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		s := p.Type.String()
+		if p.Variadic {
+			s += "..."
+		}
+		if p.Name != "" {
+			s += " " + p.Name
+		}
+		parts[i] = s
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+func signatures(name string, sigs []*Signature) func() string {
+	return func() string {
+		lines := make([]string, len(sigs))
+		for i, s := range sigs {
+			lines[i] = name + paramList(s.Params)
+		}
+		sort.Strings(lines)
+		return strings.Join(lines, "\n")
+	}
+}
+
+// ResolvedScalar is a scalar call resolved to one overload.
+type ResolvedScalar struct {
+	*Resolved
+	Func     *ScalarFunction
+	Overload *ScalarOverload
+}
+
+// ResolveScalar resolves a call whose arguments are all plain values.
+func (r *Registry) ResolveScalar(name string, argTypes []*types.Type) (*ResolvedScalar, error) {
+	return r.ResolveScalarArgs(name, TypeArgs(argTypes))
+}
+
+// ResolveScalarArgs resolves a call that may pass lambdas or interval units.
+func (r *Registry) ResolveScalarArgs(name string, args []Arg) (*ResolvedScalar, error) {
+	f := r.Scalar(name)
+	if f == nil {
+		return nil, notFound(name)
+	}
+	sigs := make([]*Signature, len(f.Overloads))
+	for i, o := range f.Overloads {
+		sigs[i] = &o.Signature
+	}
+	i, res, err := resolve(f.Name, sigs, args, signatures(f.Name, sigs))
+	if err != nil {
+		return nil, err
+	}
+	return &ResolvedScalar{Resolved: res, Func: f, Overload: f.Overloads[i]}, nil
+}
+
+// ResolvedTable is a table function call resolved to one overload.
+type ResolvedTable struct {
+	*Resolved
+	Func     *TableFunction
+	Overload *TableOverload
+}
+
+// ResolveTable resolves a table function call.
+func (r *Registry) ResolveTable(name string, argTypes []*types.Type) (*ResolvedTable, error) {
+	return r.ResolveTableArgs(name, TypeArgs(argTypes))
+}
+
+// ResolveTableArgs is ResolveTable for arguments that may be lambdas.
+func (r *Registry) ResolveTableArgs(name string, args []Arg) (*ResolvedTable, error) {
+	f := r.Table(name)
+	if f == nil {
+		return nil, notFound(name)
+	}
+	sigs := make([]*Signature, len(f.Overloads))
+	for i, o := range f.Overloads {
+		sigs[i] = &o.Signature
+	}
+	i, res, err := resolve(f.Name, sigs, args, signatures(f.Name, sigs))
+	if err != nil {
+		return nil, err
+	}
+	return &ResolvedTable{Resolved: res, Func: f, Overload: f.Overloads[i]}, nil
+}
+
+// ResolvedAggregate is an aggregate call resolved to one overload.
+type ResolvedAggregate struct {
+	*Resolved
+	Func     *AggregateFunction
+	Overload *AggregateOverload
+}
+
+// ResolveAggregate resolves an aggregate call; argTypes covers the column
+// arguments and then the literal initial arguments.
+func (r *Registry) ResolveAggregate(name string, argTypes []*types.Type) (*ResolvedAggregate, error) {
+	f := r.Aggregate(name)
+	if f == nil {
+		return nil, notFound(name)
+	}
+	sigs := make([]*Signature, len(f.Overloads))
+	for i, o := range f.Overloads {
+		sigs[i] = &o.Signature
+	}
+	i, res, err := resolve(f.Name, sigs, TypeArgs(argTypes), signatures(f.Name, sigs))
+	if err != nil {
+		return nil, err
+	}
+	return &ResolvedAggregate{Resolved: res, Func: f, Overload: f.Overloads[i]}, nil
+}
+
+// InitParams reports, per argument, whether it must be a literal whose
+// value goes to the factory (TOPK's k), so the planner can check it.
+func (r *ResolvedAggregate) InitParams() []bool {
+	params := expand(r.Sig.Params, len(r.ArgTypes))
+	out := make([]bool, len(params))
+	for i, p := range params {
+		out[i] = p.Init
+	}
+	return out
+}
