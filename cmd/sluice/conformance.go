@@ -2,17 +2,70 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
+
+	"github.com/sluicedb/sluice/internal/conformance"
+	"github.com/sluicedb/sluice/internal/sql/parser"
 )
 
-func runConformance(_ context.Context, args []string, stdout, stderr io.Writer) int {
+func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("conformance", stderr)
 	parseOnly := fs.Bool("parse-only", false, "only parse each test's statements")
-	_ = parseOnly
+	filter := fs.String("filter", "", "run only tests whose \"file: name\" matches this regular expression")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: sluice conformance --parse-only [--filter REGEX] DIR\n")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	fmt.Fprintln(stderr, "sluice conformance: not available yet")
-	return 1
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	if !*parseOnly {
+		fmt.Fprintln(stderr, "sluice conformance: only --parse-only is available yet")
+		return 2
+	}
+	var re *regexp.Regexp
+	if *filter != "" {
+		var err error
+		if re, err = regexp.Compile(*filter); err != nil {
+			fmt.Fprintf(stderr, "sluice conformance: bad --filter: %v\n", err)
+			return 2
+		}
+	}
+	tests, err := conformance.Load(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "sluice conformance: %v\n", err)
+		return 1
+	}
+	p := parser.New(parser.Options{})
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	passed, failed := 0, 0
+	for _, t := range tests {
+		if ctx.Err() != nil {
+			fmt.Fprintf(stderr, "sluice conformance: %v\n", ctx.Err())
+			return 1
+		}
+		if re != nil && !re.MatchString(t.File+": "+t.Name) {
+			continue
+		}
+		r := conformance.ParseOnly(p, t)
+		if r.OK {
+			passed++
+		} else {
+			failed++
+		}
+		if err := enc.Encode(r); err != nil {
+			fmt.Fprintf(stderr, "sluice conformance: %v\n", err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
+	return 0
 }
