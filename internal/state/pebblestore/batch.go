@@ -1,0 +1,226 @@
+package pebblestore
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/sluicedb/sluice/internal/state"
+)
+
+// Batch is an indexed Pebble batch: reads through its views merge its own
+// writes over the committed data, and Commit applies everything, checkpoints
+// included, as one Pebble batch.
+type Batch struct {
+	db     *DB
+	b      *pebble.Batch
+	views  map[*Store]*batchView
+	ckpts  map[*Store]int64
+	closed bool
+}
+
+var _ state.Batch = (*Batch)(nil)
+
+// NewBatch returns an empty batch. The caller must Close it.
+func (db *DB) NewBatch() state.Batch {
+	db.open.Add(1)
+	return &Batch{
+		db:    db,
+		b:     db.pdb.NewIndexedBatch(),
+		views: make(map[*Store]*batchView),
+		ckpts: make(map[*Store]int64),
+	}
+}
+
+// Store returns the batch's view of s. A handle from another DB yields a
+// view whose every call fails with state.ErrForeignStore.
+func (b *Batch) Store(s state.Store) state.ReadWriter {
+	ps, ok := s.(*Store)
+	if !ok || ps.db != b.db {
+		return foreignView{}
+	}
+	v, ok := b.views[ps]
+	if !ok {
+		v = &batchView{b: b, s: ps}
+		b.views[ps] = v
+	}
+	return v
+}
+
+// SetCheckpoint records the changelog offset s reflects once b commits.
+func (b *Batch) SetCheckpoint(s state.Store, offset int64) error {
+	if b.closed {
+		return state.ErrClosed
+	}
+	ps, ok := s.(*Store)
+	if !ok || ps.db != b.db {
+		return state.ErrForeignStore
+	}
+	if ps.dropped.Load() {
+		return fmt.Errorf("pebblestore: checkpoint %q: %w", ps.name, state.ErrStoreDropped)
+	}
+	b.ckpts[ps] = offset
+	return nil
+}
+
+// Empty reports whether the batch holds no writes and no checkpoints.
+func (b *Batch) Empty() bool { return b.b.Empty() && len(b.ckpts) == 0 }
+
+// Commit applies the batch's writes and checkpoints atomically. Whether it
+// succeeds or fails, the batch is empty afterwards; on failure nothing was
+// applied, and the task restores from the last committed checkpoint.
+func (b *Batch) Commit(sync bool) error {
+	if b.closed {
+		return state.ErrClosed
+	}
+	err := b.commit(sync)
+	return errors.Join(err, b.Discard())
+}
+
+func (b *Batch) commit(sync bool) error {
+	if b.Empty() {
+		return nil
+	}
+	// The shared lock keeps DropStore out between the dropped check and
+	// the apply, so a commit never writes under a dropped store's prefix.
+	b.db.mu.RLock()
+	defer b.db.mu.RUnlock()
+	for s, v := range b.views {
+		if v.written && s.dropped.Load() {
+			return fmt.Errorf("pebblestore: commit: store %q: %w", s.name, state.ErrStoreDropped)
+		}
+	}
+	var val [8]byte
+	for s, off := range b.ckpts {
+		if s.dropped.Load() {
+			return fmt.Errorf("pebblestore: commit: store %q: %w", s.name, state.ErrStoreDropped)
+		}
+		binary.BigEndian.PutUint64(val[:], uint64(off))
+		if err := b.b.Set(ckptKey(s.id), val[:], nil); err != nil {
+			return fmt.Errorf("pebblestore: commit: checkpoint %q: %w", s.name, err)
+		}
+	}
+	wo := pebble.NoSync
+	if sync {
+		wo = pebble.Sync
+	}
+	if err := b.b.Commit(wo); err != nil {
+		return fmt.Errorf("pebblestore: commit: %w", err)
+	}
+	b.db.ckMu.Lock()
+	for s, off := range b.ckpts {
+		b.db.checkpoints[s.id] = off
+	}
+	b.db.ckMu.Unlock()
+	return nil
+}
+
+// Discard drops the uncommitted writes; views stay valid.
+func (b *Batch) Discard() error {
+	if b.closed {
+		return state.ErrClosed
+	}
+	err := b.b.Close()
+	b.b = b.db.pdb.NewIndexedBatch()
+	clear(b.ckpts)
+	for _, v := range b.views {
+		v.written = false
+	}
+	if err != nil {
+		return fmt.Errorf("pebblestore: discard batch: %w", err)
+	}
+	return nil
+}
+
+// Close releases the batch without committing it.
+func (b *Batch) Close() error {
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	b.db.open.Add(-1)
+	if err := b.b.Close(); err != nil {
+		return fmt.Errorf("pebblestore: close batch: %w", err)
+	}
+	return nil
+}
+
+// batchView reads and writes one store inside a batch. It reuses one key
+// buffer: Pebble copies keys into the batch, so the buffer is free again as
+// soon as a call returns.
+type batchView struct {
+	b       *Batch
+	s       *Store
+	buf     []byte
+	written bool
+}
+
+func (v *batchView) check() error {
+	if v.b.closed {
+		return state.ErrClosed
+	}
+	if v.s.dropped.Load() {
+		return fmt.Errorf("pebblestore: store %q: %w", v.s.name, state.ErrStoreDropped)
+	}
+	return nil
+}
+
+func (v *batchView) Get(key []byte) ([]byte, error) {
+	if err := v.check(); err != nil {
+		return nil, err
+	}
+	v.buf = v.s.key(v.buf, key)
+	return get(v.b.b, v.s, v.buf)
+}
+
+func (v *batchView) Put(key, value []byte) error {
+	if err := v.check(); err != nil {
+		return err
+	}
+	v.buf = v.s.key(v.buf, key)
+	v.written = true
+	return v.s.wrap("put", v.b.b.Set(v.buf, value, nil))
+}
+
+func (v *batchView) Delete(key []byte) error {
+	if err := v.check(); err != nil {
+		return err
+	}
+	v.buf = v.s.key(v.buf, key)
+	v.written = true
+	return v.s.wrap("delete", v.b.b.Delete(v.buf, nil))
+}
+
+func (v *batchView) DeleteRange(start, end []byte) error {
+	if err := v.check(); err != nil {
+		return err
+	}
+	lo, hi := v.s.bounds(start, end)
+	if bytes.Compare(lo, hi) >= 0 {
+		return nil
+	}
+	v.written = true
+	return v.s.wrap("delete range", v.b.b.DeleteRange(lo, hi, nil))
+}
+
+func (v *batchView) NewIter(o state.IterOptions) (state.Iterator, error) {
+	if err := v.check(); err != nil {
+		return nil, err
+	}
+	return newIter(v.b.db, v.b.b, v.s, o)
+}
+
+// foreignView fails every call: it stands for a store handle that does not
+// belong to the batch's or snapshot's DB.
+type foreignView struct{}
+
+func (foreignView) Get([]byte) ([]byte, error)    { return nil, state.ErrForeignStore }
+func (foreignView) Put(_, _ []byte) error         { return state.ErrForeignStore }
+func (foreignView) Delete([]byte) error           { return state.ErrForeignStore }
+func (foreignView) DeleteRange(_, _ []byte) error { return state.ErrForeignStore }
+func (foreignView) NewIter(state.IterOptions) (state.Iterator, error) {
+	return nil, state.ErrForeignStore
+}

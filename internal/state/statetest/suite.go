@@ -1,0 +1,506 @@
+// Package statetest owns the conformance suite of the state store contract
+// (package state). Every backend runs it:
+//
+//	func TestConformance(t *testing.T) {
+//		statetest.Run(t, func(t *testing.T, dir string) state.DB { ... })
+//	}
+//
+// The suite covers the key-value contract, batches (atomicity, reads of
+// their own writes, checkpoints), snapshots, the store lifecycle, and the
+// window and session stores built on top, so a new backend gets all of
+// them checked at once.
+package statetest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sluicedb/sluice/internal/state"
+)
+
+// Opener opens the backend's DB in dir. Called again with the same dir
+// after the previous DB was closed, it must return the same data: the suite
+// checks that stores and checkpoints survive a restart.
+type Opener func(t *testing.T, dir string) state.DB
+
+// Run runs the whole suite against the backend open returns.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, open Opener)
+	}{
+		{"KV", testKV},
+		{"Iterate", testIterate},
+		{"DeleteRange", testDeleteRange},
+		{"BatchReadsOwnWrites", testBatchReadsOwnWrites},
+		{"BatchAtomicCheckpoints", testBatchCheckpoints},
+		{"Snapshot", testSnapshot},
+		{"Lifecycle", testLifecycle},
+		{"Close", testClose},
+		{"Window", testWindow},
+		{"WindowExpiry", testWindowExpiry},
+		{"WindowDuplicates", testWindowDuplicates},
+		{"WindowRestart", testWindowRestart},
+		{"Session", testSession},
+		{"SessionMerge", testSessionMerge},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
+	}
+}
+
+// openDB opens a fresh DB in a temp dir and closes it at cleanup.
+func openDB(t *testing.T, open Opener) (state.DB, string) {
+	t.Helper()
+	dir := t.TempDir()
+	db := open(t, dir)
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil && !errors.Is(err, state.ErrClosed) {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return db, dir
+}
+
+func mustStore(t *testing.T, db state.DB, name string) state.Store {
+	t.Helper()
+	s, err := db.Store(name)
+	if err != nil {
+		t.Fatalf("store %q: %v", name, err)
+	}
+	return s
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// scan returns "k=v" for every key an iterator visits.
+func scan(t *testing.T, r state.Reader, o state.IterOptions) []string {
+	t.Helper()
+	it, err := r.NewIter(o)
+	must(t, err)
+	var out []string
+	for it.Next() {
+		out = append(out, fmt.Sprintf("%s=%s", it.Key(), it.Value()))
+	}
+	must(t, it.Close())
+	return out
+}
+
+func getString(t *testing.T, r state.Reader, key string) string {
+	t.Helper()
+	v, err := r.Get([]byte(key))
+	if errors.Is(err, state.ErrNotFound) {
+		return "<not found>"
+	}
+	must(t, err)
+	return string(v)
+}
+
+func testKV(t *testing.T, open Opener) {
+	db, _ := openDB(t, open)
+	s := mustStore(t, db, "kv")
+	other := mustStore(t, db, "kv2")
+	must(t, other.Put([]byte("a"), []byte("other")))
+
+	type op struct {
+		kind       string // put, del, get
+		key, value string
+		want       string
+	}
+	tests := []struct {
+		name string
+		ops  []op
+	}{
+		{"missing", []op{{kind: "get", key: "nope", want: "<not found>"}}},
+		{"put get", []op{{kind: "put", key: "a", value: "1"}, {kind: "get", key: "a", want: "1"}}},
+		{"overwrite", []op{{kind: "put", key: "b", value: "1"}, {kind: "put", key: "b", value: "2"}, {kind: "get", key: "b", want: "2"}}},
+		{"empty value", []op{{kind: "put", key: "c", value: ""}, {kind: "get", key: "c", want: ""}}},
+		{"delete", []op{{kind: "put", key: "d", value: "1"}, {kind: "del", key: "d"}, {kind: "get", key: "d", want: "<not found>"}}},
+		{"delete missing", []op{{kind: "del", key: "zz"}, {kind: "get", key: "zz", want: "<not found>"}}},
+		{"binary key", []op{{kind: "put", key: "\x00\xff\x00", value: "bin"}, {kind: "get", key: "\x00\xff\x00", want: "bin"}, {kind: "get", key: "\x00\xff", want: "<not found>"}}},
+		{"empty key", []op{{kind: "put", key: "", value: "e"}, {kind: "get", key: "", want: "e"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, o := range tc.ops {
+				switch o.kind {
+				case "put":
+					must(t, s.Put([]byte(o.key), []byte(o.value)))
+				case "del":
+					must(t, s.Delete([]byte(o.key)))
+				case "get":
+					if got := getString(t, s, o.key); got != o.want {
+						t.Errorf("get %q = %q, want %q", o.key, got, o.want)
+					}
+				}
+			}
+		})
+	}
+	if got := getString(t, other, "a"); got != "other" {
+		t.Errorf("stores are not isolated: other/a = %q", got)
+	}
+	v, err := s.Get([]byte("a"))
+	must(t, err)
+	v[0] = 'X' // Get returns a copy the caller owns.
+	if got := getString(t, s, "a"); got != "1" {
+		t.Errorf("Get did not return a copy: now %q", got)
+	}
+}
+
+func testIterate(t *testing.T, open Opener) {
+	db, _ := openDB(t, open)
+	s := mustStore(t, db, "it")
+	// A store whose name extends this one's must not leak into its scans.
+	neighbour := mustStore(t, db, "it2")
+	for _, k := range []string{"a", "ab", "abc", "b", "ba", "c"} {
+		must(t, s.Put([]byte(k), []byte(strings.ToUpper(k))))
+		must(t, neighbour.Put([]byte(k), []byte("N")))
+	}
+	b := func(s string) []byte { return []byte(s) }
+	tests := []struct {
+		name string
+		o    state.IterOptions
+		want string
+	}{
+		{"all", state.IterOptions{}, "a=A ab=AB abc=ABC b=B ba=BA c=C"},
+		{"all reverse", state.IterOptions{Reverse: true}, "c=C ba=BA b=B abc=ABC ab=AB a=A"},
+		{"range", state.IterOptions{Start: b("ab"), End: b("ba")}, "ab=AB abc=ABC b=B"},
+		{"range reverse", state.IterOptions{Start: b("ab"), End: b("ba"), Reverse: true}, "b=B abc=ABC ab=AB"},
+		{"open start", state.IterOptions{End: b("b")}, "a=A ab=AB abc=ABC"},
+		{"open end", state.IterOptions{Start: b("b")}, "b=B ba=BA c=C"},
+		{"prefix", state.IterOptions{Prefix: b("ab")}, "ab=AB abc=ABC"},
+		{"prefix reverse", state.IterOptions{Prefix: b("a"), Reverse: true}, "abc=ABC ab=AB a=A"},
+		{"prefix and range", state.IterOptions{Prefix: b("a"), Start: b("ab"), End: b("abc")}, "ab=AB"},
+		{"empty range", state.IterOptions{Start: b("x"), End: b("y")}, ""},
+		{"inverted range", state.IterOptions{Start: b("c"), End: b("a")}, ""},
+		{"missing prefix", state.IterOptions{Prefix: b("q")}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := strings.Join(scan(t, s, tc.o), " ")
+			if got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func testDeleteRange(t *testing.T, open Opener) {
+	tests := []struct {
+		name       string
+		start, end []byte
+		want       string
+	}{
+		{"middle", []byte("b"), []byte("d"), "a=1 d=1 e=1"},
+		{"open start", nil, []byte("c"), "c=1 d=1 e=1"},
+		{"open end", []byte("d"), nil, "a=1 b=1 c=1"},
+		{"everything", nil, nil, ""},
+		{"empty", []byte("c"), []byte("c"), "a=1 b=1 c=1 d=1 e=1"},
+	}
+	db, _ := openDB(t, open)
+	other := mustStore(t, db, "dr-other")
+	must(t, other.Put([]byte("a"), []byte("1")))
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, viaBatch := range []bool{false, true} {
+				s := mustStore(t, db, fmt.Sprintf("dr%d-%v", i, viaBatch))
+				for _, k := range []string{"a", "b", "c", "d", "e"} {
+					must(t, s.Put([]byte(k), []byte("1")))
+				}
+				if viaBatch {
+					bt := db.NewBatch()
+					must(t, bt.Store(s).DeleteRange(tc.start, tc.end))
+					if got := strings.Join(scan(t, bt.Store(s), state.IterOptions{}), " "); got != tc.want {
+						t.Errorf("in batch: got %q, want %q", got, tc.want)
+					}
+					must(t, bt.Commit(false))
+					must(t, bt.Close())
+				} else {
+					must(t, s.DeleteRange(tc.start, tc.end))
+				}
+				if got := strings.Join(scan(t, s, state.IterOptions{}), " "); got != tc.want {
+					t.Errorf("batch=%v: got %q, want %q", viaBatch, got, tc.want)
+				}
+			}
+		})
+	}
+	if got := getString(t, other, "a"); got != "1" {
+		t.Errorf("DeleteRange leaked into another store: %q", got)
+	}
+}
+
+func testBatchReadsOwnWrites(t *testing.T, open Opener) {
+	db, _ := openDB(t, open)
+	s := mustStore(t, db, "rw")
+	must(t, s.Put([]byte("a"), []byte("old")))
+	must(t, s.Put([]byte("b"), []byte("old")))
+
+	b := db.NewBatch()
+	defer b.Close()
+	v := b.Store(s)
+	if !b.Empty() {
+		t.Error("new batch is not empty")
+	}
+	must(t, v.Put([]byte("a"), []byte("new")))
+	must(t, v.Delete([]byte("b")))
+	must(t, v.Put([]byte("c"), []byte("new")))
+	if b.Empty() {
+		t.Error("batch with writes is empty")
+	}
+
+	checks := []struct {
+		r    state.Reader
+		key  string
+		want string
+	}{
+		{v, "a", "new"}, {v, "b", "<not found>"}, {v, "c", "new"},
+		{s, "a", "old"}, {s, "b", "old"}, {s, "c", "<not found>"},
+	}
+	for _, c := range checks {
+		if got := getString(t, c.r, c.key); got != c.want {
+			t.Errorf("before commit: %q = %q, want %q", c.key, got, c.want)
+		}
+	}
+	if got := strings.Join(scan(t, v, state.IterOptions{}), " "); got != "a=new c=new" {
+		t.Errorf("batch scan = %q", got)
+	}
+	must(t, b.Commit(true))
+	if !b.Empty() {
+		t.Error("batch not empty after commit")
+	}
+	if got := strings.Join(scan(t, s, state.IterOptions{}), " "); got != "a=new c=new" {
+		t.Errorf("after commit: %q", got)
+	}
+
+	// The batch is reusable after commit, and Discard drops writes.
+	must(t, v.Put([]byte("d"), []byte("x")))
+	if got := getString(t, v, "d"); got != "x" {
+		t.Errorf("reused batch: d = %q", got)
+	}
+	must(t, b.Discard())
+	if got := getString(t, v, "d"); got != "<not found>" {
+		t.Errorf("after discard: d = %q", got)
+	}
+	must(t, b.Commit(false))
+	if got := getString(t, s, "d"); got != "<not found>" {
+		t.Errorf("discarded write committed: d = %q", got)
+	}
+}
+
+func testBatchCheckpoints(t *testing.T, open Opener) {
+	dir := t.TempDir()
+	db := open(t, dir)
+	s1 := mustStore(t, db, "ck1")
+	s2 := mustStore(t, db, "ck2")
+	if _, ok := db.Checkpoint("ck1"); ok {
+		t.Error("new store has a checkpoint")
+	}
+	if _, ok := db.Checkpoint("nope"); ok {
+		t.Error("unknown store has a checkpoint")
+	}
+	b := db.NewBatch()
+	must(t, b.Store(s1).Put([]byte("k"), []byte("1")))
+	must(t, b.Store(s2).Put([]byte("k"), []byte("1")))
+	must(t, b.SetCheckpoint(s1, 10))
+	must(t, b.SetCheckpoint(s2, 20))
+	if _, ok := db.Checkpoint("ck1"); ok {
+		t.Error("checkpoint visible before commit")
+	}
+	must(t, b.Commit(true))
+
+	// A checkpoint alone is a valid batch (a task that read records but
+	// changed no state still advances).
+	must(t, b.SetCheckpoint(s1, 11))
+	if b.Empty() {
+		t.Error("batch with a checkpoint is empty")
+	}
+	must(t, b.Commit(true))
+	// An uncommitted batch leaves nothing behind.
+	must(t, b.Store(s2).Put([]byte("k"), []byte("lost")))
+	must(t, b.SetCheckpoint(s2, 99))
+	must(t, b.Close())
+	must(t, db.Close())
+
+	db = open(t, dir)
+	defer func() { must(t, db.Close()) }()
+	for _, c := range []struct {
+		name string
+		want int64
+	}{{"ck1", 11}, {"ck2", 20}} {
+		off, ok := db.Checkpoint(c.name)
+		if !ok || off != c.want {
+			t.Errorf("after reopen: checkpoint %s = %d, %v; want %d", c.name, off, ok, c.want)
+		}
+	}
+	s2 = mustStore(t, db, "ck2")
+	if got := getString(t, s2, "k"); got != "1" {
+		t.Errorf("after reopen: ck2/k = %q", got)
+	}
+	infos, err := db.Stores()
+	must(t, err)
+	if len(infos) != 2 || !infos[0].HasCheckpoint || infos[0].Checkpoint != 11 || infos[1].Checkpoint != 20 {
+		t.Errorf("Stores() = %+v", infos)
+	}
+}
+
+func testSnapshot(t *testing.T, open Opener) {
+	db, _ := openDB(t, open)
+	s := mustStore(t, db, "snap")
+	b := db.NewBatch()
+	defer b.Close()
+	must(t, b.Store(s).Put([]byte("a"), []byte("1")))
+	must(t, b.SetCheckpoint(s, 1))
+	must(t, b.Commit(false))
+
+	snap, err := db.NewSnapshot()
+	must(t, err)
+	must(t, b.Store(s).Put([]byte("a"), []byte("2")))
+	must(t, b.Store(s).Put([]byte("b"), []byte("2")))
+	must(t, b.SetCheckpoint(s, 2))
+	must(t, b.Commit(false))
+
+	r := snap.Store(s)
+	if got := strings.Join(scan(t, r, state.IterOptions{}), " "); got != "a=1" {
+		t.Errorf("snapshot scan = %q", got)
+	}
+	if got := getString(t, r, "b"); got != "<not found>" {
+		t.Errorf("snapshot sees later write: %q", got)
+	}
+	off, ok, err := snap.Checkpoint("snap")
+	must(t, err)
+	if !ok || off != 1 {
+		t.Errorf("snapshot checkpoint = %d, %v", off, ok)
+	}
+	if _, ok, err := snap.Checkpoint("nope"); err != nil || ok {
+		t.Errorf("snapshot checkpoint of unknown store: %v, %v", ok, err)
+	}
+	if got := getString(t, s, "a"); got != "2" {
+		t.Errorf("store after commit: %q", got)
+	}
+	must(t, snap.Close())
+	if _, err := r.Get([]byte("a")); !errors.Is(err, state.ErrClosed) {
+		t.Errorf("read of closed snapshot: %v", err)
+	}
+}
+
+func testLifecycle(t *testing.T, open Opener) {
+	dir := t.TempDir()
+	db := open(t, dir)
+	for _, name := range []string{"", strings.Repeat("x", state.MaxNameLen+1)} {
+		if _, err := db.Store(name); !errors.Is(err, state.ErrInvalidName) {
+			t.Errorf("Store(%.10q): %v, want ErrInvalidName", name, err)
+		}
+	}
+	names := []string{"zeta", "alpha", "mid", "alpha-2"}
+	for _, n := range names {
+		s := mustStore(t, db, n)
+		must(t, s.Put([]byte("k"), []byte(n)))
+	}
+	again := mustStore(t, db, "mid")
+	if got := getString(t, again, "k"); got != "mid" {
+		t.Errorf("reopened handle reads %q", got)
+	}
+	if err := db.DropStore("nope"); !errors.Is(err, state.ErrUnknownStore) {
+		t.Errorf("drop unknown: %v", err)
+	}
+
+	// A batch holding writes to a store that is dropped before commit
+	// must fail as a whole.
+	mid := mustStore(t, db, "mid")
+	zeta := mustStore(t, db, "zeta")
+	b := db.NewBatch()
+	must(t, b.Store(mid).Put([]byte("k2"), []byte("v")))
+	must(t, b.Store(zeta).Put([]byte("k2"), []byte("v")))
+	must(t, db.DropStore("mid"))
+	if err := b.Commit(true); !errors.Is(err, state.ErrStoreDropped) {
+		t.Errorf("commit to dropped store: %v", err)
+	}
+	must(t, b.Close())
+	if got := getString(t, zeta, "k2"); got != "<not found>" {
+		t.Errorf("failed commit applied partially: zeta/k2 = %q", got)
+	}
+	if _, err := mid.Get([]byte("k")); !errors.Is(err, state.ErrStoreDropped) {
+		t.Errorf("dropped handle: %v", err)
+	}
+	if err := mid.Put([]byte("k"), nil); !errors.Is(err, state.ErrStoreDropped) {
+		t.Errorf("dropped handle put: %v", err)
+	}
+	fresh := mustStore(t, db, "mid")
+	if got := strings.Join(scan(t, fresh, state.IterOptions{}), " "); got != "" {
+		t.Errorf("recreated store is not empty: %q", got)
+	}
+	must(t, fresh.Put([]byte("k"), []byte("fresh")))
+
+	listNames := func(db state.DB) []string {
+		infos, err := db.Stores()
+		must(t, err)
+		var out []string
+		for _, i := range infos {
+			out = append(out, i.Name)
+		}
+		return out
+	}
+	want := []string{"alpha", "alpha-2", "mid", "zeta"}
+	if got := listNames(db); !slices.Equal(got, want) {
+		t.Errorf("Stores() = %v, want %v", got, want)
+	}
+	must(t, db.Close())
+
+	db = open(t, dir)
+	defer func() { must(t, db.Close()) }()
+	if got := listNames(db); !slices.Equal(got, want) {
+		t.Errorf("after reopen: Stores() = %v, want %v", got, want)
+	}
+	for _, n := range want {
+		exp := n
+		if n == "mid" {
+			exp = "fresh"
+		}
+		if got := getString(t, mustStore(t, db, n), "k"); got != exp {
+			t.Errorf("after reopen: %s/k = %q, want %q", n, got, exp)
+		}
+	}
+}
+
+func testClose(t *testing.T, open Opener) {
+	db := open(t, t.TempDir())
+	s := mustStore(t, db, "c")
+	must(t, s.Put([]byte("a"), []byte("1")))
+	it, err := s.NewIter(state.IterOptions{})
+	must(t, err)
+	if err := db.Close(); err == nil {
+		t.Fatal("Close succeeded with an open iterator")
+	}
+	// The DB is still usable after the refused Close.
+	if got := getString(t, s, "a"); got != "1" {
+		t.Errorf("after refused close: %q", got)
+	}
+	must(t, it.Close())
+	b := db.NewBatch()
+	if err := db.Close(); err == nil {
+		t.Fatal("Close succeeded with an open batch")
+	}
+	must(t, b.Close())
+	must(t, db.Close())
+	if _, err := s.Get([]byte("a")); !errors.Is(err, state.ErrClosed) {
+		t.Errorf("Get after close: %v", err)
+	}
+	if _, err := db.Store("c"); !errors.Is(err, state.ErrClosed) {
+		t.Errorf("Store after close: %v", err)
+	}
+	if err := db.Close(); !errors.Is(err, state.ErrClosed) {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+// bytesOf is a readable shorthand for test keys.
+func bytesOf(s string) []byte { return bytes.Clone([]byte(s)) }
