@@ -406,7 +406,10 @@ func (e *Embedded) DeleteVersion(ctx context.Context, subject string, version in
 	if len(e.st.live(subject, true)) == 0 {
 		return 0, subjectNotFound(subject)
 	}
-	v, err := e.st.version(subject, version, permanent)
+	// A numbered version is found even when soft-deleted, so that deleting
+	// it again says so; "latest" means the newest live one for a soft
+	// delete.
+	v, err := e.st.version(subject, version, version != Latest || permanent)
 	if errors.Is(err, ErrSubjectNotFound) {
 		// Every version is soft-deleted: the subject exists for a
 		// permanent delete but not for a soft one.

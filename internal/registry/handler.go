@@ -460,4 +460,3 @@ func (h *handler) putMode(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, newError(CodeInvalidMode, "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE and IMPORT."))
 	}
 }
-
