@@ -1,0 +1,43 @@
+package javatime
+
+import (
+	"sync"
+
+	// Zone rules ship inside the binary so named zones resolve the same
+	// on a machine without /usr/share/zoneinfo.
+	_ "time/tzdata"
+)
+
+// Cache memoises compiled patterns. Functions such as FORMAT_TIMESTAMP
+// receive the pattern as an argument on every row, nearly always the same
+// literal, so compiling once per distinct pattern keeps them cheap. The
+// zero Cache is ready to use; it is safe for concurrent use and bounded.
+type Cache struct {
+	mu sync.RWMutex
+	m  map[string]*Formatter
+}
+
+const cacheMax = 1024
+
+// Get returns the compiled pattern, compiling it on first use.
+func (c *Cache) Get(pattern string) (*Formatter, error) {
+	c.mu.RLock()
+	f, ok := c.m[pattern]
+	c.mu.RUnlock()
+	if ok {
+		return f, nil
+	}
+	f, err := Compile(pattern)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= cacheMax {
+		// Dropping everything is crude but keeps memory bounded when a
+		// query builds patterns from data.
+		c.m = map[string]*Formatter{}
+	}
+	c.m[pattern] = f
+	c.mu.Unlock()
+	return f, nil
+}
