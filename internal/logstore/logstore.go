@@ -12,8 +12,11 @@
 //   - A transaction covers records on any number of partitions and the
 //     consumer-group offsets of its inputs, so a task's outputs, state
 //     changelog writes and source offsets commit or vanish together.
-//   - Offsets in a partition are dense from the first record written, and
-//     are never reused, even after compaction or retention remove records.
+//   - Offsets in a partition strictly increase and are never reused, even
+//     after compaction or retention remove records. The embedded backend
+//     keeps them dense, but Kafka spends offsets on transaction markers and
+//     aborted records, so callers must not assume End-1 is a record or that
+//     the next commit starts at End.
 package logstore
 
 import (

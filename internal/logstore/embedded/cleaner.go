@@ -1,0 +1,363 @@
+package embedded
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"time"
+)
+
+// runCleaner applies retention and compaction every
+// RetentionCheckInterval until ctx ends.
+func (l *Log) runCleaner(ctx context.Context) {
+	tick := time.NewTicker(l.opts.RetentionCheckInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			l.clean(ctx)
+		}
+	}
+}
+
+// clean runs one retention and compaction pass over every partition.
+func (l *Log) clean(ctx context.Context) {
+	l.mu.RLock()
+	var parts []*partition
+	for _, t := range l.topics {
+		parts = append(parts, t.parts...)
+	}
+	l.mu.RUnlock()
+	now := l.opts.now()
+	for _, p := range parts {
+		if ctx.Err() != nil {
+			return
+		}
+		l.applyRetention(p, now)
+		if p.topic.compact {
+			if err := l.compact(ctx, p, now); err != nil && ctx.Err() == nil && !p.topic.isGone() {
+				l.lg.Warn("embedded: compaction failed", "topic", p.topic.name, "partition", p.id, "err", err)
+			}
+		}
+	}
+}
+
+// applyRetention deletes whole closed segments, oldest first, that are
+// past the topic's retention time (by their largest timestamp, as Kafka)
+// or that the partition can lose while staying above retention bytes.
+func (l *Log) applyRetention(p *partition, now time.Time) {
+	t := p.topic
+	if t.retentionTime <= 0 && t.retentionBytes <= 0 {
+		return
+	}
+	p.wmu.Lock()
+	segs := p.segments()
+	if len(segs) < 2 || t.isGone() {
+		p.wmu.Unlock()
+		return
+	}
+	var total int64
+	for _, s := range segs {
+		total += s.visible.Load()
+	}
+	horizon := now.Add(-t.retentionTime).UnixMilli()
+	drop := 0
+	for drop < len(segs)-1 {
+		s := segs[drop]
+		ts := s.maxTs.Load()
+		if ts == math.MinInt64 {
+			ts = s.written.Load()
+		}
+		byTime := t.retentionTime > 0 && ts < horizon
+		bySize := t.retentionBytes > 0 && total-s.visible.Load() >= t.retentionBytes
+		if !byTime && !bySize {
+			break
+		}
+		total -= s.visible.Load()
+		drop++
+	}
+	if drop == 0 {
+		p.wmu.Unlock()
+		return
+	}
+	kept := append([]*segment(nil), segs[drop:]...)
+	p.segs.Store(&kept)
+	p.start.Store(kept[0].base)
+	p.wmu.Unlock()
+	for _, s := range segs[:drop] {
+		if err := s.removeFiles(); err != nil {
+			l.lg.Warn("embedded: could not remove expired segment", "topic", t.name, "partition", p.id, "segment", s.base, "err", err)
+		}
+		s.release()
+	}
+	l.lg.Info("embedded: retention deleted segments", "topic", t.name, "partition", p.id, "segments", drop, "start", kept[0].base)
+}
+
+// compact rewrites closed segments keeping the latest record per key.
+// Offsets are kept, so readers see gaps. Tombstones go once their segment
+// is older than the delete retention. The last record of every segment is
+// kept whatever it is, so that a reader positioned anywhere before the end
+// always finds a record to move on with (a Record carries no "skip to"
+// offset, unlike a Kafka batch header).
+func (l *Log) compact(ctx context.Context, p *partition, now time.Time) error {
+	segs := p.segments()
+	if len(segs) < 2 {
+		return nil
+	}
+	for i, s := range segs {
+		if !s.tryAcquire() {
+			for _, s := range segs[:i] {
+				s.release()
+			}
+			return nil
+		}
+	}
+	defer func() {
+		for _, s := range segs {
+			s.release()
+		}
+	}()
+	closed := segs[:len(segs)-1]
+	closedEnd := segs[len(segs)-1].base
+	if closedEnd <= p.cleanedTo && !p.tombstonesLeft {
+		return nil
+	}
+	end := p.end.Load()
+
+	// Pass 1: the latest offset of every key, over all committed data.
+	latest := map[string]int64{}
+	var buf []byte
+	for _, s := range segs {
+		r := newSegReader(s.f, 0, s.visible.Load(), 256<<10, true)
+		r.buf = buf
+		for {
+			rec, h, err := r.next()
+			if err == io.EOF || (err == nil && h.offset >= end) {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("scan segment %d: %w", s.base, err)
+			}
+			key, _, err := keyOf(rec, h)
+			if err != nil {
+				return err
+			}
+			if key != nil {
+				latest[string(key)] = h.offset
+			}
+		}
+		buf = r.buf
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+
+	// Pass 2: rewrite each closed segment that loses records.
+	tombstonesLeft := false
+	horizon := now.Add(-p.topic.deleteRetention).UnixMilli()
+	for _, s := range closed {
+		dropTombstones := s.written.Load() < horizon
+		ns, kept, err := l.rewriteSegment(s, latest, dropTombstones)
+		if err != nil {
+			return fmt.Errorf("rewrite segment %d: %w", s.base, err)
+		}
+		tombstonesLeft = tombstonesLeft || kept
+		if ns == nil {
+			continue
+		}
+		p.wmu.Lock()
+		cur := p.segments()
+		swapped := false
+		if !p.topic.isGone() {
+			for i, c := range cur {
+				if c == s {
+					next := append([]*segment(nil), cur...)
+					next[i] = ns
+					p.segs.Store(&next)
+					swapped = true
+					break
+				}
+			}
+		}
+		p.wmu.Unlock()
+		if swapped {
+			s.release() // the partition's reference
+		} else {
+			ns.release()
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	p.cleanedTo = closedEnd
+	p.tombstonesLeft = tombstonesLeft
+	return nil
+}
+
+// rewriteSegment copies the records of s that survive compaction into a
+// new file, and installs it under the old name (see finishCompaction for
+// the crash protocol). It returns nil when nothing would be removed, and
+// whether tombstones were kept for later removal.
+func (l *Log) rewriteSegment(s *segment, latest map[string]int64, dropTombstones bool) (*segment, bool, error) {
+	size := s.visible.Load()
+	r := newSegReader(s.f, 0, size, 256<<10, true)
+	var (
+		out            []byte
+		entries        []indexEntry
+		lastEntry      int64
+		maxTs          = int64(math.MinInt64)
+		tombstonesKept bool
+	)
+	type rec struct {
+		b []byte
+		h recordHead
+	}
+	var pending *rec // the previous record, held back to know whether it is the last
+	emit := func(b []byte, h recordHead) {
+		pos := int64(len(out))
+		if pos > 0 && pos-lastEntry >= l.opts.IndexIntervalBytes {
+			entries = append(entries, indexEntry{offset: h.offset, pos: pos, prefixMax: maxTs})
+			lastEntry = pos
+		}
+		out = append(out, b...)
+		maxTs = max(maxTs, h.timestamp)
+	}
+	for {
+		b, h, err := r.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		pending = nil // a record follows, so the held one was not the last
+		key, tomb, err := keyOf(b, h)
+		if err != nil {
+			return nil, false, err
+		}
+		keep := key == nil || latest[string(key)] == h.offset && !(tomb && dropTombstones)
+		if !keep {
+			// Still the segment's last record? Decided on the next one.
+			pending = &rec{b: append([]byte(nil), b...), h: h}
+			continue
+		}
+		if tomb {
+			tombstonesKept = true
+		}
+		emit(b, h)
+	}
+	if pending != nil {
+		emit(pending.b, pending.h)
+	}
+	if int64(len(out)) == size {
+		return nil, tombstonesKept, nil
+	}
+	logPath, idxPath := s.logPath()+".cleaned", s.indexPath()+".cleaned"
+	f, err := os.OpenFile(logPath, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, false, err
+	}
+	fail := func(err error) (*segment, bool, error) {
+		f.Close()
+		os.Remove(logPath)
+		os.Remove(idxPath)
+		return nil, false, err
+	}
+	var ib []byte
+	for _, e := range entries {
+		ib = encodeIndexEntry(ib, s.base, e)
+	}
+	if _, err := f.Write(out); err != nil {
+		return fail(err)
+	}
+	if err := os.WriteFile(idxPath, ib, 0o644); err != nil {
+		return fail(err)
+	}
+	if l.opts.Sync != SyncNever {
+		if err := f.Sync(); err != nil {
+			return fail(err)
+		}
+		if err := syncFile(idxPath); err != nil {
+			return fail(err)
+		}
+	}
+	// Keep the old write time: the tombstone horizon counts from it.
+	written := time.UnixMilli(s.written.Load())
+	os.Chtimes(logPath, written, written)
+	if err := os.Rename(logPath, s.logPath()); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(idxPath, s.indexPath()); err != nil {
+		// The new log is in place; recovery installs the index.
+		l.lg.Warn("embedded: compacted index not installed yet", "segment", s.base, "err", err)
+	}
+	if l.opts.Sync != SyncNever {
+		if err := syncDir(s.dir); err != nil {
+			l.lg.Warn("embedded: sync after compaction", "err", err)
+		}
+	}
+	ns := &segment{base: s.base, dir: s.dir, f: f}
+	ns.init(int64(len(out)), maxTs, entries, s.written.Load())
+	return ns, tombstonesKept, nil
+}
+
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	return errors.Join(f.Sync(), f.Close())
+}
+
+// runSyncer flushes files written under SyncInterval.
+func (l *Log) runSyncer(ctx context.Context) {
+	tick := time.NewTicker(l.opts.SyncInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			l.syncDirty()
+		}
+	}
+}
+
+func (l *Log) markDirty(f *os.File) {
+	l.dirtyMu.Lock()
+	l.dirty[f] = struct{}{}
+	l.dirtyMu.Unlock()
+}
+
+// syncDirty flushes segments before the journal, so that a synced journal
+// entry points at synced data. A file closed since (a rolled or deleted
+// segment, a restarted journal) is skipped.
+func (l *Log) syncDirty() {
+	l.dirtyMu.Lock()
+	files := l.dirty
+	l.dirty = map[*os.File]struct{}{}
+	l.dirtyMu.Unlock()
+	var journalFiles []*os.File
+	l.commitMu.Lock()
+	jf := l.jr.f
+	l.commitMu.Unlock()
+	for f := range files {
+		if f == jf {
+			journalFiles = append(journalFiles, f)
+			continue
+		}
+		if err := f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
+			l.lg.Warn("embedded: background sync failed", "file", f.Name(), "err", err)
+		}
+	}
+	for _, f := range journalFiles {
+		if err := f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
+			l.lg.Warn("embedded: background journal sync failed", "err", err)
+		}
+	}
+}

@@ -1,0 +1,445 @@
+// Package embedded owns Sluice's default storage: Kafka-like topics kept
+// as append-only segment files in one data directory, with transactions
+// made atomic by a small journal, long-poll fetches, consumer-group
+// offsets, retention and compaction. It implements logstore.Log.
+//
+// Layout under the data directory:
+//
+//	LOCK                                 held while a Log is open
+//	journal.log, journal.snapshot        committed ends and group offsets
+//	topics/<topic>/topic.json            partitions and config
+//	topics/<topic>/<partition>/<base>.log    records from offset base on
+//	topics/<topic>/<partition>/<base>.index  sparse offset/time index
+//	trash/                               topics being created or deleted
+//
+// Lock order: ddlMu → commitMu → mu → partition.wmu → groupsMu. Readers
+// take none of them beyond a short mu read lock to find a topic.
+package embedded
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"syscall"
+
+	"github.com/sluicedb/sluice/internal/logstore"
+)
+
+// Log is an embedded logstore.Log over one data directory.
+type Log struct {
+	dir  string
+	opts Options
+	lg   *slog.Logger
+	lock *os.File
+
+	// ddlMu serialises topic creation and deletion.
+	ddlMu sync.Mutex
+
+	// commitMu serialises commits, so that partitions' ends and the
+	// journal advance in one order.
+	commitMu sync.Mutex
+	jr       *journal // under commitMu
+	// failed is set when a commit could neither finish nor be undone (or
+	// an fsync failed, after which the page cache cannot be trusted);
+	// every later commit fails with it until the directory is reopened.
+	failed error // under commitMu
+
+	mu      sync.RWMutex
+	topics  map[string]*topic
+	txns    map[string]*txn // open transactions by id
+	closed  bool
+	closing chan struct{}
+
+	groupsMu sync.RWMutex
+	groups   map[groupKey]groupOffset
+
+	dirtyMu sync.Mutex
+	dirty   map[*os.File]struct{} // files to fsync under SyncInterval
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+var _ logstore.Log = (*Log)(nil)
+
+// Open opens or creates the log in dir, recovering from any crash: torn
+// and uncommitted tails are cut, and interrupted topic creations,
+// deletions and compactions are finished or undone.
+func Open(dir string, opts Options) (*Log, error) {
+	opts.EnsureDefaults()
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	for _, d := range []string{dir, filepath.Join(dir, "topics")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("embedded: create %s: %w", d, err)
+		}
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: open lock file: %w", err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("embedded: %s is in use by another process: %w", dir, err)
+	}
+	l := &Log{
+		dir: dir, opts: opts, lg: opts.Logger, lock: lock,
+		topics: map[string]*topic{}, txns: map[string]*txn{},
+		closing: make(chan struct{}), groups: map[groupKey]groupOffset{},
+		dirty: map[*os.File]struct{}{},
+	}
+	if err := l.recover(); err != nil {
+		l.closeFiles()
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l.cancel = cancel
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		l.runCleaner(ctx)
+	}()
+	if opts.Sync == SyncInterval {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			l.runSyncer(ctx)
+		}()
+	}
+	return l, nil
+}
+
+func (l *Log) recover() error {
+	trash := filepath.Join(l.dir, "trash")
+	if err := os.RemoveAll(trash); err != nil {
+		return fmt.Errorf("embedded: empty trash: %w", err)
+	}
+	if err := os.MkdirAll(trash, 0o755); err != nil {
+		return fmt.Errorf("embedded: create trash: %w", err)
+	}
+	jr, st, err := openJournal(l.dir, l.lg.Warn)
+	if err != nil {
+		return err
+	}
+	l.jr = jr
+	ents, err := os.ReadDir(filepath.Join(l.dir, "topics"))
+	if err != nil {
+		return fmt.Errorf("embedded: list topics: %w", err)
+	}
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		tdir := filepath.Join(l.dir, "topics", e.Name())
+		m, err := readTopicMeta(tdir)
+		if err != nil {
+			return err
+		}
+		t := newTopic(m, &l.opts)
+		for i := int32(0); i < m.Partitions; i++ {
+			k := partKey{topic: t.name, id: t.id, part: i}
+			p, _, err := recoverPartition(t, i, partitionDir(tdir, i), st.ends[k], &l.opts)
+			if err != nil {
+				t.parts = append(t.parts, nil)
+				l.topics[t.name] = t
+				return fmt.Errorf("embedded: recover %s/%d: %w", t.name, i, err)
+			}
+			t.parts = append(t.parts, p)
+		}
+		l.topics[t.name] = t
+	}
+	for k, v := range st.groups {
+		if t := l.topics[k.topic]; t != nil && t.id == v.topicID {
+			l.groups[k] = v
+		}
+	}
+	return nil
+}
+
+// closeFiles releases every file; used by Close and a failed Open.
+func (l *Log) closeFiles() {
+	for _, t := range l.topics {
+		for _, p := range t.parts {
+			if p != nil {
+				p.releaseAll()
+			}
+		}
+	}
+	if l.jr != nil {
+		l.jr.f.Close()
+	}
+	syscall.Flock(int(l.lock.Fd()), syscall.LOCK_UN)
+	l.lock.Close()
+}
+
+// Close aborts open transactions, stops the background work, flushes per
+// the sync policy and releases the directory.
+func (l *Log) Close() error {
+	l.ddlMu.Lock()
+	l.commitMu.Lock()
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		l.commitMu.Unlock()
+		l.ddlMu.Unlock()
+		return nil
+	}
+	l.closed = true
+	for _, t := range l.txns {
+		t.fenced.Store(true)
+	}
+	l.txns = map[string]*txn{}
+	close(l.closing)
+	l.mu.Unlock()
+	l.commitMu.Unlock()
+	l.ddlMu.Unlock()
+
+	l.cancel()
+	l.wg.Wait()
+
+	var err error
+	if l.opts.Sync != SyncNever {
+		err = l.syncAll()
+	}
+	l.closeFiles()
+	return err
+}
+
+// syncAll flushes every active segment and the journal.
+func (l *Log) syncAll() error {
+	l.commitMu.Lock()
+	defer l.commitMu.Unlock()
+	var errs []error
+	for _, t := range l.topics {
+		for _, p := range t.parts {
+			segs := p.segments()
+			if len(segs) > 0 {
+				errs = append(errs, segs[len(segs)-1].f.Sync())
+			}
+		}
+	}
+	errs = append(errs, l.jr.f.Sync())
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("embedded: sync on close: %w", err)
+	}
+	return nil
+}
+
+func (l *Log) checkOpen() error {
+	select {
+	case <-l.closing:
+		return logstore.ErrClosed
+	default:
+		return nil
+	}
+}
+
+// topic returns a live topic.
+func (l *Log) topic(name string) (*topic, error) {
+	l.mu.RLock()
+	t, closed := l.topics[name], l.closed
+	l.mu.RUnlock()
+	if closed {
+		return nil, logstore.ErrClosed
+	}
+	if t == nil {
+		return nil, fmt.Errorf("embedded: topic %q: %w", name, logstore.ErrUnknownTopic)
+	}
+	return t, nil
+}
+
+func (l *Log) partition(tp logstore.TopicPartition) (*partition, error) {
+	t, err := l.topic(tp.Topic)
+	if err != nil {
+		return nil, err
+	}
+	if tp.Partition < 0 || tp.Partition >= int32(len(t.parts)) {
+		return nil, fmt.Errorf("embedded: %s/%d of %d partitions: %w", tp.Topic, tp.Partition, len(t.parts), logstore.ErrUnknownPartition)
+	}
+	return t.parts[tp.Partition], nil
+}
+
+// CreateTopic creates a topic. The topic is built in trash/ and renamed
+// into topics/, so a crash never leaves half a topic.
+func (l *Log) CreateTopic(ctx context.Context, name string, cfg logstore.TopicConfig) error {
+	if err := logstore.ValidateTopicName(name); err != nil {
+		return err
+	}
+	if cfg.Partitions <= 0 {
+		return fmt.Errorf("embedded: topic %q with %d partitions: %w", name, cfg.Partitions, logstore.ErrInvalidPartitions)
+	}
+	if cfg.Replicas <= 0 {
+		cfg.Replicas = 1
+	}
+	l.ddlMu.Lock()
+	defer l.ddlMu.Unlock()
+	if _, err := l.topic(name); err == nil {
+		return fmt.Errorf("embedded: topic %q: %w", name, logstore.ErrTopicExists)
+	} else if !errors.Is(err, logstore.ErrUnknownTopic) {
+		return err
+	}
+	m := topicMeta{
+		Name: name, ID: newTopicID(), Partitions: cfg.Partitions, Replicas: cfg.Replicas,
+		Compact: cfg.Compact, RetentionMs: cfg.RetentionTime.Milliseconds(),
+		RetentionBytes: cfg.RetentionBytes, Configs: cfg.Configs,
+	}
+	tmp := filepath.Join(l.dir, "trash", fmt.Sprintf("new-%x", m.ID))
+	final := filepath.Join(l.dir, "topics", name)
+	if err := l.buildTopicDir(tmp, m); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		os.RemoveAll(tmp)
+		return fmt.Errorf("embedded: create topic %q: %w", name, err)
+	}
+	if l.opts.Sync != SyncNever {
+		if err := syncDir(filepath.Dir(final)); err != nil {
+			return err
+		}
+	}
+	t := newTopic(m, &l.opts)
+	for i := int32(0); i < m.Partitions; i++ {
+		p, _, err := recoverPartition(t, i, partitionDir(final, i), 0, &l.opts)
+		if err != nil {
+			for _, p := range t.parts {
+				p.releaseAll()
+			}
+			return fmt.Errorf("embedded: open new topic %q: %w", name, err)
+		}
+		t.parts = append(t.parts, p)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		for _, p := range t.parts {
+			p.releaseAll()
+		}
+		return logstore.ErrClosed
+	}
+	l.topics[name] = t
+	return nil
+}
+
+func (l *Log) buildTopicDir(dir string, m topicMeta) error {
+	for i := int32(0); i < m.Partitions; i++ {
+		pd := partitionDir(dir, i)
+		if err := os.MkdirAll(pd, 0o755); err != nil {
+			return fmt.Errorf("embedded: create partition directory: %w", err)
+		}
+		s, err := createSegment(pd, 0, 0)
+		if err != nil {
+			return err
+		}
+		s.closeWriter()
+		s.release()
+	}
+	b, err := jsonMarshal(m)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, metaFile), b); err != nil {
+		return fmt.Errorf("embedded: write topic metadata: %w", err)
+	}
+	return nil
+}
+
+// DeleteTopic removes a topic. It waits for any commit in flight, so a
+// transaction either lands before the delete or fails with
+// ErrUnknownTopic.
+func (l *Log) DeleteTopic(ctx context.Context, name string) error {
+	l.ddlMu.Lock()
+	defer l.ddlMu.Unlock()
+	l.commitMu.Lock()
+	l.mu.Lock()
+	t := l.topics[name]
+	if l.closed {
+		l.mu.Unlock()
+		l.commitMu.Unlock()
+		return logstore.ErrClosed
+	}
+	if t == nil {
+		l.mu.Unlock()
+		l.commitMu.Unlock()
+		return fmt.Errorf("embedded: topic %q: %w", name, logstore.ErrUnknownTopic)
+	}
+	delete(l.topics, name)
+	close(t.gone)
+	l.mu.Unlock()
+	l.groupsMu.Lock()
+	for k := range l.groups {
+		if k.topic == name {
+			delete(l.groups, k)
+		}
+	}
+	l.groupsMu.Unlock()
+	for _, p := range t.parts {
+		p.releaseAll()
+		p.wake()
+	}
+	l.commitMu.Unlock()
+
+	src := filepath.Join(l.dir, "topics", name)
+	dst := filepath.Join(l.dir, "trash", fmt.Sprintf("del-%x", t.id))
+	if err := os.Rename(src, dst); err != nil {
+		return fmt.Errorf("embedded: delete topic %q: %w", name, err)
+	}
+	if l.opts.Sync != SyncNever {
+		if err := syncDir(filepath.Dir(src)); err != nil {
+			return err
+		}
+	}
+	if err := os.RemoveAll(dst); err != nil {
+		l.lg.Warn("embedded: could not remove deleted topic's files; they go at the next open", "topic", name, "err", err)
+	}
+	return nil
+}
+
+// DescribeTopic implements logstore.Log.
+func (l *Log) DescribeTopic(ctx context.Context, name string) (logstore.TopicInfo, error) {
+	t, err := l.topic(name)
+	if err != nil {
+		return logstore.TopicInfo{}, err
+	}
+	return t.info(), nil
+}
+
+// ListTopics implements logstore.Log.
+func (l *Log) ListTopics(ctx context.Context) ([]logstore.TopicInfo, error) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return nil, logstore.ErrClosed
+	}
+	out := make([]logstore.TopicInfo, 0, len(l.topics))
+	for _, t := range l.topics {
+		out = append(out, t.info())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// CommittedOffsets implements logstore.Log.
+func (l *Log) CommittedOffsets(ctx context.Context, group string, tps []logstore.TopicPartition) (map[logstore.TopicPartition]int64, error) {
+	if err := l.checkOpen(); err != nil {
+		return nil, err
+	}
+	out := make(map[logstore.TopicPartition]int64, len(tps))
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	l.groupsMu.RLock()
+	defer l.groupsMu.RUnlock()
+	for _, tp := range tps {
+		v, ok := l.groups[groupKey{group: group, topic: tp.Topic, part: tp.Partition}]
+		if t := l.topics[tp.Topic]; ok && t != nil && t.id == v.topicID {
+			out[tp] = v.offset
+		}
+	}
+	return out, nil
+}
