@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -155,7 +156,11 @@ func (st *state) parse(s Schema) (*parsed, error) {
 func (st *state) resolveRef(ref Reference) (Schema, error) {
 	v, err := st.version(ref.Subject, ref.Version, true)
 	if err != nil {
-		return Schema{}, fmt.Errorf("reference %q to subject %q version %d: %w", ref.Name, ref.Subject, ref.Version, err)
+		var re *Error
+		if errors.As(err, &re) {
+			return Schema{}, fmt.Errorf("reference %q: %s", ref.Name, re.Message)
+		}
+		return Schema{}, fmt.Errorf("reference %q: %w", ref.Name, err)
 	}
 	return st.byID[v.id].schema, nil
 }
