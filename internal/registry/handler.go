@@ -113,7 +113,18 @@ func NewHandler(reg Registry, logger *slog.Logger) http.Handler {
 	mux.HandleFunc("PUT /mode", h.putMode)
 	mux.HandleFunc("PUT /mode/{subject}", h.putMode)
 	mux.HandleFunc("GET /contexts", func(w http.ResponseWriter, _ *http.Request) { h.reply(w, http.StatusOK, []string{"."}) })
-	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+	// The catch-all answers in Confluent's error shape, which the mux's
+	// plain-text 404 and 405 are not. It sees every request no other
+	// pattern takes, so it tells a wrong method from a wrong path itself.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+				h.fail(w, &Error{Code: codeMethodNotAllowed, Message: "HTTP 405 Method Not Allowed"})
+				return
+			}
+		}
 		h.fail(w, &Error{Code: CodeNotFound, Message: "HTTP 404 Not Found"})
 	})
 	return mux

@@ -68,7 +68,7 @@ func doRequest(t *testing.T, base, input string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ct := resp.Header.Get("Content-Type"); ct != ContentType && resp.StatusCode != http.StatusMethodNotAllowed {
+	if ct := resp.Header.Get("Content-Type"); ct != ContentType {
 		t.Errorf("%s %s: content type %q, want %q", method, path, ct, ContentType)
 	}
 	return resp.Status + "\n" + string(bytes.TrimSpace(b)) + "\n"
