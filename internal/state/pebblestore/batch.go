@@ -24,15 +24,23 @@ type Batch struct {
 
 var _ state.Batch = (*Batch)(nil)
 
-// NewBatch returns an empty batch. The caller must Close it.
+// NewBatch returns an empty batch. The caller must Close it. On a closed
+// DB the batch fails every call with state.ErrClosed.
 func (db *DB) NewBatch() state.Batch {
-	db.open.Add(1)
-	return &Batch{
+	b := &Batch{
 		db:    db,
-		b:     db.pdb.NewIndexedBatch(),
 		views: make(map[*Store]*batchView),
 		ckpts: make(map[*Store]int64),
 	}
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.closed {
+		b.closed = true
+		return b
+	}
+	db.open.Add(1)
+	b.b = db.pdb.NewIndexedBatch()
+	return b
 }
 
 // Store returns the batch's view of s. A handle from another DB yields a
@@ -67,7 +75,7 @@ func (b *Batch) SetCheckpoint(s state.Store, offset int64) error {
 }
 
 // Empty reports whether the batch holds no writes and no checkpoints.
-func (b *Batch) Empty() bool { return b.b.Empty() && len(b.ckpts) == 0 }
+func (b *Batch) Empty() bool { return b.closed || (b.b.Empty() && len(b.ckpts) == 0) }
 
 // Commit applies the batch's writes and checkpoints atomically. Whether it
 // succeeds or fails, the batch is empty afterwards; on failure nothing was

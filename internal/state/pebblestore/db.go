@@ -84,6 +84,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		ReadOnly:           opts.ReadOnly,
 		Logger:             pebbleLogger{opts.Logger},
 		FormatMajorVersion: pebble.FormatNewest,
+		EventListener:      eventListener(opts.Logger.With("component", "state")),
 	}
 	if opts.InMemory {
 		po.FS = vfs.NewMem()

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+
+	"github.com/cockroachdb/pebble/v2"
 )
 
 // Options configure a DB. The zero value is usable: EnsureDefaults fills in
@@ -84,4 +86,25 @@ func (p pebbleLogger) Errorf(format string, args ...any) {
 func (p pebbleLogger) Fatalf(format string, args ...any) {
 	p.l.Error(fmt.Sprintf(format, args...), "component", "pebble", "fatal", true)
 	os.Exit(1)
+}
+
+// eventListener reports the Pebble events an operator must see: stalls
+// and slow disks explain latency spikes in every query of the server, and
+// background errors may mean lost durability. Flushes and compactions are
+// routine and are not logged.
+func eventListener(l *slog.Logger) *pebble.EventListener {
+	return &pebble.EventListener{
+		BackgroundError: func(err error) {
+			l.Error("pebble background error", "err", err)
+		},
+		DiskSlow: func(info pebble.DiskSlowInfo) {
+			l.Warn("state disk slow", "info", info.String())
+		},
+		WriteStallBegin: func(info pebble.WriteStallBeginInfo) {
+			l.Warn("state write stall", "reason", info.Reason)
+		},
+		WriteStallEnd: func() {
+			l.Info("state write stall ended")
+		},
+	}
 }

@@ -202,8 +202,19 @@ func (i *iter) Next() bool {
 	return i.it.Next()
 }
 
-func (i *iter) Key() []byte   { return i.it.Key()[i.strip:] }
-func (i *iter) Value() []byte { return i.it.Value() }
+func (i *iter) Key() []byte {
+	if i.closed || !i.it.Valid() {
+		return nil
+	}
+	return i.it.Key()[i.strip:]
+}
+
+func (i *iter) Value() []byte {
+	if i.closed || !i.it.Valid() {
+		return nil
+	}
+	return i.it.Value()
+}
 
 func (i *iter) Err() error {
 	if i.closed {

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sluicedb/sluice/internal/state"
@@ -39,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"BatchReadsOwnWrites", testBatchReadsOwnWrites},
 		{"BatchAtomicCheckpoints", testBatchCheckpoints},
 		{"Snapshot", testSnapshot},
+		{"ConcurrentSnapshots", testConcurrentSnapshots},
 		{"Lifecycle", testLifecycle},
 		{"Close", testClose},
 		{"Window", testWindow},
@@ -47,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"WindowRestart", testWindowRestart},
 		{"Session", testSession},
 		{"SessionMerge", testSessionMerge},
+		{"ChangelogRestore", testChangelogRestore},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
@@ -504,3 +507,68 @@ func testClose(t *testing.T, open Opener) {
 
 // bytesOf is a readable shorthand for test keys.
 func bytesOf(s string) []byte { return bytes.Clone([]byte(s)) }
+
+// testConcurrentSnapshots has a writer commit batches that keep two stores
+// equal while readers check, through snapshots, that they never see one
+// store ahead of the other: what a pull query over a join needs.
+func testConcurrentSnapshots(t *testing.T, open Opener) {
+	db, _ := openDB(t, open)
+	a, b := mustStore(t, db, "csa"), mustStore(t, db, "csb")
+	const commits = 300
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		bt := db.NewBatch()
+		defer bt.Close()
+		for i := range commits {
+			v := fmt.Appendf(nil, "%d", i)
+			for _, s := range []state.Store{a, b} {
+				if err := bt.Store(s).Put([]byte("k"), v); err != nil {
+					errs <- err
+					return
+				}
+				if err := bt.SetCheckpoint(s, int64(i)); err != nil {
+					errs <- err
+					return
+				}
+			}
+			if err := bt.Commit(false); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range commits {
+				snap, err := db.NewSnapshot()
+				if err != nil {
+					errs <- err
+					return
+				}
+				va, ea := snap.Store(a).Get([]byte("k"))
+				vb, eb := snap.Store(b).Get([]byte("k"))
+				ca, _, _ := snap.Checkpoint("csa")
+				cb, _, _ := snap.Checkpoint("csb")
+				_ = snap.Close()
+				if !errors.Is(ea, eb) && (ea != nil || eb != nil) {
+					errs <- fmt.Errorf("snapshot saw one store only: %v, %v", ea, eb)
+					return
+				}
+				if string(va) != string(vb) || ca != cb {
+					errs <- fmt.Errorf("snapshot saw %q/%d and %q/%d", va, ca, vb, cb)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
