@@ -3,7 +3,7 @@ GO ?= go
 BIN := bin
 QTT ?= ../shared/conformance/qtt
 
-.PHONY: build test vet unit conformance demo clean
+.PHONY: build test vet unit conformance demo clean services services-stop
 
 build:
 	$(GO) build -o $(BIN)/sluice ./cmd/sluice
@@ -20,7 +20,15 @@ unit:
 conformance: build
 	@if [ -d "$(QTT)" ]; then $(BIN)/sluice conformance --parse-only $(QTT) > $(BIN)/conformance-parse.jsonl; tail -1 $(BIN)/conformance-parse.jsonl; else echo "conformance: $(QTT) not found, skipped"; fi
 
-test: vet unit conformance
+# services installs (first time) and starts the real PostgreSQL, Kafka,
+# OpenSearch and FerretDB the tests use, or reuses the running ones.
+services:
+	$(GO) run ./cmd/sluice-testsvc up all
+
+services-stop:
+	$(GO) run ./cmd/sluice-testsvc down all
+
+test: vet services unit conformance
 
 clean:
 	rm -rf $(BIN)

@@ -1,0 +1,198 @@
+package testsvc
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The test superuser. It authenticates with a password (scram-sha-256)
+// over TCP, the way connectors are configured in production.
+const (
+	pgUser     = "sluice"
+	pgPassword = "sluice"
+	pgVersion  = "15"
+)
+
+// postgres is a private cluster from Debian's postgresql package, with
+// logical decoding on. The server runs as the unprivileged postgres user
+// when the harness runs as root, because postgres refuses to run as root.
+type postgres struct{}
+
+func (postgres) name() Name                  { return PostgresName }
+func (postgres) version() string             { return pgVersion }
+func (postgres) stopSignal() syscall.Signal  { return syscall.SIGINT } // fast shutdown; SIGTERM waits for clients
+func (postgres) startTimeout() time.Duration { return time.Minute }
+
+// pgBinDir finds the server binaries of the wanted major version, falling
+// back to the newest installed one.
+func pgBinDir() (string, error) {
+	want := filepath.Join("/usr/lib/postgresql", pgVersion, "bin")
+	if _, err := os.Stat(filepath.Join(want, "initdb")); err == nil {
+		return want, nil
+	}
+	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	if len(found) == 0 {
+		return "", fmt.Errorf("testsvc: no PostgreSQL server under /usr/lib/postgresql")
+	}
+	sort.Slice(found, func(i, j int) bool {
+		a, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(found[i]))))
+		b, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(found[j]))))
+		return a > b
+	})
+	return filepath.Dir(found[0]), nil
+}
+
+func (postgres) install(ctx context.Context, o *Options) error {
+	if _, err := pgBinDir(); err == nil {
+		return nil
+	}
+	if err := aptInstall(ctx, o, "postgresql", "postgresql-contrib"); err != nil {
+		return err
+	}
+	_, err := pgBinDir()
+	return err
+}
+
+// pgCredential returns the user the server runs as: postgres when we are
+// root, nobody else otherwise (then the server runs as the caller).
+func pgCredential() (*syscall.Credential, int, int, error) {
+	if os.Geteuid() != 0 {
+		return nil, -1, -1, nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("testsvc: the postgres system user is missing (reinstall the postgresql package): %w", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, uid, gid, nil
+}
+
+func (postgres) launch(ctx context.Context, o *Options, dir string, st *State) error {
+	bin, err := pgBinDir()
+	if err != nil {
+		return err
+	}
+	cred, uid, gid, err := pgCredential()
+	if err != nil {
+		return err
+	}
+	ports, err := freePorts(1)
+	if err != nil {
+		return err
+	}
+	port := ports[0]
+	data := filepath.Join(dir, "data")
+	pwfile := filepath.Join(dir, "pwfile")
+	if err := os.WriteFile(pwfile, []byte(pgPassword+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write pwfile: %w", err)
+	}
+	if err := os.Mkdir(data, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	if cred != nil {
+		// The server user must own its data and be able to write its log.
+		for _, p := range []string{dir, pwfile, data, st.Log} {
+			if err := touchOwned(p, uid, gid); err != nil {
+				return err
+			}
+		}
+	}
+	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"),
+		"-D", data, "-U", pgUser, "--pwfile="+pwfile,
+		"--auth=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-instructions")
+	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	if err := run(initdb); err != nil {
+		return err
+	}
+	// A test cluster trades crash safety for speed (fsync off), but keeps
+	// synchronous_commit on: logical decoding only sees flushed commits, and
+	// CDC tests should not wait for the WAL writer. The replication limits
+	// leave room for many connector tests holding slots at once.
+	conf := fmt.Sprintf(`
+# Written by internal/testsvc.
+listen_addresses = '127.0.0.1'
+port = %d
+unix_socket_directories = ''
+max_connections = 300
+wal_level = logical
+max_replication_slots = 20
+max_wal_senders = 20
+fsync = off
+full_page_writes = off
+logging_collector = off
+`, port)
+	f, err := os.OpenFile(filepath.Join(data, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("postgresql.conf: %w", err)
+	}
+	if _, err := f.WriteString(conf); err != nil {
+		f.Close()
+		return fmt.Errorf("postgresql.conf: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("postgresql.conf: %w", err)
+	}
+	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", data)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	pid, err := spawn(cmd, st.Log)
+	if err != nil {
+		return err
+	}
+	st.PID = pid
+	st.Ports = map[string]int{"postgres": port}
+	st.URL = pgDSN(port, "postgres")
+	return nil
+}
+
+func touchOwned(p string, uid, gid int) error {
+	if _, err := os.Stat(p); os.IsNotExist(err) {
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			return fmt.Errorf("create %s: %w", p, err)
+		}
+	}
+	if err := os.Chown(p, uid, gid); err != nil {
+		return fmt.Errorf("chown %s: %w", p, err)
+	}
+	return nil
+}
+
+func pgDSN(port int, db string) string {
+	u := url.URL{
+		Scheme:   "postgres",
+		User:     url.UserPassword(pgUser, pgPassword),
+		Host:     "127.0.0.1:" + strconv.Itoa(port),
+		Path:     "/" + db,
+		RawQuery: "sslmode=disable",
+	}
+	return u.String()
+}
+
+func (postgres) ping(ctx context.Context, st *State) error {
+	conn, err := pgx.Connect(ctx, st.URL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	var level string
+	if err := conn.QueryRow(ctx, "SHOW wal_level").Scan(&level); err != nil {
+		return err
+	}
+	if level != "logical" {
+		return fmt.Errorf("wal_level is %q, want logical", level)
+	}
+	return nil
+}
+
+func (postgres) ready(context.Context, *State) error { return nil }
