@@ -241,3 +241,11 @@ func substitute(b []byte, placeholder, value string) []byte {
 	enc, _ := json.Marshal(value)
 	return bytes.ReplaceAll(b, []byte(placeholder), enc[1:len(enc)-1])
 }
+
+// IsREST reports whether the test comes from the REST query validation
+// suite, whose statements are sent as separate requests and whose
+// expectations include REST responses.
+func (t Test) IsREST() bool {
+	return strings.HasPrefix(t.File, "rest-") || strings.Contains(t.File, "/rest-") ||
+		t.Responses != nil || t.ExpectedError != nil
+}

@@ -24,11 +24,11 @@ type Result struct {
 //     failure is clearly not a parse error (see IsParseFailure): a later
 //     stage, not the parser, owes that failure.
 //
-// Statements are joined with newlines and parsed as one text, as ksqlDB's
-// test harness does, so error positions ("line 2:40") match the vectors.
+// Statements are parsed as ksqlDB's harnesses parse them (see
+// parseStatements), so error positions match the vectors.
 func ParseOnly(p *parser.Parser, t Test) Result {
 	r := Result{File: t.File, Name: t.Name}
-	_, err := p.ParseStatements(strings.Join(t.Statements, "\n"))
+	err := parseStatements(p, t)
 	expectsFailure := t.ExpectedException != nil || t.ExpectedError != nil
 	switch {
 	case err == nil && !expectsFailure:
@@ -75,4 +75,20 @@ func IsParseFailure(t Test) bool {
 		}
 	}
 	return false
+}
+
+// parseStatements parses a test's statements. The query validation harness
+// joins them with newlines and parses one text ("line 2:40: ..."); the REST
+// harness sends them one request at a time, so each starts at line 1.
+func parseStatements(p *parser.Parser, t Test) error {
+	if !t.IsREST() {
+		_, err := p.ParseStatements(strings.Join(t.Statements, "\n"))
+		return err
+	}
+	for _, s := range t.Statements {
+		if _, err := p.ParseStatements(s); err != nil {
+			return err
+		}
+	}
+	return nil
 }

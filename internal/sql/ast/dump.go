@@ -87,7 +87,10 @@ func (d *dumper) value(v reflect.Value, depth int) {
 				continue
 			}
 			d.indent(depth + 1)
-			d.b.WriteString(sf.Name + ": ")
+			d.b.WriteString(sf.Name + ":")
+			if !(fv.Kind() == reflect.Slice && fv.Len() > 0) {
+				d.b.WriteByte(' ')
+			}
 			d.value(fv, depth+1)
 		}
 	case reflect.Slice:
@@ -132,6 +135,11 @@ func skipZero(v reflect.Value) bool {
 		return !v.Bool()
 	case reflect.String:
 		return v.String() == ""
+	case reflect.Struct:
+		if v.Type() == identType {
+			id := v.Interface().(Ident)
+			return id.Name == "" && !id.Quoted
+		}
 	}
 	return false
 }

@@ -16,7 +16,7 @@ type BoolLit struct {
 	Value bool
 }
 
-// StringLit is a quoted string; Value has '' collapsed.
+// StringLit is a quoted string; Value has ” collapsed.
 type StringLit struct {
 	Pos
 	Value string

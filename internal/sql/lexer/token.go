@@ -24,37 +24,37 @@ type Kind uint8
 const (
 	EOF Kind = iota
 	Illegal
-	Ident         // unquoted word, keyword or identifier
-	QuotedIdent   // "double quoted"
-	BackQuoted    // `back quoted`
-	DigitIdent    // 1abc: starts with a digit, contains a letter
-	String        // 'single quoted'
-	Integer       // 123
-	Decimal       // 1.5, .5, 1.
-	Float         // 1e5, 1.5E-3
-	Variable      // ${name}
-	LParen        // (
-	RParen        // )
-	LBracket      // [
-	RBracket      // ]
-	Comma         // ,
-	Dot           // .
-	Semicolon     // ;
-	Eq            // =
-	Neq           // <> or !=
-	Lt            // <
-	Lte           // <=
-	Gt            // >
-	Gte           // >=
-	Plus          // +
-	Minus         // -
-	Asterisk      // *
-	Slash         // /
-	Percent       // %
-	Concat        // ||
-	Assign        // :=
-	Arrow         // ->
-	Lambda        // =>
+	Ident       // unquoted word, keyword or identifier
+	QuotedIdent // "double quoted"
+	BackQuoted  // `back quoted`
+	DigitIdent  // 1abc: starts with a digit, contains a letter
+	String      // 'single quoted'
+	Integer     // 123
+	Decimal     // 1.5, .5, 1.
+	Float       // 1e5, 1.5E-3
+	Variable    // ${name}
+	LParen      // (
+	RParen      // )
+	LBracket    // [
+	RBracket    // ]
+	Comma       // ,
+	Dot         // .
+	Semicolon   // ;
+	Eq          // =
+	Neq         // <> or !=
+	Lt          // <
+	Lte         // <=
+	Gt          // >
+	Gte         // >=
+	Plus        // +
+	Minus       // -
+	Asterisk    // *
+	Slash       // /
+	Percent     // %
+	Concat      // ||
+	Assign      // :=
+	Arrow       // ->
+	Lambda      // =>
 )
 
 var kindNames = [...]string{

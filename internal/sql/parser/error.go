@@ -21,11 +21,13 @@ type Error struct {
 	Expected []string // what would have been accepted, when known
 	Msg      string
 	Source   string // the text that was parsed, for Detail
+
+	colSkew int // added to the column in Error's text only; see failLiteral
 }
 
 // Error renders "line L:C: msg", as ksqlDB's ParseFailedException does.
 func (e *Error) Error() string {
-	return fmt.Sprintf("line %d:%d: %s", e.Pos.Line, e.Pos.Col, e.Msg)
+	return fmt.Sprintf("line %d:%d: %s", e.Pos.Line, e.Pos.Col+e.colSkew, e.Msg)
 }
 
 // Is makes every parse error match ErrSyntax.

@@ -201,7 +201,7 @@ func (s *state) numberLit() ast.Expr {
 	case lexer.Integer:
 		v, ok := parseInt(text)
 		if !ok {
-			s.failAt(start, nil, "Invalid numeric literal: "+text)
+			s.failLiteral(start, "Invalid numeric literal: "+text)
 		}
 		return &ast.IntegerLit{Pos: pos, Value: v, Big: v > math.MaxInt32 || v < math.MinInt32}
 	case lexer.Decimal:
@@ -209,7 +209,7 @@ func (s *state) numberLit() ast.Expr {
 	default:
 		v, err := strconv.ParseFloat(text, 64)
 		if err != nil || math.IsInf(v, 0) {
-			s.failAt(start, nil, "Number overflows DOUBLE: "+text)
+			s.failLiteral(start, "Number overflows DOUBLE: "+text)
 		}
 		return &ast.DoubleLit{Pos: pos, Text: text, Value: v}
 	}
@@ -386,10 +386,14 @@ func (s *state) funcCall(name ast.Ident) ast.Expr {
 	}
 	sawLambda := false
 	for {
-		if lam := s.lambda(); lam != nil {
-			if len(f.Args) == 0 {
-				s.failAt(s.toks[s.i], nil, "Syntax Error\nmismatched input '=>'")
+		if len(f.Args) == 0 && s.lambdaStarts() {
+			// The grammar only allows lambdas after an ordinary argument.
+			for s.cur().Kind != lexer.Lambda {
+				s.next()
 			}
+			s.fail()
+		}
+		if lam := s.lambda(); lam != nil {
 			f.Args = append(f.Args, lam)
 			sawLambda = true
 		} else if sawLambda {
@@ -409,33 +413,41 @@ func (s *state) funcCall(name ast.Ident) ast.Expr {
 	return f
 }
 
+// lambdaStarts reports whether "x =>" or "(x, y) =>" starts here.
+func (s *state) lambdaStarts() bool {
+	if isIdentStart(s.cur()) && s.peek(1).Kind == lexer.Lambda {
+		return true
+	}
+	if s.cur().Kind != lexer.LParen {
+		return false
+	}
+	for j := 1; ; {
+		if !isIdentStart(s.peek(j)) {
+			return false
+		}
+		j++
+		switch {
+		case s.peek(j).Kind == lexer.Comma:
+			j++
+		case s.peek(j).Kind == lexer.RParen && s.peek(j+1).Kind == lexer.Lambda:
+			return true
+		default:
+			return false
+		}
+	}
+}
+
 // lambda parses "x => e" or "(x, y) => e" if one starts here, else returns
 // nil without consuming anything.
 func (s *state) lambda() ast.Expr {
+	if !s.lambdaStarts() {
+		return nil
+	}
 	pos := s.pos()
-	if isIdentStart(s.cur()) && s.peek(1).Kind == lexer.Lambda {
+	if s.cur().Kind != lexer.LParen {
 		p := s.identifier()
 		s.next()
 		return &ast.Lambda{Pos: pos, Params: []ast.Ident{p}, Body: s.expression()}
-	}
-	if s.cur().Kind != lexer.LParen {
-		return nil
-	}
-	// Scan "( ident (, ident)* ) =>" without consuming.
-	j := 1
-	for {
-		if !isIdentStart(s.peek(j)) {
-			return nil
-		}
-		j++
-		if s.peek(j).Kind == lexer.Comma {
-			j++
-			continue
-		}
-		if s.peek(j).Kind == lexer.RParen && s.peek(j+1).Kind == lexer.Lambda {
-			break
-		}
-		return nil
 	}
 	s.next()
 	var params []ast.Ident

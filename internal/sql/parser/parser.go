@@ -214,7 +214,9 @@ func tokenText(t lexer.Token) string {
 func (s *state) fail(expected ...string) {
 	t := s.cur()
 	var msg string
-	if t.Kind == lexer.Illegal {
+	if t.Kind == lexer.Illegal && len(t.Text) > 1 && (t.Text[0] == '\'' || t.Text[0] == '"' || t.Text[0] == '`') {
+		msg = fmt.Sprintf("unterminated quoted text starting with %c", t.Text[0])
+	} else if t.Kind == lexer.Illegal {
 		msg = fmt.Sprintf("extraneous input '%s'", tokenText(t))
 		if len(expected) > 0 {
 			msg += " expecting " + expectSet(expected)
@@ -243,6 +245,14 @@ func expectSet(expected []string) string {
 	return "{" + strings.Join(expected, ", ") + "}"
 }
 
+// failLiteral reports a literal that is out of range. ksqlDB raises these
+// while building the tree and its message counts columns from 2, one more
+// than its syntax errors do; the message keeps that quirk so clients that
+// match ksqlDB's text still match, while Pos stays exact.
+func (s *state) failLiteral(t lexer.Token, msg string) {
+	panic(bailout{&Error{Pos: convPos(t.Pos), Token: tokenText(t), Msg: msg, Source: s.src, colSkew: 1}})
+}
+
 func (s *state) failAt(t lexer.Token, expected []string, msg string) {
 	panic(bailout{&Error{Pos: convPos(t.Pos), Token: tokenText(t), Expected: expected, Msg: msg, Source: s.src}})
 }
@@ -250,7 +260,7 @@ func (s *state) failAt(t lexer.Token, expected []string, msg string) {
 // failReserved reports a reserved word where a name was expected, in
 // ksqlDB's wording for that case.
 func (s *state) failReserved(t lexer.Token) {
-	s.failAt(t, []string{"IDENTIFIER"}, fmt.Sprintf("Syntax error at or near '%s' at line %d:%d", t.Text, t.Pos.Line, t.Pos.Col))
+	s.failAt(t, []string{"IDENTIFIER"}, fmt.Sprintf("Syntax Error\nSyntax error at or near '%s' at line %d:%d", t.Text, t.Pos.Line, t.Pos.Col))
 }
 
 // isIdentStart reports whether t can begin an identifier.
@@ -355,7 +365,7 @@ func (s *state) integer() int64 {
 	}
 	v, ok := parseInt(text)
 	if !ok {
-		s.failAt(t, nil, "Invalid numeric literal: "+text)
+		s.failLiteral(t, "Invalid numeric literal: "+text)
 	}
 	return v
 }
