@@ -14,7 +14,7 @@ func TestLexer(t *testing.T) {
 		{"select Foo_1@x", "IDENTIFIER:SELECT IDENTIFIER:FOO_1@X"},
 		{"'it''s' \"a\"\"b\" `c``d`", "STRING:it's QUOTED_IDENTIFIER:a\"b BACKQUOTED_IDENTIFIER:c`d"},
 		{"1 12.5 .5 3. 1e5 1.5E-3 7abc", "INTEGER_VALUE:1 DECIMAL_VALUE:12.5 DECIMAL_VALUE:.5 DECIMAL_VALUE:3. FLOATING_POINT_VALUE:1e5 FLOATING_POINT_VALUE:1.5E-3 DIGIT_IDENTIFIER:7ABC"},
-		{"<> != <= >= < > = || := -> => + - * / %", "'<>':<> '<>':!= '<=':<= '>=':>= '<':< '>':> '=':= '||':|| ':=':::= '->':-> '=>':=> '+':+ '-':- '*':* '/':/ '%':%"},
+		{"<> != <= >= < > = || := -> => + - * / %", "'<>':<> '<>':!= '<=':<= '>=':>= '<':< '>':> '=':= '||':|| ':='::= '->':-> '=>':=> '+':+ '-':- '*':* '/':/ '%':%"},
 		{"a -- comment ; \n b /* multi\nline */ c", "IDENTIFIER:A IDENTIFIER:B IDENTIFIER:C"},
 		{"${var} ${ bad", "VARIABLE:var illegal:$ illegal:{ IDENTIFIER:BAD"},
 		{"( ) [ ] , . ;", "'(':( ')':) '[':[ ']':] ',':, '.':. ';':;"},
