@@ -1,0 +1,114 @@
+package testsvc
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// privateOptions points the harness at a scratch repository root, so the
+// lifecycle tests can kill and stop services without disturbing the shared
+// ones other test binaries are using. The install cache stays shared.
+func privateOptions(t *testing.T) Options {
+	t.Helper()
+	shared := Options{}
+	if err := shared.EnsureDefaults(); err != nil {
+		t.Fatal(err)
+	}
+	return Options{
+		Root:   t.TempDir(),
+		Cache:  shared.Cache,
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil)),
+	}
+}
+
+// TestLifecycle starts a private FerretDB from many goroutines at once
+// (they must share one process), replaces it after it is killed, and
+// stops it.
+func TestLifecycle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("testsvc: starts a real service; skipped under -short")
+	}
+	// Make sure the binary is installed before timing anything.
+	Mongo(t)
+	o := privateOptions(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	t.Cleanup(func() { _ = Stop(context.Background(), o, MongoName) })
+
+	const callers = 6
+	pids := make([]int, callers)
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sts, err := Start(ctx, o, MongoName)
+			errs[i] = err
+			if err == nil {
+				pids[i] = sts[MongoName].PID
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range callers {
+		if errs[i] != nil {
+			t.Fatalf("caller %d: %v", i, errs[i])
+		}
+		if pids[i] != pids[0] {
+			t.Fatalf("concurrent callers got pids %v, want one shared process", pids)
+		}
+	}
+
+	if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	sts, err := Status(ctx, o, MongoName)
+	if !errors.Is(err, ErrNotRunning) || len(sts) != 0 {
+		t.Fatalf("Status after kill = %v, %v; want ErrNotRunning", sts, err)
+	}
+	sts, err = Start(ctx, o, MongoName)
+	if err != nil {
+		t.Fatalf("restart after kill: %v", err)
+	}
+	if sts[MongoName].PID == pids[0] {
+		t.Fatalf("restart kept dead pid %d", pids[0])
+	}
+
+	if err := Stop(ctx, o, MongoName); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	if alive(sts[MongoName].PID) {
+		t.Fatalf("pid %d still alive after Stop", sts[MongoName].PID)
+	}
+	if _, err := os.Stat(filepath.Join(o.Root, ".services", "mongo")); !os.IsNotExist(err) {
+		t.Fatalf("service dir left behind: %v", err)
+	}
+}
+
+func TestUnknownService(t *testing.T) {
+	_, err := Start(context.Background(), Options{Root: t.TempDir(), Cache: t.TempDir()}, "redis")
+	if !errors.Is(err, ErrUnknownService) {
+		t.Fatalf("Start(redis) = %v, want ErrUnknownService", err)
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"127.0.0.1:9092", "127.0.0.1:9092"},
+		{"mongodb://h:1/?replicaSet=rs0", "'mongodb://h:1/?replicaSet=rs0'"},
+		{"it's", `'it'\''s'`},
+		{"", "''"},
+	} {
+		if got := shellQuote(tc.in); got != tc.want {
+			t.Errorf("shellQuote(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
