@@ -1,0 +1,118 @@
+package expr
+
+import (
+	"errors"
+	"strings"
+	"unicode/utf8"
+)
+
+// LIKE follows ksqlDB's LikeEvaluator: % is any run of characters and _ any
+// one character, both as Java regex "." so neither matches a line
+// terminator; the escape character makes the next pattern character
+// literal. Patterns compile to a token list matched without regexp, so a
+// match allocates nothing.
+
+type likeKind uint8
+
+const (
+	likeLit  likeKind = iota // a literal string
+	likeOne                  // _
+	likeMany                 // %
+)
+
+type likeTok struct {
+	kind likeKind
+	lit  string
+}
+
+type likePattern struct {
+	toks []likeTok
+}
+
+var errLikeEscapeEnd = errors.New("LIKE pattern must not end with escape character")
+
+func compileLike(p string, esc rune) (*likePattern, error) {
+	var toks []likeTok
+	var lit strings.Builder
+	flush := func() {
+		if lit.Len() > 0 {
+			toks = append(toks, likeTok{kind: likeLit, lit: lit.String()})
+			lit.Reset()
+		}
+	}
+	escaped := false
+	for _, r := range p {
+		switch {
+		case escaped:
+			lit.WriteRune(r)
+			escaped = false
+		case esc >= 0 && r == esc:
+			escaped = true
+		case r == '%':
+			flush()
+			if len(toks) == 0 || toks[len(toks)-1].kind != likeMany {
+				toks = append(toks, likeTok{kind: likeMany})
+			}
+		case r == '_':
+			flush()
+			toks = append(toks, likeTok{kind: likeOne})
+		default:
+			lit.WriteRune(r)
+		}
+	}
+	if escaped {
+		return nil, errLikeEscapeEnd
+	}
+	flush()
+	return &likePattern{toks: toks}, nil
+}
+
+func isLineTerminator(r rune) bool {
+	return r == '\n' || r == '\r' || r == '\u0085' || r == '\u2028' || r == '\u2029'
+}
+
+func (p *likePattern) match(s string) bool {
+	return matchToks(p.toks, s)
+}
+
+// matchToks matches recursively; % tries each cut point, stopping at a
+// line terminator, which it may not cross. Consecutive % are merged at
+// compile time, so the backtracking stays polynomial for real patterns.
+func matchToks(toks []likeTok, s string) bool {
+	for len(toks) > 0 {
+		t := toks[0]
+		switch t.kind {
+		case likeLit:
+			if !strings.HasPrefix(s, t.lit) {
+				return false
+			}
+			s = s[len(t.lit):]
+		case likeOne:
+			r, n := utf8.DecodeRuneInString(s)
+			if n == 0 || isLineTerminator(r) {
+				return false
+			}
+			s = s[n:]
+		case likeMany:
+			rest := toks[1:]
+			if len(rest) == 0 {
+				return strings.IndexFunc(s, isLineTerminator) < 0
+			}
+			for i := 0; ; {
+				if matchToks(rest, s[i:]) {
+					return true
+				}
+				if i >= len(s) {
+					return false
+				}
+				r, n := utf8.DecodeRuneInString(s[i:])
+				if isLineTerminator(r) {
+					return false
+				}
+				i += n
+			}
+		}
+		toks = toks[1:]
+	}
+	return s == ""
+}
