@@ -174,3 +174,62 @@ func TestSegmentOptions(t *testing.T) {
 		})
 	}
 }
+
+// FuzzKeyEncoding checks that any key round-trips through the escaped
+// encoding and that the encoding preserves the order of any two keys.
+func FuzzKeyEncoding(f *testing.F) {
+	f.Add([]byte("a"), []byte("a\x00"), int64(0), int64(1))
+	f.Add([]byte{0, 0xFF}, []byte{0, 1}, int64(-1), int64(math.MaxInt64))
+	f.Fuzz(func(t *testing.T, a, b []byte, ta, tb int64) {
+		ea := appendTime(appendKey(nil, a), ta)
+		eb := appendTime(appendKey(nil, b), tb)
+		for _, c := range []struct {
+			enc []byte
+			key []byte
+			ts  int64
+		}{{ea, a, ta}, {eb, b, tb}} {
+			k, rest, err := decodeKey(c.enc)
+			if err != nil || !bytes.Equal(k, c.key) {
+				t.Fatalf("decode %x: %x, %v", c.enc, k, err)
+			}
+			if ts, rest, err := decodeTime(rest); err != nil || ts != c.ts || len(rest) != 0 {
+				t.Fatalf("decode time %x: %d, %v", c.enc, ts, err)
+			}
+		}
+		want := bytes.Compare(a, b)
+		if want == 0 {
+			want = cmpInt(ta, tb)
+		}
+		if got := bytes.Compare(ea, eb); got != want {
+			t.Fatalf("order of %x@%d vs %x@%d: encoded %d, want %d", a, ta, b, tb, got, want)
+		}
+	})
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// FuzzDecodeKey feeds arbitrary bytes to the decoder: it must fail cleanly,
+// never panic.
+func FuzzDecodeKey(f *testing.F) {
+	f.Add([]byte{0, 1})
+	f.Add([]byte{'a', 0, 0xFF, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8})
+	f.Add([]byte{0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		k, rest, err := decodeKey(b)
+		if err != nil {
+			return
+		}
+		if re := appendKey(nil, k); !bytes.Equal(re, b[:len(b)-len(rest)]) {
+			t.Fatalf("re-encoding %x gives %x, input was %x", k, re, b[:len(b)-len(rest)])
+		}
+		_, _, _ = decodeTime(rest)
+	})
+}
