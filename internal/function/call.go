@@ -90,7 +90,7 @@ func (r *ResolvedScalar) Call(args []value.Value, lambdas []Lambda) (value.Value
 	if r.Overload.LambdaFn != nil {
 		return r.Overload.LambdaFn(args, lambdas)
 	}
-	return r.Overload.Fn(args)
+	return r.Impl(args)
 }
 
 // Call invokes the table function; args are widened in place as for

@@ -120,6 +120,12 @@ type ScalarOverload struct {
 	NullOnNull bool
 	Fn         ScalarFn
 	LambdaFn   LambdaFn
+	// Specialize, when set, builds the implementation for one call site
+	// from the resolved argument and return types, for functions whose
+	// behaviour depends on more than the values carry (TO_JSON_STRING
+	// needs struct field names) or that precompute per call site. It
+	// replaces Fn for that call site.
+	Specialize func(argTypes []*types.Type, ret *types.Type) (ScalarFn, error)
 	// Volatile marks functions whose result changes between calls with the
 	// same arguments (RANDOM, UUID, UNIX_TIMESTAMP()), so they are never
 	// constant-folded.

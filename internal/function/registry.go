@@ -111,7 +111,7 @@ func (r *Registry) RegisterScalar(f *ScalarFunction) error {
 		return err
 	}
 	for _, o := range f.Overloads {
-		if o.Fn == nil && o.LambdaFn == nil {
+		if o.Fn == nil && o.LambdaFn == nil && o.Specialize == nil {
 			return fmt.Errorf("function %s: overload %s has no implementation", f.Name, paramList(o.Params))
 		}
 	}
@@ -375,6 +375,9 @@ type ResolvedScalar struct {
 	*Resolved
 	Func     *ScalarFunction
 	Overload *ScalarOverload
+	// Impl is the implementation for this call site: Overload.Fn, or what
+	// Overload.Specialize built. Nil for lambda overloads.
+	Impl ScalarFn
 }
 
 // ResolveScalar resolves a call whose arguments are all plain values.
@@ -396,7 +399,14 @@ func (r *Registry) ResolveScalarArgs(name string, args []Arg) (*ResolvedScalar, 
 	if err != nil {
 		return nil, err
 	}
-	return &ResolvedScalar{Resolved: res, Func: f, Overload: f.Overloads[i]}, nil
+	o := f.Overloads[i]
+	rs := &ResolvedScalar{Resolved: res, Func: f, Overload: o, Impl: o.Fn}
+	if o.Specialize != nil {
+		if rs.Impl, err = o.Specialize(res.ArgTypes, res.Return); err != nil {
+			return nil, fmt.Errorf("function %s: %w", f.Name, err)
+		}
+	}
+	return rs, nil
 }
 
 // ResolvedTable is a table function call resolved to one overload.
