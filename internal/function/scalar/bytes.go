@@ -198,4 +198,3 @@ func encode(a []value.Value) (value.Value, error) {
 	}
 	return null, fmt.Errorf("Supported input and output encodings are: hex, utf8, ascii and base64")
 }
-

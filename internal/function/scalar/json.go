@@ -399,4 +399,3 @@ func formatLocalTime(ms int64) string {
 	}
 	return s
 }
-

@@ -75,7 +75,9 @@ func registerMath(b *builder) {
 	dbl("tanh", "The hyperbolic tangent of a value.", math.Tanh)
 
 	dbl2 := func(name, desc, p1, p2 string, f func(x, y float64) float64) {
-		fn := func(a []value.Value) (value.Value, error) { return value.Double(f(a[0].AsFloat64(), a[1].AsFloat64())), nil }
+		fn := func(a []value.Value) (value.Value, error) {
+			return value.Double(f(a[0].AsFloat64(), a[1].AsFloat64())), nil
+		}
 		b.add(name, catMath, desc,
 			ov(pDbl, ps(p(p1, pInt), p(p2, pInt)), fn),
 			ov(pDbl, ps(p(p1, pBig), p(p2, pBig)), fn),
@@ -168,8 +170,8 @@ func geoDistance(a []value.Value) (value.Value, error) {
 			return null, errors.New("GeoDistance function units parameter must be one of mi, mile, miles, km, kilometer, kilometers, kilometre, or kilometres. Values are case-insensitive.")
 		}
 	}
-	rad := func(d float64) float64 { return d * math.Pi / 180 }
-	hav := func(x float64) float64 { s := math.Sin(x / 2); return s * s }
+	rad := func(d float64) float64 { return d * 0.017453292519943295 }
+	hav := func(x float64) float64 { return math.Pow(math.Sin(x/2), 2) }
 	h := hav(rad(lat2-lat1)) + hav(rad(lon2-lon1))*math.Cos(rad(lat1))*math.Cos(rad(lat2))
 	return value.Double(2 * math.Asin(math.Sqrt(h)) * radius), nil
 }

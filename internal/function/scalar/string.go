@@ -663,14 +663,20 @@ func registerMask(b *builder) {
 		)
 	}
 	partial("mask_keep_left", "Returns a masked version of the input string. All characters except for the first n will be replaced according to the default masking rules.",
-		func(m masker, s []rune, n int) string { n = min(n, len(s)); return string(s[:n]) + m.mask(string(s[n:])) })
+		func(m masker, s []rune, n int) string {
+			n = min(n, len(s))
+			return string(s[:n]) + m.mask(string(s[n:]))
+		})
 	partial("mask_keep_right", "Returns a masked version of the input string. All characters except for the last n will be replaced according to the default masking rules.",
 		func(m masker, s []rune, n int) string {
 			k := max(len(s)-n, 0)
 			return m.mask(string(s[:k])) + string(s[k:])
 		})
 	partial("mask_left", "Returns a masked version of the input string. The first n characters will be replaced according to the default masking rules.",
-		func(m masker, s []rune, n int) string { n = min(n, len(s)); return m.mask(string(s[:n])) + string(s[n:]) })
+		func(m masker, s []rune, n int) string {
+			n = min(n, len(s))
+			return m.mask(string(s[:n])) + string(s[n:])
+		})
 	partial("mask_right", "Returns a masked version of the input string. The last n characters will be replaced according to the default masking rules.",
 		func(m masker, s []rune, n int) string {
 			k := max(len(s)-n, 0)
