@@ -140,7 +140,9 @@ type StoreInfo struct {
 // task can process a whole polled batch of records before one commit.
 //
 // After Commit the batch is empty and may be used again; views stay valid.
-// A batch is not safe for concurrent use: one task owns it.
+// Iterators opened through its views must be closed before Commit, Discard
+// or Close, which refuse (changing nothing) while any is open. A batch is
+// not safe for concurrent use: one task owns it.
 type Batch interface {
 	// Store returns a view of s inside the batch. Writes through it are
 	// held until Commit; reads see them.

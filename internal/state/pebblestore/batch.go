@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -20,6 +21,9 @@ type Batch struct {
 	views  map[*Store]*batchView
 	ckpts  map[*Store]int64
 	closed bool
+	// iters counts the open iterators reading the batch: Pebble's batch
+	// memory must not be reset or released under them.
+	iters atomic.Int64
 }
 
 var _ state.Batch = (*Batch)(nil)
@@ -84,6 +88,9 @@ func (b *Batch) Commit(sync bool) error {
 	if b.closed {
 		return state.ErrClosed
 	}
+	if n := b.iters.Load(); n > 0 {
+		return fmt.Errorf("pebblestore: commit with %d open iterators on the batch", n)
+	}
 	err := b.commit(sync)
 	return errors.Join(err, b.Discard())
 }
@@ -131,6 +138,9 @@ func (b *Batch) Discard() error {
 	if b.closed {
 		return state.ErrClosed
 	}
+	if n := b.iters.Load(); n > 0 {
+		return fmt.Errorf("pebblestore: discard with %d open iterators on the batch", n)
+	}
 	err := b.b.Close()
 	b.b = b.db.pdb.NewIndexedBatch()
 	clear(b.ckpts)
@@ -147,6 +157,9 @@ func (b *Batch) Discard() error {
 func (b *Batch) Close() error {
 	if b.closed {
 		return nil
+	}
+	if n := b.iters.Load(); n > 0 {
+		return fmt.Errorf("pebblestore: close with %d open iterators on the batch", n)
 	}
 	b.closed = true
 	b.db.open.Add(-1)
@@ -218,7 +231,7 @@ func (v *batchView) NewIter(o state.IterOptions) (state.Iterator, error) {
 	if err := v.check(); err != nil {
 		return nil, err
 	}
-	return newIter(v.b.db, v.b.b, v.s, o)
+	return newIter(v.b.db, v.b.b, v.s, o, &v.b.iters)
 }
 
 // foreignView fails every call: it stands for a store handle that does not

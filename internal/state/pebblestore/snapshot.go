@@ -97,5 +97,5 @@ func (v snapView) NewIter(o state.IterOptions) (state.Iterator, error) {
 	if v.sn.closed.Load() {
 		return nil, state.ErrClosed
 	}
-	return newIter(v.sn.db, v.sn.snap, v.s, o)
+	return newIter(v.sn.db, v.sn.snap, v.s, o, nil)
 }

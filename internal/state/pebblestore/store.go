@@ -98,7 +98,7 @@ func (s *Store) NewIter(opts state.IterOptions) (state.Iterator, error) {
 		return nil, err
 	}
 	defer s.db.mu.RUnlock()
-	return newIter(s.db, s.db.pdb, s, opts)
+	return newIter(s.db, s.db.pdb, s, opts, nil)
 }
 
 // ApproximateSize returns the store's flushed bytes on disk.
@@ -155,6 +155,7 @@ func get(r pebble.Reader, s *Store, key []byte) ([]byte, error) {
 // prefix and turns the first Next into First or Last.
 type iter struct {
 	db      *DB
+	owner   *atomic.Int64
 	it      *pebble.Iterator
 	strip   int
 	reverse bool
@@ -162,7 +163,9 @@ type iter struct {
 	closed  bool
 }
 
-func newIter(db *DB, r pebble.Reader, s *Store, o state.IterOptions) (state.Iterator, error) {
+// newIter opens an iterator over s in r. If owner is non-nil (a batch's
+// iterator), owner counts it, so the batch is not reset under it.
+func newIter(db *DB, r pebble.Reader, s *Store, o state.IterOptions, owner *atomic.Int64) (state.Iterator, error) {
 	lo, hi := s.bounds(o.Start, o.End)
 	if o.Prefix != nil {
 		plo := s.key(nil, o.Prefix)
@@ -182,7 +185,10 @@ func newIter(db *DB, r pebble.Reader, s *Store, o state.IterOptions) (state.Iter
 		return nil, s.wrap("iterate", err)
 	}
 	db.open.Add(1)
-	return &iter{db: db, it: pit, strip: len(s.prefix), reverse: o.Reverse}, nil
+	if owner != nil {
+		owner.Add(1)
+	}
+	return &iter{db: db, owner: owner, it: pit, strip: len(s.prefix), reverse: o.Reverse}, nil
 }
 
 func (i *iter) Next() bool {
@@ -229,6 +235,9 @@ func (i *iter) Close() error {
 	}
 	i.closed = true
 	i.db.open.Add(-1)
+	if i.owner != nil {
+		i.owner.Add(-1)
+	}
 	if err := i.it.Close(); err != nil {
 		return fmt.Errorf("pebblestore: iterator: %w", err)
 	}

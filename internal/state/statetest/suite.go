@@ -276,6 +276,19 @@ func testBatchReadsOwnWrites(t *testing.T, open Opener) {
 	if got := strings.Join(scan(t, v, state.IterOptions{}), " "); got != "a=new c=new" {
 		t.Errorf("batch scan = %q", got)
 	}
+	// An iterator sees the batch as of its creation, and holds off the
+	// commit until it is closed.
+	it, err := v.NewIter(state.IterOptions{})
+	must(t, err)
+	must(t, v.Put([]byte("0"), []byte("later")))
+	if it.Next(); string(it.Key()) != "a" {
+		t.Errorf("iterator saw a write made after its creation: %q", it.Key())
+	}
+	if err := b.Commit(true); err == nil {
+		t.Error("commit with an open iterator succeeded")
+	}
+	must(t, it.Close())
+	must(t, v.Delete([]byte("0")))
 	must(t, b.Commit(true))
 	if !b.Empty() {
 		t.Error("batch not empty after commit")
