@@ -16,7 +16,7 @@ import (
 func authServer(t *testing.T, user, pass string) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
 	var n atomic.Int64
-	h := openTestRegistry(t, newMemLog()).Handler()
+	h := openTestRegistry(t, newTestLog(t)).Handler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
 		if u, p, ok := r.BasicAuth(); !ok || u != user || p != pass {
@@ -79,7 +79,7 @@ func TestClientFailoverAndTimeout(t *testing.T) {
 	}
 	dead := "http://" + l.Addr().String()
 	l.Close()
-	live := httptest.NewServer(openTestRegistry(t, newMemLog()).Handler())
+	live := httptest.NewServer(openTestRegistry(t, newTestLog(t)).Handler())
 	defer live.Close()
 	c, err := NewClient(ClientOptions{URL: dead + ", " + live.URL})
 	if err != nil {

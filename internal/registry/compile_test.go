@@ -9,7 +9,7 @@ import (
 
 func TestCompileHelpers(t *testing.T) {
 	ctx := context.Background()
-	r := openTestRegistry(t, newMemLog())
+	r := openTestRegistry(t, newTestLog(t))
 	mustRegister(t, r, "money", Schema{Type: Protobuf, Text: `syntax = "proto3"; package shop; message Money { int64 cents = 1; }`})
 	order := Schema{Type: Protobuf, Text: `syntax = "proto3"; package shop; import "money.proto";
 message Header { string id = 1; }

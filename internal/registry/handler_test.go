@@ -23,7 +23,7 @@ func TestREST(t *testing.T) {
 			if srv != nil {
 				srv.Close()
 			}
-			srv = httptest.NewServer(openTestRegistry(t, newMemLog()).Handler())
+			srv = httptest.NewServer(openTestRegistry(t, newTestLog(t)).Handler())
 		}
 		reset()
 		defer func() { srv.Close() }()

@@ -23,7 +23,7 @@ func TestConfluentPythonClient(t *testing.T) {
 	if out, err := exec.Command(py, "-c", "import confluent_kafka.schema_registry.avro").CombinedOutput(); err != nil {
 		t.Fatalf("confluent-kafka is not installed: run pip install 'confluent-kafka[avro,schemaregistry]' (or use -short): %v\n%s", err, out)
 	}
-	srv := httptest.NewServer(openTestRegistry(t, newMemLog()).Handler())
+	srv := httptest.NewServer(openTestRegistry(t, newTestLog(t)).Handler())
 	defer srv.Close()
 
 	out, err := exec.Command(py, "testdata/python/client.py", srv.URL).CombinedOutput()

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"slices"
 	"testing"
+
+	"github.com/sluicedb/sluice/internal/logstore"
 )
 
 // registryFactories builds every Registry implementation over a fresh
@@ -13,9 +15,9 @@ import (
 // API, so both sides of the interface are held to the same contract.
 func registryFactories() map[string]func(t *testing.T) Registry {
 	return map[string]func(t *testing.T) Registry{
-		"embedded": func(t *testing.T) Registry { return openTestRegistry(t, newMemLog()) },
+		"embedded": func(t *testing.T) Registry { return openTestRegistry(t, newTestLog(t)) },
 		"client": func(t *testing.T) Registry {
-			srv := httptest.NewServer(openTestRegistry(t, newMemLog()).Handler())
+			srv := httptest.NewServer(openTestRegistry(t, newTestLog(t)).Handler())
 			t.Cleanup(srv.Close)
 			c, err := NewClient(ClientOptions{URL: srv.URL})
 			if err != nil {
@@ -26,7 +28,7 @@ func registryFactories() map[string]func(t *testing.T) Registry {
 	}
 }
 
-func openTestRegistry(t *testing.T, log *memLog) *Embedded {
+func openTestRegistry(t *testing.T, log logstore.Log) *Embedded {
 	t.Helper()
 	e, err := Open(context.Background(), log, Options{Logger: discardLogger()})
 	if err != nil {
