@@ -26,10 +26,6 @@ func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 		fs.Usage()
 		return 2
 	}
-	if !*parseOnly {
-		fmt.Fprintln(stderr, "sluice conformance: only --parse-only is available yet")
-		return 2
-	}
 	var re *regexp.Regexp
 	if *filter != "" {
 		var err error
@@ -42,6 +38,9 @@ func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		fmt.Fprintf(stderr, "sluice conformance: %v\n", err)
 		return 1
+	}
+	if !*parseOnly {
+		return runEngineConformance(ctx, tests, re, stdout, stderr)
 	}
 	p := parser.New(parser.Options{})
 	enc := json.NewEncoder(stdout)

@@ -50,7 +50,10 @@ type VariableLit struct {
 	Name string
 }
 
-// TypedLit is "identifier 'string'", ksqlDB's type constructor form.
+// TypedLit is "identifier 'string'", the grammar's type constructor. The
+// parser turns the only form ksqlDB accepts, "DECIMAL" '1.5', into a
+// DecimalLit and rejects the others, so it never produces a TypedLit; the
+// node stays for code that builds trees by hand.
 type TypedLit struct {
 	Pos
 	Type  Ident

@@ -16,7 +16,7 @@ import (
 //	parse [run-script]  statements → AST dump, then the formatted SQL
 //	expr                one expression → AST dump, then the formatted SQL
 //	split               statements → one line per segment
-//	subst k=v ...       text → text with ${k} substituted
+//	subst k=v ...       text → text with ${k} substituted (v may be quoted)
 //
 // A parse error prints the error with its caret. Every successful parse
 // is also round-tripped through Format. Regenerate with -rewrite.
@@ -66,7 +66,11 @@ func TestDataDriven(t *testing.T) {
 				for _, a := range d.CmdArgs {
 					vars[a.Key] = strings.Join(a.Vals, ",")
 				}
-				return parser.SubstituteVariables(d.Input, vars) + "\n"
+				out, err := parser.Substitute(d.Input, vars)
+				if err != nil {
+					return errorText(t, err)
+				}
+				return out + "\n"
 			}
 			t.Fatalf("unknown command %q", d.Cmd)
 			return ""

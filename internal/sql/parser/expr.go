@@ -34,6 +34,8 @@ func (s *state) notExpr() ast.Expr {
 	if s.is("NOT") {
 		pos := s.pos()
 		s.next()
+		s.enter()
+		defer s.leave()
 		return &ast.Not{Pos: pos, X: s.notExpr()}
 	}
 	return s.predicated()
@@ -86,7 +88,11 @@ func (s *state) predicated() ast.Expr {
 	case s.acceptKw("LIKE"):
 		l := &ast.Like{Pos: pos, Not: not, X: v, Pattern: s.valueExpr()}
 		if s.acceptKw("ESCAPE") {
+			t := s.cur()
 			esc := s.stringLit()
+			if len([]rune(esc)) != 1 {
+				s.failAt(t, nil, "Expected single character escape but got: "+esc)
+			}
 			l.Escape = &esc
 		}
 		return l
@@ -97,6 +103,10 @@ func (s *state) predicated() ast.Expr {
 // valueExpr is the grammar's valueExpression. Precedence, loosest first:
 // ||, then + -, then * / %, then unary + -, then AT TIME ZONE.
 func (s *state) valueExpr() ast.Expr {
+	// Every nested expression, whether in parentheses, arguments or
+	// subscripts, passes through here, so this one counter bounds them all.
+	s.enter()
+	defer s.leave()
 	l := s.additive()
 	for s.cur().Kind == lexer.Concat {
 		pos := s.pos()
@@ -140,6 +150,8 @@ func (s *state) unary() ast.Expr {
 	if k == lexer.Minus || k == lexer.Plus {
 		pos := s.pos()
 		op := s.next().Text
+		s.enter()
+		defer s.leave()
 		return &ast.Unary{Pos: pos, Op: op, X: s.unary()}
 	}
 	return s.atTimeZone(s.primary())
@@ -335,7 +347,16 @@ func (s *state) primaryBase() ast.Expr {
 	name := s.identifier()
 	switch s.cur().Kind {
 	case lexer.String:
-		return &ast.TypedLit{Pos: pos, Type: name, Value: s.next().Value}
+		// "identifier 'string'" is the grammar's type constructor; ksqlDB
+		// only knows DECIMAL '1.5', which needs a quoted "DECIMAL".
+		t := s.next()
+		if name.Name != "DECIMAL" {
+			s.failAt(t, nil, "Unknown type: "+name.Name)
+		}
+		if !isDecimalText(t.Value) {
+			s.failLiteral(t, "Invalid numeric literal: "+t.Value)
+		}
+		return &ast.DecimalLit{Pos: pos, Text: t.Value}
 	case lexer.LParen:
 		return s.funcCall(name)
 	case lexer.Dot:
@@ -346,6 +367,26 @@ func (s *state) primaryBase() ast.Expr {
 		}
 	}
 	return &ast.ColumnRef{Pos: pos, Name: name}
+}
+
+// isDecimalText reports whether v is a plain decimal number, the form the
+// DECIMAL type constructor takes: optional sign, digits, optional fraction.
+func isDecimalText(v string) bool {
+	if v != "" && (v[0] == '-' || v[0] == '+') {
+		v = v[1:]
+	}
+	digits, dot := 0, false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return digits > 0
 }
 
 func (s *state) caseExpr() ast.Expr {
@@ -444,20 +485,21 @@ func (s *state) lambda() ast.Expr {
 		return nil
 	}
 	pos := s.pos()
-	if s.cur().Kind != lexer.LParen {
-		p := s.identifier()
-		s.next()
-		return &ast.Lambda{Pos: pos, Params: []ast.Ident{p}, Body: s.expression()}
-	}
-	s.next()
 	var params []ast.Ident
-	for {
+	if s.cur().Kind != lexer.LParen {
 		params = append(params, s.identifier())
-		if !s.accept(lexer.Comma) {
-			break
+	} else {
+		s.next()
+		for {
+			params = append(params, s.identifier())
+			if !s.accept(lexer.Comma) {
+				break
+			}
 		}
+		s.expect(lexer.RParen)
 	}
-	s.expect(lexer.RParen)
 	s.expect(lexer.Lambda)
+	// Parameters stay ColumnRefs in the body; the expression compiler
+	// resolves them against the lambda's scope before any column.
 	return &ast.Lambda{Pos: pos, Params: params, Body: s.expression()}
 }

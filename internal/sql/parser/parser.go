@@ -51,6 +51,7 @@ func (p *Parser) ParseStatements(sql string) ([]Parsed, error) {
 			}
 			start := ps.cur()
 			st := ps.statement()
+			ps.checkQualifiers(st)
 			end := ps.cur().Pos.Offset
 			if ps.cur().Kind != lexer.EOF {
 				ps.expect(lexer.Semicolon)
@@ -70,6 +71,7 @@ func (p *Parser) ParseStatement(sql string) (ast.Statement, error) {
 	var st ast.Statement
 	err := ps.run(func() {
 		st = ps.statement()
+		ps.checkQualifiers(st)
 		ps.accept(lexer.Semicolon)
 		ps.expectEOF()
 	})
@@ -103,7 +105,23 @@ type state struct {
 	src  string
 	toks []lexer.Token
 	i    int
+
+	depth int // nesting of expressions and types, bounded by maxDepth
 }
+
+// maxDepth bounds expression and type nesting so hostile input cannot
+// exhaust the stack; ksqlDB has the same failure, from its own stack.
+const maxDepth = 500
+
+func (s *state) enter() {
+	s.depth++
+	if s.depth > maxDepth {
+		s.failAt(s.cur(), nil, "Error processing statement: Statement is too large to parse. "+
+			"This may be caused by having too many nested expressions in the statement.")
+	}
+}
+
+func (s *state) leave() { s.depth-- }
 
 type bailout struct{ err *Error }
 
@@ -299,6 +317,26 @@ func (s *state) identifier() ast.Ident {
 	return id
 }
 
+// sourceName is an identifier naming a stream or table. ksqlDB restricts
+// such names to what Kafka Streams accepts in store names.
+func (s *state) sourceName() ast.Ident {
+	t := s.cur()
+	id := s.identifier()
+	for i := 0; i < len(id.Name); i++ {
+		c := id.Name[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			s.failAt(t, nil, fmt.Sprintf("Illegal argument at Line: %d, Col: %d. Source names may only "+
+				"contain alphanumeric values, '_' or '-'. Got: '%s'", t.Pos.Line, t.Pos.Col, id.Name))
+		}
+	}
+	return id
+}
+
+func (s *state) optSourceName() *ast.Ident {
+	id := s.sourceName()
+	return &id
+}
+
 func (s *state) optIdent() *ast.Ident {
 	id := s.identifier()
 	return &id
@@ -309,14 +347,20 @@ func (s *state) stringLit() string {
 	return s.expect(lexer.String).Value
 }
 
-// resourceName is an identifier or a string.
+// resourceName is an identifier or a string naming a topic or subject.
+// Kafka names are case-sensitive, so an unquoted identifier keeps its case
+// here, as ksqlDB's PRINT does.
 func (s *state) resourceName() ast.ResourceName {
 	if s.cur().Kind == lexer.String {
 		t := s.next()
 		return ast.ResourceName{Pos: convPos(t.Pos), Name: t.Value, IsString: true}
 	}
 	id := s.identifier()
-	return ast.ResourceName{Pos: id.Pos, Name: id.Name}
+	name := id.Name
+	if !id.Quoted && !id.Variable {
+		name = id.Raw
+	}
+	return ast.ResourceName{Pos: id.Pos, Name: name}
 }
 
 // properties parses '(' name = literal, ... ')'.
@@ -368,6 +412,26 @@ func (s *state) integer() int64 {
 		s.failLiteral(t, "Invalid numeric literal: "+text)
 	}
 	return v
+}
+
+// intClause parses the number of LIMIT n or INTERVAL n, which ksqlDB
+// requires to be a 32-bit integer literal.
+func (s *state) intClause(clause string) int64 {
+	t := s.cur()
+	lit := s.literalNumber()
+	if n, ok := lit.(*ast.IntegerLit); ok && !n.Big {
+		return n.Value
+	}
+	s.failAt(t, nil, "Value must be integer for command: "+clause)
+	return 0
+}
+
+// literalNumber parses the grammar's number rule.
+func (s *state) literalNumber() ast.Expr {
+	if !(isNumber(s.cur().Kind) || s.cur().Kind == lexer.Minus && isNumber(s.peek(1).Kind)) {
+		s.fail("INTEGER_VALUE", "DECIMAL_VALUE", "FLOATING_POINT_VALUE")
+	}
+	return s.numberLit()
 }
 
 var units = map[string]string{

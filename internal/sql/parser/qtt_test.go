@@ -1,12 +1,13 @@
 package parser_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
-	"github.com/sluicedb/sluice/internal/conformance"
 	"github.com/sluicedb/sluice/internal/sql/ast"
 	"github.com/sluicedb/sluice/internal/sql/parser"
 )
@@ -20,21 +21,87 @@ func qttDir() string {
 	return filepath.Join("..", "..", "..", "..", "shared", "conformance", "qtt")
 }
 
-// qttStatements returns the text of every test's statements, joined as
-// ksqlDB's harness joins them, or nil when the vectors are not present.
+// qttStatements returns the statements of every test, joined as ksqlDB's
+// harness joins them, or nil when the vectors are not present. It reads the
+// files itself rather than through the conformance package, so the parser's
+// tests do not depend on the engine the full runner pulls in; {FORMAT} and
+// {CONFIG} take each listed value in turn.
 func qttStatements(tb testing.TB) []string {
 	dir := qttDir()
-	if _, err := os.Stat(dir); err != nil {
-		tb.Logf("no QTT vectors at %s (%v); set SLUICE_QTT_DIR to run this test", dir, err)
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.json"))
+	if len(files) == 0 {
+		tb.Logf("no QTT vectors under %s; set SLUICE_QTT_DIR to run this test", dir)
 		return nil
 	}
-	tests, err := conformance.Load(dir)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	sort.Strings(files)
 	var out []string
-	for _, t := range tests {
-		out = append(out, strings.Join(t.Statements, "\n"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var doc struct {
+			Tests []struct {
+				Statements []string `json:"statements"`
+				Format     []string `json:"format"`
+				Config     []string `json:"config"`
+			} `json:"tests"`
+		}
+		if err := json.Unmarshal(cleanJSON(data), &doc); err != nil {
+			tb.Fatalf("%s: %v", f, err)
+		}
+		for _, t := range doc.Tests {
+			text := strings.Join(t.Statements, "\n")
+			formats, configs := append(t.Format, ""), append(t.Config, "")
+			for _, fv := range formats[:max(1, len(formats)-1)] {
+				for _, cv := range configs[:max(1, len(configs)-1)] {
+					out = append(out, strings.NewReplacer("{FORMAT}", fv, "{CONFIG}", cv).Replace(text))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// cleanJSON strips // and /* */ comments outside strings and trailing
+// commas, the leniencies ksqlDB's vector files use.
+func cleanJSON(in []byte) []byte {
+	out := make([]byte, 0, len(in))
+	inStr := false
+	for i := 0; i < len(in); i++ {
+		c := in[i]
+		switch {
+		case inStr:
+			out = append(out, c)
+			if c == '\\' && i+1 < len(in) {
+				i++
+				out = append(out, in[i])
+			} else if c == '"' {
+				inStr = false
+			}
+		case c == '"':
+			inStr = true
+			out = append(out, c)
+		case c == '/' && i+1 < len(in) && in[i+1] == '/':
+			for i+1 < len(in) && in[i+1] != '\n' {
+				i++
+			}
+		case c == '/' && i+1 < len(in) && in[i+1] == '*':
+			for i += 2; i+1 < len(in) && !(in[i] == '*' && in[i+1] == '/'); i++ {
+			}
+			i++
+		case c == ']' || c == '}':
+			j := len(out) - 1
+			for j >= 0 && (out[j] == ' ' || out[j] == '\n' || out[j] == '\t' || out[j] == '\r') {
+				j--
+			}
+			if j >= 0 && out[j] == ',' {
+				out = append(out[:j], out[j+1:]...)
+			}
+			out = append(out, c)
+		default:
+			out = append(out, c)
+		}
 	}
 	return out
 }

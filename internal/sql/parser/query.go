@@ -47,7 +47,7 @@ func (s *state) query() *ast.Query {
 		}
 	}
 	if s.acceptKw("LIMIT") {
-		v := s.integer()
+		v := s.intClause("LIMIT")
 		q.Limit = &v
 	}
 	return q
@@ -94,11 +94,11 @@ func (s *state) clauseFollows() bool {
 }
 
 func (s *state) aliasedSource() *ast.AliasedSource {
-	a := &ast.AliasedSource{Pos: s.pos(), Name: s.identifier()}
+	a := &ast.AliasedSource{Pos: s.pos(), Name: s.sourceName()}
 	if s.acceptKw("AS") {
-		a.Alias = s.optIdent()
+		a.Alias = s.optSourceName()
 	} else if isIdentStart(s.cur()) && !s.clauseFollows() {
-		a.Alias = s.optIdent()
+		a.Alias = s.optSourceName()
 	}
 	return a
 }

@@ -181,7 +181,7 @@ func (s *state) describe(pos ast.Pos) ast.Statement {
 	case s.acceptKw("CONNECTOR"):
 		return &ast.DescribeConnector{Pos: pos, Name: s.identifier()}
 	}
-	d := &ast.Describe{Pos: pos, Name: s.identifier()}
+	d := &ast.Describe{Pos: pos, Name: s.sourceName()}
 	d.Extended = s.acceptKw("EXTENDED")
 	return d
 }
@@ -195,11 +195,11 @@ func (s *state) print(pos ast.Pos) ast.Statement {
 		p.FromBeginning = true
 	}
 	if s.acceptKw("INTERVAL") || s.acceptKw("SAMPLE") {
-		v := s.integer()
+		v := s.intClause("INTERVAL")
 		p.Interval = &v
 	}
 	if s.acceptKw("LIMIT") {
-		v := s.integer()
+		v := s.intClause("LIMIT")
 		p.Limit = &v
 	}
 	return p
@@ -219,7 +219,7 @@ func (s *state) alter(pos ast.Pos) ast.Statement {
 	default:
 		s.fail("'STREAM'", "'TABLE'", "'SYSTEM'")
 	}
-	a.Name = s.identifier()
+	a.Name = s.sourceName()
 	for {
 		c := ast.AlterColumn{Pos: s.pos()}
 		s.expectKw("ADD")
@@ -290,7 +290,7 @@ func (s *state) create(pos ast.Pos) ast.Statement {
 		s.fail("'STREAM'", "'TABLE'", "'TYPE'", "'SOURCE'", "'SINK'", "'OR'")
 	}
 	ifNot := s.ifNotExists()
-	name := s.identifier()
+	name := s.sourceName()
 	var elems []ast.TableElement
 	if s.cur().Kind == lexer.LParen {
 		elems = s.tableElements()
@@ -340,7 +340,7 @@ func (s *state) tableElements() []ast.TableElement {
 
 func (s *state) insert(pos ast.Pos) ast.Statement {
 	s.expectKw("INTO")
-	target := s.identifier()
+	target := s.sourceName()
 	switch {
 	case s.is("WITH") || s.is("SELECT"):
 		props := s.optWith()
@@ -378,7 +378,7 @@ func (s *state) drop(pos ast.Pos) ast.Statement {
 	case s.is("STREAM") || s.is("TABLE"):
 		d := &ast.DropSource{Pos: pos, Table: s.next().Value == "TABLE"}
 		d.IfExists = s.ifExists()
-		d.Name = s.identifier()
+		d.Name = s.sourceName()
 		if s.acceptKw("DELETE") {
 			s.expectKw("TOPIC")
 			d.DeleteTopic = true

@@ -7,6 +7,8 @@ import (
 
 // typ parses the grammar's type rule, including the postfix "T ARRAY" form.
 func (s *state) typ() *ast.Type {
+	s.enter()
+	defer s.leave()
 	t := s.baseType()
 	for s.is("ARRAY") && s.peek(1).Kind != lexer.Lt {
 		s.next()
