@@ -1,0 +1,223 @@
+package conformance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/sluicedb/sluice/internal/catalog"
+	"github.com/sluicedb/sluice/internal/engine"
+	"github.com/sluicedb/sluice/internal/format"
+	"github.com/sluicedb/sluice/internal/function"
+	"github.com/sluicedb/sluice/internal/logstore"
+	"github.com/sluicedb/sluice/internal/logstore/embedded"
+	"github.com/sluicedb/sluice/internal/registry"
+)
+
+// Runner runs QTT tests against a fresh engine each.
+type Runner struct {
+	// Functions is shared by every test; it is read-only once built.
+	Functions *function.Registry
+	// TempDir holds each test's data directory; empty means os.TempDir.
+	TempDir string
+	Logger  *slog.Logger
+}
+
+// Run executes one test and reports its outcome.
+func (r *Runner) Run(ctx context.Context, t Test) Result {
+	res := Result{File: t.File, Name: t.Name}
+	err := r.run(ctx, t)
+	if err != nil {
+		res.Error = err.Error()
+	} else {
+		res.OK = true
+	}
+	return res
+}
+
+// testEnv is one test's engine and storage.
+type testEnv struct {
+	dir string
+	log *embedded.Log
+	reg format.Registry
+	eng *engine.Engine
+}
+
+func (r *Runner) newEnv(ctx context.Context, t Test) (*testEnv, error) {
+	dir, err := os.MkdirTemp(r.TempDir, "qtt-")
+	if err != nil {
+		return nil, err
+	}
+	lg, err := embedded.Open(dir, embedded.Options{Sync: embedded.SyncNever})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	sr, err := registry.Open(ctx, lg, registry.Options{})
+	if err != nil {
+		lg.Close()
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	logger := r.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(discard{}, nil))
+	}
+	cfg := map[string]string{}
+	for k, v := range t.Properties {
+		var s string
+		if json.Unmarshal(v, &s) != nil {
+			s = strings.Trim(string(v), `"`)
+		}
+		cfg[k] = s
+	}
+	reg := engine.SchemaRegistry(sr)
+	eng := engine.New(engine.Options{
+		Log: lg, Registry: reg, Functions: r.Functions, Config: cfg, Logger: logger, Manual: true,
+	})
+	return &testEnv{dir: dir, log: lg, reg: reg, eng: eng}, nil
+}
+
+func (e *testEnv) close() {
+	e.eng.Close()
+	e.log.Close()
+	os.RemoveAll(e.dir)
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+func (r *Runner) run(ctx context.Context, t Test) (err error) {
+	env, err := r.newEnv(ctx, t)
+	if err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	defer env.close()
+	defer func() {
+		// A panic anywhere in the engine is a failed test, not a dead
+		// runner; report it with the test.
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	if err := r.createTopics(ctx, env, t); err != nil {
+		return fmt.Errorf("create topics: %w", err)
+	}
+	sess := engine.NewSession()
+	var stmtErr error
+	for _, s := range t.Statements {
+		if _, err := env.eng.Execute(ctx, sess, s); err != nil {
+			stmtErr = err
+			break
+		}
+	}
+	if t.ExpectedException != nil {
+		if stmtErr == nil {
+			// Some expected exceptions happen while processing records.
+			stmtErr = r.feed(ctx, env, t)
+			if stmtErr == nil {
+				return fmt.Errorf("expected exception %q, but every statement succeeded", t.ExpectedException.Message)
+			}
+		}
+		if m := t.ExpectedException.Message; m != "" && !strings.Contains(stmtErr.Error(), m) {
+			return fmt.Errorf("expected exception message %q, got %q", m, stmtErr.Error())
+		}
+		return nil
+	}
+	if stmtErr != nil {
+		return fmt.Errorf("statement failed: %w", stmtErr)
+	}
+	if err := r.feed(ctx, env, t); err != nil {
+		return err
+	}
+	if err := r.checkOutputs(ctx, env, t); err != nil {
+		return err
+	}
+	return r.checkPost(env, t)
+}
+
+// createTopics creates the topics the test names, and those its inputs,
+// outputs and statements use, as ksqlDB's test executor does; it also
+// registers the schemas the test provides.
+func (r *Runner) createTopics(ctx context.Context, env *testEnv, t Test) error {
+	want := map[string]int32{}
+	for _, tp := range t.Topics {
+		p := int32(tp.Partitions)
+		if p <= 0 {
+			p = 1
+		}
+		want[tp.Name] = p
+	}
+	for _, rec := range t.Inputs {
+		if _, ok := want[rec.Topic]; !ok {
+			want[rec.Topic] = 1
+		}
+	}
+	for name, p := range want {
+		if err := env.log.CreateTopic(ctx, name, logstore.TopicConfig{Partitions: p, Replicas: 1}); err != nil && !errors.Is(err, logstore.ErrTopicExists) {
+			return err
+		}
+	}
+	for _, tp := range t.Topics {
+		if err := registerSchema(ctx, env.reg, tp.Name, true, tp.KeyFormat, tp.Format, tp.KeySchema); err != nil {
+			return err
+		}
+		if err := registerSchema(ctx, env.reg, tp.Name, false, tp.ValueFormat, tp.Format, firstRaw(tp.ValueSchema, tp.Schema)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func firstRaw(xs ...json.RawMessage) json.RawMessage {
+	for _, x := range xs {
+		if len(x) > 0 && string(x) != "null" {
+			return x
+		}
+	}
+	return nil
+}
+
+func registerSchema(ctx context.Context, reg format.Registry, topic string, isKey bool, fmtName, fallback string, raw json.RawMessage) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	if fmtName == "" {
+		fmtName = fallback
+	}
+	var text string
+	if json.Unmarshal(raw, &text) != nil {
+		text = string(raw)
+	}
+	typ := format.SchemaAvro
+	switch strings.ToUpper(fmtName) {
+	case "PROTOBUF":
+		typ = format.SchemaProtobuf
+	case "JSON", "JSON_SR":
+		typ = format.SchemaJSON
+	}
+	_, err := reg.Register(ctx, format.Subject(topic, isKey), format.Schema{Type: typ, Text: text})
+	return err
+}
+
+// sourceFor finds the source a topic's records are written through.
+func sourceFor(eng *engine.Engine, topic string) *catalog.Source {
+	var best *catalog.Source
+	for _, s := range eng.Catalog().Sources() {
+		if s.Topic != topic {
+			continue
+		}
+		if best == nil || (best.CreatedBy == "" && s.CreatedBy != "") {
+			best = s
+		}
+	}
+	return best
+}
+
+var _ = sort.Strings

@@ -1,0 +1,282 @@
+// Package engine owns statement execution: it takes ksqlDB statements,
+// resolves them against the catalog, changes the catalog, and starts,
+// steps and stops the persistent queries the runtime runs. The REST server,
+// headless mode and the conformance runner all execute through it.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/sluicedb/sluice/internal/catalog"
+	"github.com/sluicedb/sluice/internal/format"
+	"github.com/sluicedb/sluice/internal/function"
+	"github.com/sluicedb/sluice/internal/logstore"
+	"github.com/sluicedb/sluice/internal/sql/ast"
+	"github.com/sluicedb/sluice/internal/sql/parser"
+	"github.com/sluicedb/sluice/internal/stream"
+)
+
+// Options configures an Engine.
+type Options struct {
+	Log       logstore.Log
+	Registry  format.Registry
+	Functions *function.Registry
+	// ServiceID is ksql.service.id; it prefixes internal topic and group names.
+	ServiceID string
+	// Config holds server-level ksqlDB properties (ksql.*), the defaults a
+	// session's SET overrides.
+	Config map[string]string
+	Logger *slog.Logger
+	// Manual prepares persistent queries without starting them; the caller
+	// drives them with Step. The conformance runner uses it to process
+	// records deterministically.
+	Manual        bool
+	ProcessingLog stream.ProcessingLogger
+}
+
+// Session is one client's state: properties set with SET and variables
+// defined with DEFINE.
+type Session struct {
+	Props map[string]string
+	Vars  map[string]string
+}
+
+// NewSession returns an empty session.
+func NewSession() *Session {
+	return &Session{Props: map[string]string{}, Vars: map[string]string{}}
+}
+
+// Engine executes statements.
+type Engine struct {
+	opts   Options
+	cat    *catalog.Catalog
+	rt     *stream.Runtime
+	logger *slog.Logger
+
+	mu      sync.Mutex
+	running map[string]*stream.Query
+}
+
+// New returns an engine with an empty catalog.
+func New(opts Options) *Engine {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.ServiceID == "" {
+		opts.ServiceID = "default_"
+	}
+	if opts.Config == nil {
+		opts.Config = map[string]string{}
+	}
+	return &Engine{
+		opts:    opts,
+		cat:     catalog.New(),
+		rt:      stream.New(stream.Options{Log: opts.Log, Logger: opts.Logger, ProcessingLog: opts.ProcessingLog}),
+		logger:  opts.Logger,
+		running: map[string]*stream.Query{},
+	}
+}
+
+// Catalog returns the engine's catalog.
+func (e *Engine) Catalog() *catalog.Catalog { return e.cat }
+
+// Result is what one statement produced.
+type Result struct {
+	Statement string
+	// Message is the command status message, e.g. "Stream created".
+	Message string
+	// QueryID is set when the statement started a persistent query.
+	QueryID string
+	// Source is set for statements that created or described a source.
+	Source *catalog.Source
+	// Entity holds statement-specific data for SHOW/DESCRIBE-style
+	// statements; the REST layer renders it.
+	Entity any
+}
+
+// StatementError is a statement that failed; it carries the statement text
+// so the REST layer can echo it, as ksqlDB's error responses do.
+type StatementError struct {
+	Statement string
+	Err       error
+}
+
+func (e *StatementError) Error() string { return e.Err.Error() }
+func (e *StatementError) Unwrap() error { return e.Err }
+
+// Execute runs every statement in text in order and returns their results.
+// It stops at the first failure; results of the statements before it stand.
+func (e *Engine) Execute(ctx context.Context, sess *Session, text string) ([]*Result, error) {
+	stmts, err := splitStatements(text)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Result
+	for _, s := range stmts {
+		r, err := e.ExecuteOne(ctx, sess, s)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// splitStatements cuts text into statements without parsing their bodies,
+// so that a statement may use variables a previous one defines.
+func splitStatements(text string) ([]string, error) {
+	var out []string
+	for _, seg := range parser.Split(text) {
+		out = append(out, seg.Text)
+	}
+	return out, nil
+}
+
+// ExecuteOne runs one statement.
+func (e *Engine) ExecuteOne(ctx context.Context, sess *Session, text string) (*Result, error) {
+	if sess == nil {
+		sess = NewSession()
+	}
+	substituted := parser.SubstituteVariables(text, sess.Vars)
+	stmt, err := parser.ParseStatement(substituted)
+	if err != nil {
+		return nil, &StatementError{Statement: text, Err: err}
+	}
+	r, err := e.execute(ctx, sess, stmt, substituted)
+	if err != nil {
+		return nil, &StatementError{Statement: substituted, Err: err}
+	}
+	r.Statement = substituted
+	return r, nil
+}
+
+func (e *Engine) execute(ctx context.Context, sess *Session, stmt ast.Statement, text string) (*Result, error) {
+	switch s := stmt.(type) {
+	case *ast.CreateSource:
+		return e.createSource(ctx, sess, s, text)
+	case *ast.CreateAsSelect:
+		return e.createAsSelect(ctx, sess, s, text)
+	case *ast.InsertInto:
+		return e.insertInto(ctx, sess, s, text)
+	case *ast.InsertValues:
+		return e.insertValues(ctx, sess, s)
+	case *ast.DropSource:
+		return e.dropSource(ctx, s)
+	case *ast.CreateType:
+		return e.createType(s)
+	case *ast.DropType:
+		return e.dropType(s)
+	case *ast.SetProperty:
+		sess.Props[s.Name] = s.Value
+		return &Result{Message: fmt.Sprintf("Successfully changed local property '%s' to '%s'.", s.Name, s.Value)}, nil
+	case *ast.UnsetProperty:
+		delete(sess.Props, s.Name)
+		return &Result{Message: fmt.Sprintf("Successfully unset local property '%s'.", s.Name)}, nil
+	case *ast.DefineVariable:
+		sess.Vars[strings.ToUpper(s.Name)] = s.Value
+		return &Result{Message: ""}, nil
+	case *ast.UndefineVariable:
+		delete(sess.Vars, strings.ToUpper(s.Name))
+		return &Result{Message: ""}, nil
+	case *ast.QueryControl:
+		return e.queryControl(s)
+	}
+	return nil, fmt.Errorf("statement not supported yet: %T", stmt)
+}
+
+// property returns a ksqlDB property: the session's value, else the
+// server's, else def.
+func (e *Engine) property(sess *Session, name, def string) string {
+	if v, ok := sess.Props[name]; ok {
+		return v
+	}
+	if v, ok := e.opts.Config[name]; ok {
+		return v
+	}
+	return def
+}
+
+// Step drives every prepared query once (Manual mode) and reports whether
+// any made progress.
+func (e *Engine) Step(ctx context.Context) (bool, error) {
+	e.mu.Lock()
+	qs := make([]*stream.Query, 0, len(e.running))
+	for _, q := range e.running {
+		qs = append(qs, q)
+	}
+	e.mu.Unlock()
+	progressed := false
+	for _, q := range qs {
+		ok, err := q.Step(ctx)
+		if err != nil {
+			return progressed, fmt.Errorf("query %s: %w", q.ID(), err)
+		}
+		progressed = progressed || ok
+	}
+	return progressed, nil
+}
+
+// RunUntilIdle steps every query until none makes progress.
+func (e *Engine) RunUntilIdle(ctx context.Context) error {
+	for {
+		ok, err := e.Step(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+	}
+}
+
+// Close stops every query.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var errs []error
+	for id, q := range e.running {
+		errs = append(errs, q.Stop())
+		delete(e.running, id)
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Engine) queryControl(s *ast.QueryControl) (*Result, error) {
+	if s.Action != ast.ActionTerminate {
+		return nil, fmt.Errorf("%s is not supported yet", s.Action)
+	}
+	var ids []string
+	if s.All {
+		for _, q := range e.cat.Queries() {
+			ids = append(ids, q.ID)
+		}
+	} else {
+		id := strings.ToUpper(s.QueryID.Name)
+		if _, ok := e.cat.Query(id); !ok {
+			return nil, fmt.Errorf("Unknown queryId: %s", s.QueryID.Name)
+		}
+		ids = append(ids, id)
+	}
+	for _, id := range ids {
+		e.stopQuery(id)
+		e.cat.DropQuery(id)
+	}
+	return &Result{Message: "Query terminated."}, nil
+}
+
+func (e *Engine) stopQuery(id string) {
+	e.mu.Lock()
+	q := e.running[id]
+	delete(e.running, id)
+	e.mu.Unlock()
+	if q != nil {
+		if err := q.Stop(); err != nil {
+			e.logger.Warn("stop query", "query_id", id, "err", err)
+		}
+	}
+}

@@ -1,0 +1,121 @@
+// Package plan owns the plan of a persistent or transient query: a tree of
+// nodes, each with its output schema and compiled expressions. Nodes are
+// data; the planner builds them and stream/op turns them into operators.
+// EXPLAIN prints them.
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sluicedb/sluice/internal/catalog"
+	"github.com/sluicedb/sluice/internal/expr"
+)
+
+// Node is one step of a plan. Its output rows carry Schema's key columns
+// in Row.Key and its value columns in Row.Val, in order.
+type Node interface {
+	Schema() catalog.Schema
+	Children() []Node
+	// Label is the node's one-line description for EXPLAIN.
+	Label() string
+}
+
+// Source reads a stream or table.
+type Source struct {
+	Src   *catalog.Source
+	Alias string
+	Sch   catalog.Schema
+}
+
+// Filter keeps rows whose predicate is TRUE.
+type Filter struct {
+	Input Node
+	Pred  *expr.Expr
+	// Stage names the clause for error messages ("WHERE", "HAVING").
+	Stage string
+}
+
+// Column is one computed output column.
+type Column struct {
+	Name string
+	Expr *expr.Expr
+}
+
+// Project computes the output key and value columns from its input. A
+// project whose key differs from its input's key is a re-key (PARTITION BY).
+type Project struct {
+	Input Node
+	Key   []Column
+	Val   []Column
+	Sch   catalog.Schema
+	// Rekey marks a change of key: the rows must be repartitioned before
+	// any stateful step that groups by the new key.
+	Rekey bool
+}
+
+// TableFunction is one table function call of a FlatMap.
+type TableFunction struct {
+	Name string
+	Args []*expr.Expr
+	Fn   func(args []any) ([]any, error)
+}
+
+// Sink writes rows to a source's topic.
+type Sink struct {
+	Input  Node
+	Target *catalog.Source
+	// Create is true for CSAS/CTAS, false for INSERT INTO.
+	Create bool
+}
+
+// Query is a planned persistent query.
+type Query struct {
+	ID      string
+	Sink    *Sink
+	Sources []string
+}
+
+func (n *Source) Schema() catalog.Schema  { return n.Sch }
+func (n *Filter) Schema() catalog.Schema  { return n.Input.Schema() }
+func (n *Project) Schema() catalog.Schema { return n.Sch }
+func (n *Sink) Schema() catalog.Schema    { return n.Input.Schema() }
+
+func (n *Source) Children() []Node  { return nil }
+func (n *Filter) Children() []Node  { return []Node{n.Input} }
+func (n *Project) Children() []Node { return []Node{n.Input} }
+func (n *Sink) Children() []Node    { return []Node{n.Input} }
+
+func (n *Source) Label() string {
+	return fmt.Sprintf("Source %s (topic %s) [%s]", n.Src.Name, n.Src.Topic, n.Sch)
+}
+func (n *Filter) Label() string { return fmt.Sprintf("Filter %s", n.Pred.Source) }
+func (n *Project) Label() string {
+	var b strings.Builder
+	b.WriteString("Project")
+	if n.Rekey {
+		b.WriteString(" (rekey)")
+	}
+	fmt.Fprintf(&b, " [%s]", n.Sch)
+	return b.String()
+}
+func (n *Sink) Label() string {
+	return fmt.Sprintf("Sink %s (topic %s)", n.Target.Name, n.Target.Topic)
+}
+
+// Explain prints the tree under n, one node a line, children indented.
+func Explain(n Node) string {
+	var b strings.Builder
+	var walk func(n Node, depth int)
+	walk = func(n Node, depth int) {
+		b.WriteString(strings.Repeat("  ", depth))
+		b.WriteString(" > ")
+		b.WriteString(n.Label())
+		b.WriteByte('\n')
+		for _, c := range n.Children() {
+			walk(c, depth+1)
+		}
+	}
+	walk(n, 0)
+	return b.String()
+}

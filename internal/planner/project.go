@@ -1,0 +1,190 @@
+package planner
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sluicedb/sluice/internal/catalog"
+	"github.com/sluicedb/sluice/internal/expr"
+	"github.com/sluicedb/sluice/internal/plan"
+	"github.com/sluicedb/sluice/internal/sql/ast"
+	"github.com/sluicedb/sluice/internal/types"
+)
+
+// selectItem is one expanded select-list entry.
+type selectItem struct {
+	alias string
+	e     ast.Expr
+	ce    *expr.Expr
+	// explicitAlias is true when the query named the column.
+	explicitAlias bool
+}
+
+// expandSelect resolves *, t.* and x->* and gives every item an alias.
+func (p *Planner) expandSelect(items []ast.SelectItem, node plan.Node, sc *scope, gen *aliasGen) ([]selectItem, error) {
+	sch := node.Schema()
+	var out []selectItem
+	for _, it := range items {
+		switch s := it.(type) {
+		case *ast.SelectAll:
+			if s.Qualifier != nil && !sc.qualifier[s.Qualifier.Name] {
+				return nil, fmt.Errorf("'%s' is not a valid stream/table name or alias.", s.Qualifier.Name)
+			}
+			for _, c := range sch.Columns {
+				out = append(out, selectItem{alias: c.Name, e: &ast.ColumnRef{Pos: s.Pos, Name: ast.Ident{Pos: s.Pos, Name: c.Name, Quoted: true}}})
+			}
+		case *ast.SelectStructAll:
+			base, err := expr.Compile(s.Base, sc, expr.Options{Functions: p.Functions})
+			if err != nil {
+				return nil, err
+			}
+			if base.Type.Kind != types.Struct {
+				return nil, fmt.Errorf("Expected STRUCT type, got: %s", base.Type)
+			}
+			for _, f := range base.Type.Fields {
+				out = append(out, selectItem{alias: f.Name, e: &ast.Deref{Pos: s.Pos, X: s.Base, Field: ast.Ident{Pos: s.Pos, Name: f.Name, Quoted: true}}})
+			}
+		case *ast.SelectExpr:
+			item := selectItem{e: s.Expr}
+			switch {
+			case s.Alias != nil:
+				item.alias, item.explicitAlias = s.Alias.Name, true
+			default:
+				if cr, ok := s.Expr.(*ast.ColumnRef); ok {
+					item.alias = cr.Name.Name
+				} else {
+					item.alias = gen.forExpr(s.Expr)
+				}
+			}
+			out = append(out, item)
+		}
+	}
+	for i := range out {
+		ce, err := expr.Compile(out[i].e, sc, expr.Options{Functions: p.Functions})
+		if err != nil {
+			return nil, err
+		}
+		out[i].ce = ce
+	}
+	return out, nil
+}
+
+// project builds the final projection of a persistent query, enforcing
+// ksqlDB's key rules: every key of the input must appear in the select
+// list as a plain reference (it stays the key, renamed by its alias), and
+// the value columns are the other items in order.
+func (p *Planner) project(q *ast.Query, node plan.Node, sc *scope, keyRefs []keyRef, keyWhat, sinkName string) (*plan.Project, error) {
+	in := node.Schema()
+	gen := newAliasGen(in)
+	items, err := p.expandSelect(q.Select, node, sc, gen)
+	if err != nil {
+		return nil, err
+	}
+	inKeys := in.Key()
+	keyAliases := make([][]int, len(inKeys)) // input key index → select items naming it
+	isKey := make([]bool, len(items))
+	for i, it := range items {
+		cols := it.ce.Columns()
+		if !isPlainRef(it.e, sc) || len(cols) != 1 || cols[0].Kind != expr.KeyColumn {
+			continue
+		}
+		keyAliases[cols[0].Index] = append(keyAliases[cols[0].Index], i)
+		isKey[i] = true
+	}
+	var missing []string
+	for i := range inKeys {
+		if len(keyAliases[i]) == 0 {
+			missing = append(missing, keyRefs[i].text)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, keysMissing(sinkName, keyWhat, missing)
+	}
+	for i, idxs := range keyAliases {
+		if len(idxs) > 1 {
+			var names []string
+			for _, j := range idxs {
+				names = append(names, items[j].alias)
+			}
+			sort.Strings(names)
+			return nil, fmt.Errorf("The projection contains a key column (`%s`) more than once, aliased as: %s.\nEach key column must only be in the projection once. If you intended to copy the key into the value, then consider using the AS_VALUE function to indicate which key reference should be copied.", inKeys[i].Name, joinAnd(names))
+		}
+	}
+	proj := &plan.Project{Input: node}
+	var keyCols, valCols []catalog.Column
+	for i := range inKeys {
+		it := items[keyAliases[i][0]]
+		proj.Key = append(proj.Key, plan.Column{Name: it.alias, Expr: it.ce})
+		keyCols = append(keyCols, catalog.Column{Name: it.alias, Type: it.ce.Type, Namespace: catalog.Key})
+		if it.alias != inKeys[i].Name {
+			proj.Rekey = false
+		}
+	}
+	for i, it := range items {
+		if isKey[i] {
+			continue
+		}
+		if isWindowBound(it) && !it.explicitAlias {
+			continue
+		}
+		if it.ce.Type.Kind == types.Null {
+			return nil, errors.New("Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).")
+		}
+		proj.Val = append(proj.Val, plan.Column{Name: it.alias, Expr: it.ce})
+		valCols = append(valCols, catalog.Column{Name: it.alias, Type: it.ce.Type, Namespace: catalog.Value})
+	}
+	if len(valCols) == 0 {
+		return nil, errors.New("The projection contains no value columns.")
+	}
+	seen := map[string]bool{}
+	for _, c := range append(append([]catalog.Column{}, keyCols...), valCols...) {
+		if seen[c.Name] {
+			return nil, fmt.Errorf("Found duplicate column name in the output schema: %s", c.Name)
+		}
+		seen[c.Name] = true
+	}
+	proj.Sch = catalog.Schema{Columns: append(keyCols, valCols...)}
+	return proj, nil
+}
+
+// isPlainRef reports a bare column reference, or an expression the scope
+// maps to a column (a PARTITION BY expression).
+func isPlainRef(e ast.Expr, sc *scope) bool {
+	if _, ok := e.(*ast.ColumnRef); ok {
+		return true
+	}
+	_, ok := sc.ResolveExpr(e)
+	return ok
+}
+
+func isWindowBound(it selectItem) bool {
+	cr, ok := it.e.(*ast.ColumnRef)
+	if !ok {
+		return false
+	}
+	return cr.Name.Name == catalog.WindowStart || cr.Name.Name == catalog.WindowEnd
+}
+
+func keysMissing(sink, what string, refs []string) error {
+	plural := ""
+	whatP := what
+	if len(refs) > 1 {
+		plural = "s"
+		whatP = what + "s"
+	}
+	return fmt.Errorf("Key%s missing from projection (ie, SELECT).\nThe query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).",
+		plural, sink, whatP, joinAnd(refs), strings.Join(refs, ", "))
+}
+
+// joinAnd joins names as "A", "A and B", "A, B and C".
+func joinAnd(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}

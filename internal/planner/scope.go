@@ -1,0 +1,104 @@
+package planner
+
+import (
+	"fmt"
+
+	"github.com/sluicedb/sluice/internal/catalog"
+	"github.com/sluicedb/sluice/internal/expr"
+	"github.com/sluicedb/sluice/internal/sql/ast"
+	"github.com/sluicedb/sluice/internal/types"
+)
+
+// scope resolves names against one node's output schema. Key columns are
+// found before value columns of the same name, as ksqlDB's processing
+// schema (which copies keys into the value) behaves.
+type scope struct {
+	sch       catalog.Schema
+	qualifier map[string]bool // accepted qualifiers (source name and alias)
+	windowed  bool
+	// exprs maps expressions (formatted) to columns that already hold their
+	// value: re-key expressions and aggregate results.
+	exprs map[string]expr.Column
+	// clause names the clause being compiled for unknown-column errors.
+	clause string
+}
+
+func newScope(sch catalog.Schema, windowed bool, qualifiers ...string) *scope {
+	s := &scope{sch: sch, windowed: windowed, qualifier: map[string]bool{}}
+	for _, q := range qualifiers {
+		if q != "" {
+			s.qualifier[q] = true
+		}
+	}
+	return s
+}
+
+// Resolve implements expr.Scope.
+func (s *scope) Resolve(qualifier, name string) (expr.Column, error) {
+	if qualifier != "" && !s.qualifier[qualifier] {
+		return expr.Column{}, s.unknown(qualifier, name)
+	}
+	keys := s.sch.Key()
+	for i, c := range keys {
+		if c.Name == name {
+			return expr.Column{Name: name, Kind: expr.KeyColumn, Index: i, Type: c.Type}, nil
+		}
+	}
+	for i, c := range s.sch.Value() {
+		if c.Name == name {
+			return expr.Column{Name: name, Kind: expr.ValueColumn, Index: i, Type: c.Type}, nil
+		}
+	}
+	switch name {
+	case catalog.RowTime:
+		return expr.Column{Name: name, Kind: expr.RowTime, Type: types.BigintType}, nil
+	case catalog.RowPartition:
+		return expr.Column{Name: name, Kind: expr.RowPartition, Type: types.IntType}, nil
+	case catalog.RowOffset:
+		return expr.Column{Name: name, Kind: expr.RowOffset, Type: types.BigintType}, nil
+	case catalog.WindowStart:
+		if s.windowed {
+			return expr.Column{Name: name, Kind: expr.WindowStart, Type: types.BigintType}, nil
+		}
+	case catalog.WindowEnd:
+		if s.windowed {
+			return expr.Column{Name: name, Kind: expr.WindowEnd, Type: types.BigintType}, nil
+		}
+	case "ROWKEY":
+		// Queries written for ksqlDB before 0.10 name the key ROWKEY; with
+		// no column of that name it means the single key column.
+		if len(keys) == 1 {
+			return expr.Column{Name: keys[0].Name, Kind: expr.KeyColumn, Index: 0, Type: keys[0].Type}, nil
+		}
+	}
+	return expr.Column{}, s.unknown(qualifier, name)
+}
+
+func (s *scope) unknown(qualifier, name string) error {
+	full := name
+	if qualifier != "" {
+		full = qualifier + "." + name
+	}
+	clause := s.clause
+	if clause == "" {
+		clause = "SELECT"
+	}
+	return fmt.Errorf("%s column '%s' cannot be resolved.", clause, full)
+}
+
+// ResolveExpr implements expr.ExprScope.
+func (s *scope) ResolveExpr(e ast.Expr) (expr.Column, bool) {
+	if len(s.exprs) == 0 {
+		return expr.Column{}, false
+	}
+	switch e.(type) {
+	case *ast.ColumnRef:
+		// Plain columns resolve by name; only computed expressions map.
+		return expr.Column{}, false
+	}
+	c, ok := s.exprs[exprKey(e)]
+	return c, ok
+}
+
+// exprKey identifies an expression structurally, ignoring positions.
+func exprKey(e ast.Expr) string { return ast.Format(e) }

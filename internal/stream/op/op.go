@@ -1,0 +1,94 @@
+// Package op owns the physical operators of a persistent query: source
+// (decode and event time), filter, project, flat-map, select-key, and sink
+// (encode and partition), with the stateful operators beside them. An
+// operator processes one row and forwards what it produces to the next;
+// a chain of them behind a Source is one task's stream.Processor. Operators
+// are built per task by the planner's physical plan and hold no SQL.
+package op
+
+import (
+	"github.com/sluicedb/sluice/internal/stream"
+	"github.com/sluicedb/sluice/internal/value"
+)
+
+// Op is one operator in a task's chain.
+type Op interface {
+	Process(tc *stream.TaskContext, row *value.Row) error
+}
+
+// Eval is a compiled expression.
+type Eval func(row *value.Row) (value.Value, error)
+
+// Func adapts a function to Op.
+type Func func(tc *stream.TaskContext, row *value.Row) error
+
+// Process calls f.
+func (f Func) Process(tc *stream.TaskContext, row *value.Row) error { return f(tc, row) }
+
+// Filter forwards rows for which Pred is TRUE. NULL and FALSE drop the row;
+// an evaluation error drops it and goes to the processing log, as ksqlDB
+// does.
+type Filter struct {
+	Pred Eval
+	Next Op
+}
+
+// Process implements Op.
+func (f *Filter) Process(tc *stream.TaskContext, row *value.Row) error {
+	v, err := f.Pred(row)
+	if err != nil {
+		tc.ProcessingError(row.Offset, &RecordError{Stage: "filter", Err: err})
+		return nil
+	}
+	if v.IsNull() || !v.Bool() {
+		return nil
+	}
+	return f.Next.Process(tc, row)
+}
+
+// Project computes new key and value columns. A column whose expression
+// fails becomes NULL and the failure goes to the processing log, as
+// ksqlDB's SelectValueMapper does. Tombstones (table deletes) pass through
+// with new keys and no value.
+type Project struct {
+	Key  []Eval
+	Val  []Eval
+	Next Op
+	// KeepWindow keeps the input's window bounds on the output row.
+	out value.Row
+}
+
+// Process implements Op.
+func (p *Project) Process(tc *stream.TaskContext, row *value.Row) error {
+	out := &p.out
+	*out = value.Row{Time: row.Time, Partition: row.Partition, Offset: row.Offset, Window: row.Window, Headers: row.Headers}
+	out.Key = evalAll(tc, row, p.Key, out.Key[:0], "select key")
+	if row.Val != nil {
+		out.Val = evalAll(tc, row, p.Val, make([]value.Value, 0, len(p.Val)), "select")
+	}
+	return p.Next.Process(tc, out)
+}
+
+func evalAll(tc *stream.TaskContext, row *value.Row, evals []Eval, into []value.Value, stage string) []value.Value {
+	if into == nil {
+		into = make([]value.Value, 0, len(evals))
+	}
+	for _, e := range evals {
+		v, err := e(row)
+		if err != nil {
+			tc.ProcessingError(row.Offset, &RecordError{Stage: stage, Err: err})
+			v = value.Null
+		}
+		into = append(into, v)
+	}
+	return into
+}
+
+// RecordError is a per-record failure that goes to the processing log.
+type RecordError struct {
+	Stage string
+	Err   error
+}
+
+func (e *RecordError) Error() string { return e.Stage + ": " + e.Err.Error() }
+func (e *RecordError) Unwrap() error { return e.Err }

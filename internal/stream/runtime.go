@@ -1,0 +1,164 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/sluicedb/sluice/internal/logstore"
+)
+
+// Runtime runs persistent queries on a log.
+type Runtime struct {
+	opts   Options
+	logger *slog.Logger
+}
+
+// New returns a runtime.
+func New(opts Options) *Runtime {
+	lg := opts.Logger
+	if lg == nil {
+		lg = slog.Default()
+	}
+	return &Runtime{opts: opts, logger: lg}
+}
+
+// Query is a running (or steppable) persistent query.
+type Query struct {
+	rt    *Runtime
+	spec  QuerySpec
+	tasks []*task
+
+	mu     sync.Mutex
+	err    error
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Prepare builds a query's tasks without starting goroutines. The caller
+// either drives it with Step (deterministic, used by the conformance
+// runner) or calls Start.
+func (rt *Runtime) Prepare(ctx context.Context, spec QuerySpec) (*Query, error) {
+	if spec.MaxBatch <= 0 {
+		spec.MaxBatch = 1000
+	}
+	q := &Query{rt: rt, spec: spec}
+	for si, sub := range spec.Subs {
+		var parts int32
+		for _, in := range sub.Inputs {
+			info, err := rt.opts.Log.DescribeTopic(ctx, in.Topic)
+			if err != nil {
+				return nil, fmt.Errorf("query %s: input %s: %w", spec.ID, in.Topic, err)
+			}
+			parts = max(parts, info.Partitions)
+		}
+		for p := int32(0); p < parts; p++ {
+			t := &task{q: q, sub: si, spec: sub, partition: p, txnID: fmt.Sprintf("%s-%d-%d", spec.Group, si, p)}
+			for _, in := range sub.Inputs {
+				t.tps = append(t.tps, logstore.TopicPartition{Topic: in.Topic, Partition: p})
+			}
+			q.tasks = append(q.tasks, t)
+		}
+	}
+	return q, nil
+}
+
+// ID returns the query id.
+func (q *Query) ID() string { return q.spec.ID }
+
+// Step runs one batch of every task and reports whether any progressed.
+func (q *Query) Step(ctx context.Context) (bool, error) {
+	progressed := false
+	for _, t := range q.tasks {
+		ok, err := t.step(ctx, 0)
+		if err != nil {
+			return progressed, err
+		}
+		progressed = progressed || ok
+	}
+	return progressed, nil
+}
+
+// Start runs every task in its own goroutine until Stop. A task that fails
+// stops the query; Err reports why.
+func (q *Query) Start(ctx context.Context) {
+	ctx, cancel := context.WithCancel(ctx)
+	q.cancel = cancel
+	q.done = make(chan struct{})
+	var wg sync.WaitGroup
+	for _, t := range q.tasks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			q.runTask(ctx, t)
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(q.done)
+	}()
+}
+
+func (q *Query) runTask(ctx context.Context, t *task) {
+	backoff := time.Duration(0)
+	for ctx.Err() == nil {
+		progressed, err := t.step(ctx, 200*time.Millisecond)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			q.fail(err)
+			return
+		}
+		if progressed {
+			backoff = 0
+			continue
+		}
+		// Nothing arrived within the long-poll of the first input; inputs
+		// beyond the first are polled without waiting, so back off gently.
+		if len(t.tps) > 1 {
+			backoff = min(backoff+5*time.Millisecond, 50*time.Millisecond)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+		}
+	}
+}
+
+func (q *Query) fail(err error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.err == nil {
+		q.err = err
+		q.rt.logger.Error("query failed", "query_id", q.spec.ID, "err", err)
+	}
+	if q.cancel != nil {
+		q.cancel()
+	}
+}
+
+// Err returns the error that stopped the query, if any.
+func (q *Query) Err() error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.err
+}
+
+// Stop stops the query's goroutines, waits for them, and closes its
+// processors.
+func (q *Query) Stop() error {
+	if q.cancel != nil {
+		q.cancel()
+		<-q.done
+	}
+	var errs []error
+	for _, t := range q.tasks {
+		errs = append(errs, t.close())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,124 @@
+// Package stream owns Sluice's query runtime: persistent queries run as
+// tasks, one per input partition (co-partitioned inputs share a task). A
+// task polls its input partitions, hands records to its processor in
+// timestamp order, collects what the processor emits, and commits outputs,
+// changelog records and source offsets in one logstore transaction. It
+// knows nothing of SQL or HTTP: the planner builds the processors
+// (stream/op) and the engine starts them here.
+package stream
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/sluicedb/sluice/internal/logstore"
+)
+
+// Processor handles the records of one task. The runtime calls it from one
+// goroutine at a time.
+type Processor interface {
+	// Process handles one input record fetched from input i of the
+	// sub-topology (in the order of SubSpec.Inputs).
+	Process(tc *TaskContext, input int, rec *logstore.Record) error
+	// Close releases the processor's resources.
+	Close() error
+}
+
+// Punctuator is implemented by processors that act when stream time
+// advances without a record of their own, such as EMIT FINAL windows.
+type Punctuator interface {
+	Punctuate(tc *TaskContext, streamTime int64) error
+}
+
+// Input is one input topic of a sub-topology.
+type Input struct {
+	Topic string
+	// Bootstrap marks a table side that must be read up to its end, as of
+	// the task's start, before records of other inputs are processed.
+	Bootstrap bool
+	// Upstream lists queries whose output this input's bootstrap waits for.
+	Upstream []string
+}
+
+// SubSpec is a sub-topology: a set of co-partitioned inputs processed by
+// one processor per partition.
+type SubSpec struct {
+	Inputs       []Input
+	NewProcessor func(tc *TaskContext) (Processor, error)
+}
+
+// QuerySpec describes a persistent query.
+type QuerySpec struct {
+	ID string
+	// Group is the consumer group whose offsets record progress.
+	Group string
+	Subs  []SubSpec
+	// OffsetReset is "earliest" or "latest": where a partition with no
+	// committed offset starts.
+	OffsetReset string
+	// MaxBatch bounds the records processed per commit.
+	MaxBatch int
+}
+
+// ProcessingLogger receives records that could not be processed, with the
+// reason. The query goes on.
+type ProcessingLogger interface {
+	Log(queryID string, tp logstore.TopicPartition, offset int64, err error)
+}
+
+// Options configures a Runtime.
+type Options struct {
+	Log           logstore.Log
+	Logger        *slog.Logger
+	ProcessingLog ProcessingLogger
+}
+
+// ErrStopped is returned by a query's Step after it was stopped.
+var ErrStopped = errors.New("stream: query stopped")
+
+// emitted is a record a processor wrote, waiting for commit.
+type emitted struct {
+	topic string
+	rec   logstore.Record
+}
+
+// TaskContext is a task's view of the runtime, passed to its processor.
+type TaskContext struct {
+	ctx       context.Context
+	QueryID   string
+	Partition int32
+	// StreamTime is the largest record timestamp the task has seen.
+	StreamTime int64
+	// Input is the topic-partition of the record being processed.
+	Input logstore.TopicPartition
+	log   logstore.Log
+	out   []emitted
+	plog  ProcessingLogger
+	slog  *slog.Logger
+}
+
+// Context returns the task's context.
+func (tc *TaskContext) Context() context.Context { return tc.ctx }
+
+// Logger returns the task's logger.
+func (tc *TaskContext) Logger() *slog.Logger { return tc.slog }
+
+// Log returns the storage the task runs on, for metadata look-ups such as
+// a sink topic's partition count.
+func (tc *TaskContext) Log() logstore.Log { return tc.log }
+
+// Emit queues a record for topic; it becomes visible when the task commits.
+func (tc *TaskContext) Emit(topic string, rec logstore.Record) {
+	tc.out = append(tc.out, emitted{topic: topic, rec: rec})
+}
+
+// ProcessingError reports a record the processor could not handle.
+func (tc *TaskContext) ProcessingError(offset int64, err error) {
+	if tc.plog != nil {
+		tc.plog.Log(tc.QueryID, tc.Input, offset, err)
+		return
+	}
+	tc.slog.Warn("processing error", "query_id", tc.QueryID, "topic", tc.Input.Topic,
+		"partition", tc.Input.Partition, "offset", offset, "err", err)
+}

@@ -1,0 +1,217 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sluicedb/sluice/internal/logstore"
+)
+
+// task runs one partition of one sub-topology.
+type task struct {
+	q         *Query
+	sub       int
+	spec      SubSpec
+	partition int32
+	tps       []logstore.TopicPartition
+	next      []int64             // next offset to read per input
+	buf       [][]logstore.Record // fetched, not yet processed
+	bootEnd   []int64             // bootstrap target per input; -1 when done or not a bootstrap input
+	proc      Processor
+	tc        *TaskContext
+	txnID     string
+	started   bool
+}
+
+func (t *task) init(ctx context.Context) error {
+	lg := t.q.rt.opts.Log
+	committed, err := lg.CommittedOffsets(ctx, t.q.spec.Group, t.tps)
+	if err != nil {
+		return fmt.Errorf("task %s: committed offsets: %w", t.txnID, err)
+	}
+	t.next = make([]int64, len(t.tps))
+	t.buf = make([][]logstore.Record, len(t.tps))
+	t.bootEnd = make([]int64, len(t.tps))
+	for i, tp := range t.tps {
+		offs, err := lg.ListOffsets(ctx, tp)
+		if err != nil {
+			return fmt.Errorf("task %s: offsets of %s/%d: %w", t.txnID, tp.Topic, tp.Partition, err)
+		}
+		if off, ok := committed[tp]; ok {
+			t.next[i] = max(off, offs.Start)
+		} else if t.q.spec.OffsetReset == "latest" && !t.spec.Inputs[i].Bootstrap {
+			t.next[i] = offs.End
+		} else {
+			t.next[i] = offs.Start
+		}
+		t.bootEnd[i] = -1
+		if t.spec.Inputs[i].Bootstrap && offs.End > t.next[i] {
+			t.bootEnd[i] = offs.End
+		}
+	}
+	t.tc = &TaskContext{
+		ctx:       ctx,
+		QueryID:   t.q.spec.ID,
+		Partition: t.partition,
+		log:       lg,
+		plog:      t.q.rt.opts.ProcessingLog,
+		slog:      t.q.rt.logger.With("query_id", t.q.spec.ID, "partition", t.partition),
+	}
+	proc, err := t.spec.NewProcessor(t.tc)
+	if err != nil {
+		return fmt.Errorf("task %s: build processor: %w", t.txnID, err)
+	}
+	t.proc = proc
+	t.started = true
+	return nil
+}
+
+// fill fetches for every input whose buffer is empty.
+func (t *task) fill(ctx context.Context, wait time.Duration) error {
+	lg := t.q.rt.opts.Log
+	for i, tp := range t.tps {
+		if len(t.buf[i]) > 0 {
+			continue
+		}
+		recs, err := lg.Fetch(ctx, tp, t.next[i], logstore.FetchOptions{MaxRecords: t.q.spec.MaxBatch, MaxWait: wait})
+		if errors.Is(err, logstore.ErrOffsetOutOfRange) {
+			// Retention removed what we had not read: resume at the start,
+			// as Kafka's auto.offset.reset=earliest would.
+			offs, oerr := lg.ListOffsets(ctx, tp)
+			if oerr != nil {
+				return fmt.Errorf("fetch %s/%d: %w", tp.Topic, tp.Partition, oerr)
+			}
+			t.next[i] = offs.Start
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("fetch %s/%d at %d: %w", tp.Topic, tp.Partition, t.next[i], err)
+		}
+		t.buf[i] = recs
+		wait = 0 // only the first empty input long-polls
+	}
+	return nil
+}
+
+// pick returns the input whose head record goes next, or -1. Bootstrap
+// inputs that have not reached their target go first; after that the
+// smallest timestamp wins, as Kafka Streams' partition grouper chooses.
+func (t *task) pick() int {
+	for i := range t.tps {
+		if t.bootEnd[i] >= 0 {
+			if t.next[i] >= t.bootEnd[i] {
+				t.bootEnd[i] = -1
+				continue
+			}
+			if len(t.buf[i]) > 0 {
+				return i
+			}
+			// The bootstrap data is not fetched yet: wait for it rather
+			// than process other inputs early.
+			return -2
+		}
+	}
+	best := -1
+	for i := range t.tps {
+		if len(t.buf[i]) == 0 {
+			continue
+		}
+		if best < 0 || t.buf[i][0].Timestamp < t.buf[best][0].Timestamp {
+			best = i
+		}
+	}
+	return best
+}
+
+// step processes one batch and commits it. It reports whether it made
+// progress.
+func (t *task) step(ctx context.Context, wait time.Duration) (bool, error) {
+	if !t.started {
+		if err := t.init(ctx); err != nil {
+			return false, err
+		}
+	}
+	t.tc.ctx = ctx
+	if err := t.fill(ctx, wait); err != nil {
+		return false, err
+	}
+	n := 0
+	limit := t.q.spec.MaxBatch
+	for n < limit {
+		i := t.pick()
+		if i < 0 {
+			if i == -2 {
+				if err := t.fill(ctx, 0); err != nil {
+					return false, err
+				}
+				if t.pick() == -2 {
+					break
+				}
+				continue
+			}
+			break
+		}
+		rec := &t.buf[i][0]
+		t.buf[i] = t.buf[i][1:]
+		t.next[i] = rec.Offset + 1
+		t.tc.Input = t.tps[i]
+		if rec.Timestamp > t.tc.StreamTime {
+			t.tc.StreamTime = rec.Timestamp
+		}
+		if err := t.proc.Process(t.tc, i, rec); err != nil {
+			return false, fmt.Errorf("query %s: %s/%d offset %d: %w", t.q.spec.ID, t.tps[i].Topic, t.tps[i].Partition, rec.Offset, err)
+		}
+		n++
+		if len(t.buf[i]) == 0 {
+			if err := t.fill(ctx, 0); err != nil {
+				return false, err
+			}
+		}
+	}
+	if n == 0 {
+		return false, nil
+	}
+	if p, ok := t.proc.(Punctuator); ok {
+		if err := p.Punctuate(t.tc, t.tc.StreamTime); err != nil {
+			return false, fmt.Errorf("query %s: punctuate: %w", t.q.spec.ID, err)
+		}
+	}
+	return true, t.commit(ctx)
+}
+
+func (t *task) commit(ctx context.Context) error {
+	lg := t.q.rt.opts.Log
+	txn, err := lg.Begin(ctx, t.txnID)
+	if err != nil {
+		return fmt.Errorf("task %s: begin: %w", t.txnID, err)
+	}
+	for _, e := range t.tc.out {
+		if err := txn.Produce(ctx, e.topic, e.rec); err != nil {
+			_ = txn.Abort(ctx)
+			return fmt.Errorf("task %s: produce to %s: %w", t.txnID, e.topic, err)
+		}
+	}
+	offsets := make(map[logstore.TopicPartition]int64, len(t.tps))
+	for i, tp := range t.tps {
+		offsets[tp] = t.next[i]
+	}
+	if err := txn.CommitOffsets(ctx, t.q.spec.Group, offsets); err != nil {
+		_ = txn.Abort(ctx)
+		return fmt.Errorf("task %s: commit offsets: %w", t.txnID, err)
+	}
+	if _, err := txn.Commit(ctx); err != nil {
+		return fmt.Errorf("task %s: commit: %w", t.txnID, err)
+	}
+	clear(t.tc.out)
+	t.tc.out = t.tc.out[:0]
+	return nil
+}
+
+func (t *task) close() error {
+	if t.proc == nil {
+		return nil
+	}
+	return t.proc.Close()
+}
