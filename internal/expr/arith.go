@@ -159,7 +159,9 @@ func arithOp(op string, lt, rt, res *types.Type) binOp {
 		case "/":
 			return func(a, b value.Value) (value.Value, error) { return value.Double(a.AsFloat64() / b.AsFloat64()), nil }
 		case "%":
-			return func(a, b value.Value) (value.Value, error) { return value.Double(math.Mod(a.AsFloat64(), b.AsFloat64())), nil }
+			return func(a, b value.Value) (value.Value, error) {
+				return value.Double(math.Mod(a.AsFloat64(), b.AsFloat64())), nil
+			}
 		}
 	case types.Decimal:
 		switch op {

@@ -89,11 +89,16 @@ func castNode(x node, to *types.Type, cf castFunc) node {
 }
 
 // implicitCast converts a node to a wider type, for coerced lists,
-// function arguments and CASE branches.
+// function arguments and CASE branches. Only widening is implicit, except
+// that a STRING literal may stand for a value of another type, as ksqlDB's
+// literal coercion allows ('1' in an INT list, '2020-01-01' for a DATE).
 func implicitCast(x node, to *types.Type) (node, error) {
 	if x.t.Kind == types.Null || x.t.Equal(to) {
 		x.t = to
 		return x, nil
+	}
+	if !widens(x.t, to) && !(x.t.Kind == types.String && x.folded) {
+		return node{}, &unsupportedCast{x.t, to}
 	}
 	cf, err := castFn(x.t, to)
 	if err != nil {
@@ -140,7 +145,9 @@ func castFn(from, to *types.Type) (castFunc, error) {
 		if to.Kind == types.Date {
 			return func(v value.Value) (value.Value, error) { return value.Date(floorDiv(v.Millis(), msPerDay)), nil }, nil
 		}
-		return func(v value.Value) (value.Value, error) { return value.Time(v.Millis() - floorDiv(v.Millis(), msPerDay)*msPerDay), nil }, nil
+		return func(v value.Value) (value.Value, error) {
+			return value.Time(v.Millis() - floorDiv(v.Millis(), msPerDay)*msPerDay), nil
+		}, nil
 	case types.Date:
 		return func(v value.Value) (value.Value, error) { return value.Timestamp(v.Days() * msPerDay), nil }, nil
 	case types.Array:
@@ -237,7 +244,9 @@ func numericCast(from, to *types.Type) castFunc {
 	case types.Int:
 		switch from.Kind {
 		case types.Double:
-			return func(v value.Value) (value.Value, error) { return value.Int(int32(javaD2L(v.Double(), math.MinInt32, math.MaxInt32))), nil }
+			return func(v value.Value) (value.Value, error) {
+				return value.Int(int32(javaD2L(v.Double(), math.MinInt32, math.MaxInt32))), nil
+			}
 		case types.Decimal:
 			return func(v value.Value) (value.Value, error) { return value.Int(int32(decimalToInt64(v))), nil }
 		}
@@ -257,7 +266,9 @@ func numericCast(from, to *types.Type) castFunc {
 	case types.Decimal:
 		return func(v value.Value) (value.Value, error) { return castToDecimal(v, to) }
 	}
-	return func(v value.Value) (value.Value, error) { return value.Null, evalErr("Cast of %s to %s is not supported", typeString(from), typeString(to)) }
+	return func(v value.Value) (value.Value, error) {
+		return value.Null, evalErr("Cast of %s to %s is not supported", typeString(from), typeString(to))
+	}
 }
 
 // javaD2L is Java's narrowing of a double to an integer type: truncation
@@ -365,4 +376,30 @@ func writeJava(b *strings.Builder, v value.Value, t *types.Type) {
 		}
 		b.WriteByte('}')
 	}
+}
+
+// widens reports an implicit conversion: numeric widening, element-wise
+// for ARRAY and MAP, and for STRUCT every source field widening to the
+// target's field of the same name (the target may have more fields).
+func widens(from, to *types.Type) bool {
+	if from.Kind == types.Null || from.Equal(to) {
+		return true
+	}
+	switch {
+	case from.IsNumeric() && to.IsNumeric():
+		return types.CanWiden(from, to)
+	case from.Kind == types.Array && to.Kind == types.Array:
+		return widens(from.Elem, to.Elem)
+	case from.Kind == types.Map && to.Kind == types.Map:
+		return widens(from.Key, to.Key) && widens(from.Elem, to.Elem)
+	case from.Kind == types.Struct && to.Kind == types.Struct:
+		for _, f := range from.Fields {
+			_, g := to.Field(f.Name)
+			if g == nil || !widens(f.Type, g.Type) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }

@@ -314,9 +314,10 @@ func (c *compiler) subscript(n *ast.Subscript) (node, error) {
 			return arrayAt(b.Elems(), i.AsInt64()), nil
 		}}, nil
 	case types.Map:
+		// A key of another type finds nothing, as Java's Map.get.
 		key, err := implicitCast(idx, base.t.Key)
 		if err != nil {
-			return node{}, typeErr(n.Index, "Error processing expression: %s. Map key must be %s, but is %s", exprString(n), typeString(base.t.Key), typeString(idx.t))
+			key = idx
 		}
 		kf := key.fn
 		return node{t: base.t.Elem, constant: constant, fn: func(row *value.Row, lam []value.Value) (value.Value, error) {
@@ -506,4 +507,3 @@ func (c *compiler) caseExpr(n *ast.Case) (node, error) {
 		return value.Null, nil
 	}}, nil
 }
-

@@ -11,6 +11,7 @@
 package expr
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/sluicedb/sluice/internal/sql/ast"
@@ -23,13 +24,13 @@ type ColumnKind uint8
 
 // Column kinds.
 const (
-	KeyColumn      ColumnKind = iota // Row.Key[Index]
-	ValueColumn                      // Row.Val[Index]
-	RowTime                          // Row.Time, BIGINT
-	RowPartition                     // Row.Partition, INT
-	RowOffset                        // Row.Offset, BIGINT
-	WindowStart                      // Row.Window.Start, BIGINT; NULL when the row is not windowed
-	WindowEnd                        // Row.Window.End, BIGINT; NULL when the row is not windowed
+	KeyColumn    ColumnKind = iota // Row.Key[Index]
+	ValueColumn                    // Row.Val[Index]
+	RowTime                        // Row.Time, BIGINT
+	RowPartition                   // Row.Partition, INT
+	RowOffset                      // Row.Offset, BIGINT
+	WindowStart                    // Row.Window.Start, BIGINT; NULL when the row is not windowed
+	WindowEnd                      // Row.Window.End, BIGINT; NULL when the row is not windowed
 )
 
 // Column is a resolved column reference: what a Scope returns.
@@ -95,7 +96,14 @@ type Expr struct {
 // failure (division by zero, a bad cast, a failing function); ksqlDB logs it
 // to the processing log and uses NULL, and callers should do the same.
 // Eval of a constant expression accepts a nil row.
-func (e *Expr) Eval(row *value.Row) (value.Value, error) {
+func (e *Expr) Eval(row *value.Row) (v value.Value, err error) {
+	// A panic here is a bug (ours or a function's), but it must cost one
+	// record, not the query: it becomes that record's evaluation error.
+	defer func() {
+		if r := recover(); r != nil {
+			v, err = value.Null, &RuntimeError{Msg: fmt.Sprintf("internal error evaluating %s: %v", exprString(e.Source), r)}
+		}
+	}()
 	return e.fn(row, nil)
 }
 

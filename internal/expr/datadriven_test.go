@@ -1,0 +1,69 @@
+package expr
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/cockroachdb/datadriven"
+
+	"github.com/sluicedb/sluice/internal/sql/parser"
+	"github.com/sluicedb/sluice/internal/value"
+)
+
+// TestDataDriven runs the golden files in testdata/. Each "eval" block
+// holds one expression per line, compiled against the test source (see
+// testCols) and evaluated over its default row; "const" evaluates lines
+// with EvalConstant; "columns" prints what a compiled expression reads.
+// Regenerate with: go test ./internal/expr -run TestDataDriven -rewrite
+func TestDataDriven(t *testing.T) {
+	opts := Options{Functions: testFunctions(t)}
+	scope := newTestScope(t)
+	row := testRow(t, opts)
+	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			var out strings.Builder
+			for _, line := range strings.Split(strings.TrimSpace(d.Input), "\n") {
+				line = strings.TrimSpace(line)
+				if line == "" || strings.HasPrefix(line, "#") {
+					continue
+				}
+				fmt.Fprintf(&out, "%s\n  => %s\n", line, runCommand(t, d.Cmd, line, scope, opts, row))
+			}
+			return out.String()
+		})
+	})
+}
+
+func runCommand(t *testing.T, cmd, line string, scope Scope, opts Options, row *value.Row) string {
+	switch cmd {
+	case "eval":
+		return evalText(t, line, scope, opts, row)
+	case "const":
+		e, err := parser.ParseExpr(line)
+		if err != nil {
+			return "parse error: " + err.Error()
+		}
+		v, typ, err := EvalConstant(e, opts)
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		return typeString(typ) + " " + render(v, typ)
+	case "columns":
+		e, err := parser.ParseExpr(line)
+		if err != nil {
+			return "parse error: " + err.Error()
+		}
+		x, err := Compile(e, scope, opts)
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		var names []string
+		for _, c := range x.Columns() {
+			names = append(names, c.Name)
+		}
+		return fmt.Sprintf("columns=[%s] constant=%t", strings.Join(names, " "), x.IsConstant())
+	}
+	t.Fatalf("unknown command %q", cmd)
+	return ""
+}
