@@ -343,9 +343,9 @@ func (l *Log) syncDirty() {
 	l.dirty = map[*os.File]struct{}{}
 	l.dirtyMu.Unlock()
 	var journalFiles []*os.File
-	l.commitMu.Lock()
+	l.syncMu.Lock()
 	jf := l.jr.f
-	l.commitMu.Unlock()
+	l.syncMu.Unlock()
 	for f := range files {
 		if f == jf {
 			journalFiles = append(journalFiles, f)

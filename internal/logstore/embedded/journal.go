@@ -247,27 +247,25 @@ func openJournal(dir string, logf func(msg string, args ...any)) (*journal, *rec
 	return &journal{dir: dir, f: f, size: int64(good), seq: st.seq}, st, nil
 }
 
-// append writes one commit entry; the caller syncs per policy and, on a
-// later failure, calls truncate with the returned size.
-func (j *journal) append(ends map[partKey]int64, groups map[groupKey]groupOffset) (prevSize int64, err error) {
-	e := journalEntry{kind: entryCommit, seq: j.seq + 1, ends: ends, groups: groups}
-	j.buf = e.encode(j.buf[:0])
+// append writes commit entries in one write, numbering them. On a failed
+// write it cuts the journal back, so no torn entry is left for later
+// entries to hide behind.
+func (j *journal) append(entries []journalEntry) error {
+	j.buf = j.buf[:0]
+	seq := j.seq
+	for i := range entries {
+		seq++
+		entries[i].seq = seq
+		j.buf = entries[i].encode(j.buf)
+	}
 	if _, err := j.f.WriteAt(j.buf, j.size); err != nil {
-		return j.size, fmt.Errorf("embedded: write journal: %w", err)
+		if terr := j.f.Truncate(j.size); terr != nil {
+			err = errors.Join(err, terr)
+		}
+		return fmt.Errorf("embedded: write journal: %w", err)
 	}
-	prevSize = j.size
 	j.size += int64(len(j.buf))
-	j.seq++
-	return prevSize, nil
-}
-
-// truncate undoes the last append.
-func (j *journal) truncate(size int64) error {
-	if err := j.f.Truncate(size); err != nil {
-		return fmt.Errorf("embedded: roll back journal: %w", err)
-	}
-	j.size = size
-	j.seq--
+	j.seq = seq
 	return nil
 }
 

@@ -12,8 +12,8 @@
 //	topics/<topic>/<partition>/<base>.index  sparse offset/time index
 //	trash/                               topics being created or deleted
 //
-// Lock order: ddlMu → commitMu → mu → partition.wmu → groupsMu. Readers
-// take none of them beyond a short mu read lock to find a topic.
+// Lock order: ddlMu → syncMu → commitMu → mu → partition.wmu → groupsMu.
+// Readers take none of them beyond a short mu read lock to find a topic.
 package embedded
 
 import (
@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/sluicedb/sluice/internal/logstore"
@@ -40,14 +41,20 @@ type Log struct {
 	// ddlMu serialises topic creation and deletion.
 	ddlMu sync.Mutex
 
-	// commitMu serialises commits, so that partitions' ends and the
-	// journal advance in one order.
+	// syncMu is held by the committer that journals and publishes the
+	// queue of written commits (see txn.Commit).
+	syncMu sync.Mutex
+	jr     *journal // under syncMu
+
+	// commitMu serialises the writing of commits to the segments, so that
+	// they take offsets, and join the queue, in one order.
 	commitMu sync.Mutex
-	jr       *journal // under commitMu
-	// failed is set when a commit could neither finish nor be undone (or
-	// an fsync failed, after which the page cache cannot be trusted);
-	// every later commit fails with it until the directory is reopened.
-	failed error // under commitMu
+	queue    []*commitReq // under commitMu
+
+	// failed is set when a commit could not be finished or undone (or an
+	// fsync failed, after which the page cache cannot be trusted); every
+	// later commit fails with it until the directory is reopened.
+	failed atomic.Pointer[error]
 
 	mu      sync.RWMutex
 	topics  map[string]*topic
@@ -182,11 +189,14 @@ func (l *Log) closeFiles() {
 // the sync policy and releases the directory.
 func (l *Log) Close() error {
 	l.ddlMu.Lock()
+	l.syncMu.Lock()
 	l.commitMu.Lock()
+	l.commitBatch(l.takeQueue())
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
 		l.commitMu.Unlock()
+		l.syncMu.Unlock()
 		l.ddlMu.Unlock()
 		return nil
 	}
@@ -198,6 +208,7 @@ func (l *Log) Close() error {
 	close(l.closing)
 	l.mu.Unlock()
 	l.commitMu.Unlock()
+	l.syncMu.Unlock()
 	l.ddlMu.Unlock()
 
 	l.cancel()
@@ -213,14 +224,15 @@ func (l *Log) Close() error {
 
 // syncAll flushes every active segment and the journal.
 func (l *Log) syncAll() error {
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
 	l.commitMu.Lock()
 	defer l.commitMu.Unlock()
 	var errs []error
 	for _, t := range l.topics {
 		for _, p := range t.parts {
-			segs := p.segments()
-			if len(segs) > 0 {
-				errs = append(errs, segs[len(segs)-1].f.Sync())
+			if p.wact != nil {
+				errs = append(errs, p.wact.f.Sync())
 			}
 		}
 	}
@@ -350,13 +362,16 @@ func (l *Log) buildTopicDir(dir string, m topicMeta) error {
 	return nil
 }
 
-// DeleteTopic removes a topic. It waits for any commit in flight, so a
-// transaction either lands before the delete or fails with
+// DeleteTopic removes a topic. It finishes the commits in flight first,
+// so a transaction either lands before the delete or fails with
 // ErrUnknownTopic.
 func (l *Log) DeleteTopic(ctx context.Context, name string) error {
 	l.ddlMu.Lock()
 	defer l.ddlMu.Unlock()
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
 	l.commitMu.Lock()
+	l.commitBatch(l.takeQueue())
 	l.mu.Lock()
 	t := l.topics[name]
 	if l.closed {

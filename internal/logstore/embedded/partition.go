@@ -37,6 +37,12 @@ type partition struct {
 	// skips the index lookup.
 	hint atomic.Pointer[readHint]
 
+	// wact and wnext are the segment and offset the next write goes to.
+	// They run ahead of the visible state while written commits wait for
+	// the journal, and belong to the Log's commit lock.
+	wact  *segment
+	wnext int64
+
 	// cleanedTo is the end of the closed segments the last compaction
 	// covered; only the cleaner goroutine touches it.
 	cleanedTo int64
@@ -56,6 +62,7 @@ func newPartition(t *topic, id int32, dir string, segs []*segment, end int64) *p
 	p.segs.Store(&segs)
 	p.start.Store(segs[0].base)
 	p.end.Store(end)
+	p.wact, p.wnext = segs[len(segs)-1], end
 	ch := make(chan struct{})
 	p.notify.Store(&ch)
 	return p
@@ -79,6 +86,7 @@ func (p *partition) releaseAll() {
 		s.closeWriter()
 		s.release()
 	}
+	p.wact = nil
 	empty := []*segment{}
 	p.segs.Store(&empty)
 }
@@ -100,39 +108,60 @@ func (r *pendingRecords) record(i int) []byte {
 }
 
 // pendingAppend is a partition's share of a commit between writing the
-// records and publishing them.
+// records and publishing them. Later commits may write past it before it is
+// published, so it keeps the state each segment had at the end of this
+// write, and publishing exposes exactly that.
 type pendingAppend struct {
 	p     *partition
 	first int64
 	n     int
 
+	// Writer state before the write, for rollback.
 	active       *segment
 	oldSize      int64
 	oldMaxTs     int64
 	oldEntries   int
 	oldLastEntry int64
 	rolled       []*segment
+
+	// Visible state after the write: active, then rolled.
+	after []segState
 }
 
-// segmentsTouched lists the files a durable commit must fsync.
+type segState struct {
+	s       *segment
+	size    int64
+	maxTs   int64
+	entries []indexEntry
+}
+
+// files lists the files a durable commit must fsync: the segments written
+// and the indexes of segments this write closed (an index is otherwise
+// left to recovery to check).
 func (pa *pendingAppend) files() []*os.File {
 	fs := []*os.File{pa.active.f}
-	for _, s := range pa.rolled {
+	if len(pa.rolled) > 0 {
+		fs = append(fs, pa.active.w.idx)
+	}
+	for i, s := range pa.rolled {
 		fs = append(fs, s.f)
+		if i < len(pa.rolled)-1 {
+			fs = append(fs, s.w.idx)
+		}
 	}
 	return fs
 }
 
-// write appends recs at the partition's end, rolling segments as needed,
-// without making anything visible. The caller holds the commit lock.
+// write appends recs after the last written record, rolling segments as
+// needed, without making anything visible. The caller holds the commit
+// lock.
 func (p *partition) write(recs *pendingRecords, segBytes, indexInterval, nowMs int64) (*pendingAppend, error) {
-	segs := p.segments()
-	if len(segs) == 0 {
+	act := p.wact
+	if act == nil {
 		return nil, fmt.Errorf("embedded: partition %s/%d: %w", p.topic.name, p.id, logstore.ErrUnknownTopic)
 	}
-	act := segs[len(segs)-1]
 	pa := &pendingAppend{
-		p: p, first: p.end.Load(), n: len(recs.starts),
+		p: p, first: p.wnext, n: len(recs.starts),
 		active: act, oldSize: act.w.size, oldMaxTs: act.w.maxTs,
 		oldEntries: len(act.w.entries), oldLastEntry: act.w.lastEntry,
 	}
@@ -156,6 +185,7 @@ func (p *partition) write(recs *pendingRecords, segBytes, indexInterval, nowMs i
 				return fmt.Errorf("embedded: write index: %w", err)
 			}
 		}
+		pa.after = append(pa.after, segState{s: cur, size: w.size, maxTs: w.maxTs, entries: w.entries})
 		return nil
 	}
 	for i := range recs.starts {
@@ -181,10 +211,16 @@ func (p *partition) write(recs *pendingRecords, segBytes, indexInterval, nowMs i
 		}
 		w.maxTs = max(w.maxTs, recs.ts[i])
 	}
-	return pa, flush(len(recs.buf))
+	if err := flush(len(recs.buf)); err != nil {
+		return pa, err
+	}
+	p.wact = cur
+	p.wnext = pa.first + int64(pa.n)
+	return pa, nil
 }
 
-// rollback undoes a write that will not be published.
+// rollback undoes a write that will not be published. Only the latest
+// write of a partition can be rolled back.
 func (pa *pendingAppend) rollback() error {
 	var errs []error
 	for _, s := range pa.rolled {
@@ -195,26 +231,31 @@ func (pa *pendingAppend) rollback() error {
 	a, w := pa.active, pa.active.w
 	w.size, w.maxTs, w.entries, w.lastEntry = pa.oldSize, pa.oldMaxTs, w.entries[:pa.oldEntries], pa.oldLastEntry
 	errs = append(errs, a.f.Truncate(pa.oldSize), w.idx.Truncate(int64(pa.oldEntries)*indexEntrySize))
+	pa.p.wact, pa.p.wnext = a, pa.first
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("embedded: roll back partition %s/%d: %w", pa.p.topic.name, pa.p.id, err)
 	}
 	return nil
 }
 
-// publish makes a written append visible to readers.
+// publish makes a durable append visible to readers. Appends of one
+// partition are published in the order they were written.
 func (pa *pendingAppend) publish(nowMs int64) {
 	p := pa.p
-	all := append([]*segment{pa.active}, pa.rolled...)
-	for _, s := range all {
-		w := s.w
-		entries := w.entries
+	for _, st := range pa.after {
+		s := st.s
+		entries := st.entries
 		s.index.Store(&entries)
-		s.maxTs.Store(w.maxTs)
-		s.visible.Store(w.size)
+		s.maxTs.Store(st.maxTs)
+		s.visible.Store(st.size)
 		s.written.Store(nowMs)
 	}
 	if len(pa.rolled) > 0 {
-		for _, s := range all[:len(all)-1] {
+		// The segments this append rolled away from are closed for good:
+		// later writes go to the last one. Their index files belong to no
+		// writer any more, so closing them here races with nothing.
+		pa.active.closeWriter()
+		for _, s := range pa.rolled[:len(pa.rolled)-1] {
 			s.closeWriter()
 		}
 		p.wmu.Lock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync/atomic"
 
 	"github.com/sluicedb/sluice/internal/logstore"
@@ -42,10 +43,14 @@ func (l *Log) Begin(ctx context.Context, id string) (logstore.Txn, error) {
 		return t, nil
 	}
 	l.mu.Unlock()
-	// Fencing takes the commit lock, so that a commit of the zombie is
-	// either finished before Begin returns or never happens.
+	// Fencing takes the commit locks and drains the queue, so that a
+	// commit of the zombie is either finished before Begin returns or
+	// never happens.
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
 	l.commitMu.Lock()
 	defer l.commitMu.Unlock()
+	l.commitBatch(l.takeQueue())
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
@@ -147,9 +152,13 @@ func (t *txn) finish() {
 	t.l.mu.Unlock()
 }
 
-// Commit implements logstore.Txn: records are written past each
-// partition's end, made durable per the sync policy, then the journal entry
-// commits them, and only then do readers see them.
+// Commit implements logstore.Txn. Under the commit lock the records are
+// written past each partition's last written record and the commit joins
+// a queue. Then one committer at a time (the leader) takes the whole queue:
+// it makes the queued records durable, appends one journal entry per
+// commit, makes the journal durable, and publishes the commits in order.
+// Concurrent commits thereby share their fsyncs (group commit), and a
+// journal entry never points at data that is not on disk.
 func (t *txn) Commit(ctx context.Context) (map[logstore.TopicPartition][]int64, error) {
 	if t.done {
 		return nil, ErrTxnFinished
@@ -159,13 +168,50 @@ func (t *txn) Commit(ctx context.Context) (map[logstore.TopicPartition][]int64, 
 		return nil, err
 	}
 	l := t.l
+	req, err := t.write()
+	if err != nil || req == nil {
+		return map[logstore.TopicPartition][]int64{}, err
+	}
+	l.syncMu.Lock()
+	l.commitMu.Lock()
+	batch := l.takeQueue()
+	l.commitMu.Unlock()
+	l.commitBatch(batch)
+	l.syncMu.Unlock()
+	<-req.done
+	if req.err != nil {
+		return nil, req.err
+	}
+	out := make(map[logstore.TopicPartition][]int64, len(req.pas))
+	for _, pa := range req.pas {
+		offs := make([]int64, pa.n)
+		for i := range offs {
+			offs[i] = pa.first + int64(i)
+		}
+		out[logstore.TopicPartition{Topic: pa.p.topic.name, Partition: pa.p.id}] = offs
+	}
+	return out, nil
+}
+
+// commitReq is a written transaction waiting for the journal.
+type commitReq struct {
+	pas    []*pendingAppend
+	groups map[groupKey]groupOffset
+	done   chan struct{}
+	err    error
+}
+
+// write is the first half of Commit: it writes the records and queues the
+// commit. A nil request means there was nothing to commit.
+func (t *txn) write() (*commitReq, error) {
+	l := t.l
 	l.commitMu.Lock()
 	defer l.commitMu.Unlock()
 	if err := t.usable(); err != nil {
 		return nil, err
 	}
-	if l.failed != nil {
-		return nil, fmt.Errorf("embedded: log unusable after an earlier failure, reopen it: %w", l.failed)
+	if err := l.failure(); err != nil {
+		return nil, err
 	}
 	for _, p := range t.order {
 		if p.topic.isGone() {
@@ -178,114 +224,156 @@ func (t *txn) Commit(ctx context.Context) (map[logstore.TopicPartition][]int64, 
 		}
 	}
 	if len(t.order) == 0 && len(t.groups) == 0 {
-		return map[logstore.TopicPartition][]int64{}, nil
+		return nil, nil
 	}
 	nowMs := l.opts.now().UnixMilli()
-
 	pas := make([]*pendingAppend, 0, len(t.order))
-	undo := func(cause error) error {
-		var errs []error
-		for _, pa := range pas {
-			errs = append(errs, pa.rollback())
-		}
-		if err := errors.Join(errs...); err != nil {
-			l.failed = err
-			l.lg.Error("embedded: could not undo a failed commit", "err", err)
-		}
-		return cause
-	}
 	for _, p := range t.order {
 		pa, err := p.write(t.parts[p], p.topic.segmentBytes, l.opts.IndexIntervalBytes, nowMs)
 		if pa != nil {
 			pas = append(pas, pa)
 		}
 		if err != nil {
-			return nil, undo(fmt.Errorf("embedded: commit to %s/%d: %w", p.topic.name, p.id, err))
+			// Undo in reverse, so that each partition returns to the state
+			// before this transaction.
+			var errs []error
+			for i := len(pas) - 1; i >= 0; i-- {
+				errs = append(errs, pas[i].rollback())
+			}
+			if rerr := errors.Join(errs...); rerr != nil {
+				l.fail(rerr)
+			}
+			return nil, fmt.Errorf("embedded: commit to %s/%d: %w", p.topic.name, p.id, err)
 		}
 	}
-	if err := l.flushData(pas); err != nil {
-		return nil, undo(err)
-	}
+	req := &commitReq{pas: pas, groups: t.groups, done: make(chan struct{})}
+	l.queue = append(l.queue, req)
+	return req, nil
+}
 
-	ends := make(map[partKey]int64, len(pas))
-	for _, pa := range pas {
-		ends[partKey{topic: pa.p.topic.name, id: pa.p.topic.id, part: pa.p.id}] = pa.first + int64(pa.n)
+// takeQueue hands the queued commits to a leader; the caller holds
+// commitMu.
+func (l *Log) takeQueue() []*commitReq {
+	q := l.queue
+	l.queue = nil
+	return q
+}
+
+// commitBatch makes a batch of written commits durable and visible, in
+// order. The caller holds syncMu. After any failure the log refuses further
+// commits: the written but unjournaled records are past the committed ends
+// and recovery cuts them, but this process cannot roll its writers back
+// past later writes.
+func (l *Log) commitBatch(batch []*commitReq) {
+	if len(batch) == 0 {
+		return
 	}
-	prev := l.jr.size
-	if _, err := l.jr.append(ends, t.groups); err != nil {
-		if terr := l.jr.f.Truncate(prev); terr != nil {
-			l.failed = terr
+	err := l.failure()
+	if err == nil {
+		err = l.makeDurable(batch)
+		if err != nil {
+			l.fail(err)
 		}
-		return nil, undo(err)
+	}
+	if err != nil {
+		for _, req := range batch {
+			req.err = err
+			close(req.done)
+		}
+		return
+	}
+	nowMs := l.opts.now().UnixMilli()
+	for _, req := range batch {
+		for _, pa := range req.pas {
+			pa.publish(nowMs)
+		}
+		if len(req.groups) > 0 {
+			l.groupsMu.Lock()
+			for k, v := range req.groups {
+				l.groups[k] = v
+			}
+			l.groupsMu.Unlock()
+		}
+		close(req.done)
+	}
+	if l.jr.size > l.opts.JournalSnapshotBytes {
+		if err := l.snapshotJournal(); err != nil {
+			l.fail(err)
+			l.lg.Error("embedded: journal snapshot failed", "err", err)
+		}
+	}
+}
+
+// makeDurable syncs the batch's records, then journals the batch.
+func (l *Log) makeDurable(batch []*commitReq) error {
+	files := map[*os.File]struct{}{}
+	dirs := map[string]struct{}{}
+	for _, req := range batch {
+		for _, pa := range req.pas {
+			for _, f := range pa.files() {
+				files[f] = struct{}{}
+			}
+			if len(pa.rolled) > 0 {
+				dirs[pa.p.dir] = struct{}{}
+			}
+		}
+	}
+	switch l.opts.Sync {
+	case SyncAlways:
+		for f := range files {
+			if err := f.Sync(); err != nil {
+				return fmt.Errorf("embedded: sync segment: %w", err)
+			}
+		}
+		for d := range dirs {
+			if err := syncDir(d); err != nil {
+				return err
+			}
+		}
+	case SyncInterval:
+		for f := range files {
+			l.markDirty(f)
+		}
+	}
+	entries := make([]journalEntry, len(batch))
+	for i, req := range batch {
+		ends := make(map[partKey]int64, len(req.pas))
+		for _, pa := range req.pas {
+			ends[partKey{topic: pa.p.topic.name, id: pa.p.topic.id, part: pa.p.id}] = pa.first + int64(pa.n)
+		}
+		entries[i] = journalEntry{kind: entryCommit, ends: ends, groups: req.groups}
+	}
+	if err := l.jr.append(entries); err != nil {
+		return err
 	}
 	switch l.opts.Sync {
 	case SyncAlways:
 		if err := l.jr.f.Sync(); err != nil {
-			l.failed = err
-			l.jr.truncate(prev)
-			return nil, undo(fmt.Errorf("embedded: sync journal: %w", err))
+			// The entries may or may not be on disk; the log is failed
+			// either way, and recovery decides from what is there.
+			return fmt.Errorf("embedded: sync journal: %w", err)
 		}
 	case SyncInterval:
 		l.markDirty(l.jr.f)
 	}
-
-	// The commit point has passed: publish.
-	out := make(map[logstore.TopicPartition][]int64, len(pas))
-	for _, pa := range pas {
-		pa.publish(nowMs)
-		offs := make([]int64, pa.n)
-		for i := range offs {
-			offs[i] = pa.first + int64(i)
-		}
-		out[logstore.TopicPartition{Topic: pa.p.topic.name, Partition: pa.p.id}] = offs
-	}
-	if len(t.groups) > 0 {
-		l.groupsMu.Lock()
-		for k, v := range t.groups {
-			l.groups[k] = v
-		}
-		l.groupsMu.Unlock()
-	}
-	if l.jr.size > l.opts.JournalSnapshotBytes {
-		if err := l.snapshotJournal(); err != nil {
-			l.failed = err
-			l.lg.Error("embedded: journal snapshot failed", "err", err)
-		}
-	}
-	return out, nil
+	return nil
 }
 
-// flushData makes written records durable before the journal commits
-// them, so that a committed entry never points at lost data.
-func (l *Log) flushData(pas []*pendingAppend) error {
-	switch l.opts.Sync {
-	case SyncAlways:
-		for _, pa := range pas {
-			for _, f := range pa.files() {
-				if err := f.Sync(); err != nil {
-					l.failed = err
-					return fmt.Errorf("embedded: sync segment: %w", err)
-				}
-			}
-			if len(pa.rolled) > 0 {
-				if err := syncDir(pa.p.dir); err != nil {
-					l.failed = err
-					return err
-				}
-			}
-		}
-	case SyncInterval:
-		for _, pa := range pas {
-			for _, f := range pa.files() {
-				l.markDirty(f)
-			}
-		}
+// failure returns the error that made the log refuse commits, if any.
+func (l *Log) failure() error {
+	if e := l.failed.Load(); e != nil {
+		return fmt.Errorf("embedded: log unusable after an earlier failure, reopen it: %w", *e)
 	}
 	return nil
 }
 
+func (l *Log) fail(err error) {
+	l.failed.CompareAndSwap(nil, &err)
+}
+
 // snapshotJournal writes the committed ends and group offsets of every
-// live topic and restarts the journal. The caller holds commitMu.
+// live topic and restarts the journal. The caller holds syncMu, so the
+// published ends match the journal.
 func (l *Log) snapshotJournal() error {
 	ends := map[partKey]int64{}
 	l.mu.RLock()
