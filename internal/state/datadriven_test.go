@@ -21,8 +21,8 @@ import (
 //	                                      or "key start end value" (session); value "nil" deletes
 //	get key=K start=T [end=E]
 //	fetch key=K from=A to=B [backward]    window
-//	fetch-all from=A to=B                 window
-//	fetch-range [lo=K] [hi=K] from=A to=B window
+//	fetch-all from=A to=B [backward]      window
+//	fetch-range [lo=K] [hi=K] from=A to=B [backward]
 //	find key=K earliest-end=A latest-start=B   session
 //	find-range [lo=K] [hi=K] earliest-end=A latest-start=B
 //	merge key=K ts=T gap=G               session aggregation of a count
@@ -119,9 +119,17 @@ func runDataDriven(t *testing.T, path string, session bool) {
 					it, err = s.win.Fetch([]byte(key), from, to)
 				}
 			case "fetch-all":
-				it, err = s.win.FetchAll(from, to)
+				if d.HasArg("backward") {
+					it, err = s.win.FetchAllBackward(from, to)
+				} else {
+					it, err = s.win.FetchAll(from, to)
+				}
 			default:
-				it, err = s.win.FetchRange(optKey(t, d, "lo", &lo), optKey(t, d, "hi", &hi), from, to)
+				if d.HasArg("backward") {
+					it, err = s.win.FetchRangeBackward(optKey(t, d, "lo", &lo), optKey(t, d, "hi", &hi), from, to)
+				} else {
+					it, err = s.win.FetchRange(optKey(t, d, "lo", &lo), optKey(t, d, "hi", &hi), from, to)
+				}
 			}
 			if err != nil {
 				return err.Error()

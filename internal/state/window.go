@@ -114,10 +114,20 @@ func (s *WindowStore) FetchRange(keyFrom, keyTo []byte, from, to int64) (*Window
 	return s.fetch(keyFrom, keyTo, from, to, false, false)
 }
 
+// FetchRangeBackward is FetchRange in reverse order.
+func (s *WindowStore) FetchRangeBackward(keyFrom, keyTo []byte, from, to int64) (*WindowIterator, error) {
+	return s.fetch(keyFrom, keyTo, from, to, true, false)
+}
+
 // FetchAll iterates every window that starts in [from, to], ordered as in
 // FetchRange.
 func (s *WindowStore) FetchAll(from, to int64) (*WindowIterator, error) {
 	return s.fetch(nil, nil, from, to, false, false)
+}
+
+// FetchAllBackward is FetchAll in reverse order.
+func (s *WindowStore) FetchAllBackward(from, to int64) (*WindowIterator, error) {
+	return s.fetch(nil, nil, from, to, true, false)
 }
 
 // StreamTime returns the largest window start put, and false if none was.

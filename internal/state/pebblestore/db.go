@@ -65,6 +65,8 @@ type DB struct {
 
 	// open counts live batches, snapshots and iterators.
 	open atomic.Int64
+	// stalls counts Pebble's write stalls, for Metrics.
+	stalls *atomic.Int64
 }
 
 var _ state.DB = (*DB)(nil)
@@ -84,8 +86,9 @@ func Open(dir string, opts Options) (*DB, error) {
 		ReadOnly:           opts.ReadOnly,
 		Logger:             pebbleLogger{opts.Logger},
 		FormatMajorVersion: pebble.FormatNewest,
-		EventListener:      eventListener(opts.Logger.With("component", "state")),
 	}
+	stalls := new(atomic.Int64)
+	po.EventListener = eventListener(opts.Logger.With("component", "state"), stalls)
 	if opts.InMemory {
 		po.FS = vfs.NewMem()
 	}
@@ -101,6 +104,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		stores:      make(map[string]*Store),
 		nextID:      1,
 		checkpoints: make(map[uint32]int64),
+		stalls:      stalls,
 	}
 	if err := db.loadMeta(); err != nil {
 		return nil, errors.Join(err, pdb.Close())
@@ -311,6 +315,41 @@ func (db *DB) Flush() error {
 		return fmt.Errorf("pebblestore: flush: %w", err)
 	}
 	return nil
+}
+
+// Metrics is a summary of the DB's health for /metrics: what explains the
+// state's disk use and write latency.
+type Metrics struct {
+	DiskUsageBytes      uint64 // sstables, WAL and metadata on disk
+	MemTableBytes       uint64 // data not yet flushed
+	CompactionDebtBytes uint64 // bytes compactions must still rewrite
+	ReadAmp             int    // sstables a point read may consult
+	BlockCacheHits      int64
+	BlockCacheMisses    int64
+	Flushes             int64
+	Compactions         int64
+	WriteStalls         int64 // times writes were stopped for compactions
+}
+
+// Metrics returns current metrics; zero on a closed DB.
+func (db *DB) Metrics() Metrics {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.closed {
+		return Metrics{}
+	}
+	m := db.pdb.Metrics()
+	return Metrics{
+		DiskUsageBytes:      m.DiskSpaceUsage(),
+		MemTableBytes:       m.MemTable.Size,
+		CompactionDebtBytes: m.Compact.EstimatedDebt,
+		ReadAmp:             m.ReadAmp(),
+		BlockCacheHits:      m.BlockCache.Hits,
+		BlockCacheMisses:    m.BlockCache.Misses,
+		Flushes:             m.Flush.Count,
+		Compactions:         m.Compact.Count,
+		WriteStalls:         db.stalls.Load(),
+	}
 }
 
 // DiskUsage returns the bytes the whole DB takes on disk: sstables, WAL and

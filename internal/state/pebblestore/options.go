@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -92,7 +93,7 @@ func (p pebbleLogger) Fatalf(format string, args ...any) {
 // and slow disks explain latency spikes in every query of the server, and
 // background errors may mean lost durability. Flushes and compactions are
 // routine and are not logged.
-func eventListener(l *slog.Logger) *pebble.EventListener {
+func eventListener(l *slog.Logger, stalls *atomic.Int64) *pebble.EventListener {
 	return &pebble.EventListener{
 		BackgroundError: func(err error) {
 			l.Error("pebble background error", "err", err)
@@ -101,6 +102,7 @@ func eventListener(l *slog.Logger) *pebble.EventListener {
 			l.Warn("state disk slow", "info", info.String())
 		},
 		WriteStallBegin: func(info pebble.WriteStallBeginInfo) {
+			stalls.Add(1)
 			l.Warn("state write stall", "reason", info.Reason)
 		},
 		WriteStallEnd: func() {

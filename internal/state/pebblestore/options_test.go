@@ -134,3 +134,32 @@ func TestForeignStore(t *testing.T) {
 		t.Errorf("snapshot read through a foreign handle: %v", err)
 	}
 }
+
+func TestMetrics(t *testing.T) {
+	db, err := pebblestore.Open(t.TempDir(), pebblestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := db.Store("m")
+	for i := range 100 {
+		if err := s.Put([]byte{byte(i)}, make([]byte, 1000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	m := db.Metrics()
+	if m.DiskUsageBytes == 0 || m.Flushes == 0 {
+		t.Errorf("metrics after a flush: %+v", m)
+	}
+	if size, err := s.ApproximateSize(); err != nil || size == 0 {
+		t.Errorf("store size after a flush: %d, %v", size, err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if m := db.Metrics(); m != (pebblestore.Metrics{}) {
+		t.Errorf("metrics of a closed DB: %+v", m)
+	}
+}
