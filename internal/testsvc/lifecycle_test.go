@@ -112,3 +112,33 @@ func TestShellQuote(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresUnreachableRoot starts a private cluster under a test temp
+// dir, which is private to root: as root, the cluster must move to a
+// scratch directory the postgres user can use, and Stop must remove it.
+func TestPostgresUnreachableRoot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("testsvc: starts a real service; skipped under -short")
+	}
+	o := privateOptions(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	t.Cleanup(func() { _ = Stop(context.Background(), o, PostgresName) })
+	sts, err := Start(ctx, o, PostgresName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (postgres{}).ping(ctx, sts[PostgresName]); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+	scratch := pgScratchHome(filepath.Join(o.Root, ".services", "postgres"))
+	if _, err := os.Stat(filepath.Join(scratch, "data", "PG_VERSION")); os.Geteuid() == 0 && err != nil {
+		t.Fatalf("running as root under a private root, the cluster should be in %s: %v", scratch, err)
+	}
+	if err := Stop(ctx, o, PostgresName); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(scratch); !os.IsNotExist(err) {
+		t.Fatalf("scratch dir %s left behind: %v", scratch, err)
+	}
+}

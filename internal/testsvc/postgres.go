@@ -2,6 +2,8 @@ package testsvc
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"os"
@@ -93,8 +95,26 @@ func (postgres) launch(ctx context.Context, o *Options, dir string, st *State) e
 		return err
 	}
 	port := ports[0]
-	data := filepath.Join(dir, "data")
-	pwfile := filepath.Join(dir, "pwfile")
+	home := dir
+	if cred != nil {
+		if err := touchOwned(dir, uid, gid); err != nil {
+			return err
+		}
+		if !reachable(ctx, dir, cred) {
+			// The checkout sits where the server user cannot go (a
+			// clone under /root, say): keep the cluster in a scratch
+			// directory named after the checkout instead.
+			home = pgScratchHome(dir)
+			if err := os.RemoveAll(home); err != nil {
+				return fmt.Errorf("scratch dir: %w", err)
+			}
+			if err := os.MkdirAll(home, 0o755); err != nil {
+				return fmt.Errorf("scratch dir: %w", err)
+			}
+		}
+	}
+	data := filepath.Join(home, "data")
+	pwfile := filepath.Join(home, "pwfile")
 	if err := os.WriteFile(pwfile, []byte(pgPassword+"\n"), 0o600); err != nil {
 		return fmt.Errorf("write pwfile: %w", err)
 	}
@@ -102,8 +122,9 @@ func (postgres) launch(ctx context.Context, o *Options, dir string, st *State) e
 		return fmt.Errorf("data dir: %w", err)
 	}
 	if cred != nil {
-		// The server user must own its data and be able to write its log.
-		for _, p := range []string{dir, pwfile, data, st.Log} {
+		// The server user must own its data. The log needs no chown: the
+		// server inherits it as an open file.
+		for _, p := range []string{home, pwfile, data} {
 			if err := touchOwned(p, uid, gid); err != nil {
 				return err
 			}
@@ -144,7 +165,9 @@ logging_collector = off
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("postgresql.conf: %w", err)
 	}
-	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", data)
+	// The custom setting names dir on the command line even when the data
+	// lives elsewhere, which is how the harness recognises its process.
+	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-c", "sluice.testsvc_dir="+dir)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	pid, err := spawn(cmd, st.Log)
 	if err != nil {
@@ -155,6 +178,24 @@ logging_collector = off
 	st.URL = pgDSN(port, "postgres")
 	return nil
 }
+
+// reachable reports whether the server user can create files in dir,
+// which needs search permission on every ancestor.
+func reachable(ctx context.Context, dir string, cred *syscall.Credential) bool {
+	probe := exec.CommandContext(ctx, "test", "-w", dir, "-a", "-x", dir)
+	probe.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	return probe.Run() == nil
+}
+
+// pgScratchHome is where the cluster of the checkout whose service
+// directory is dir lives when the server user cannot reach dir.
+func pgScratchHome(dir string) string {
+	sum := sha256.Sum256([]byte(dir))
+	return filepath.Join(os.TempDir(), "sluice-testsvc-pg-"+hex.EncodeToString(sum[:6]))
+}
+
+// scratchDirs names directories outside dir that belong to the service.
+func (postgres) scratchDirs(dir string) []string { return []string{pgScratchHome(dir)} }
 
 func touchOwned(p string, uid, gid int) error {
 	if _, err := os.Stat(p); os.IsNotExist(err) {

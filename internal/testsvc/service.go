@@ -68,6 +68,26 @@ type service interface {
 	startTimeout() time.Duration
 }
 
+// scratcher is implemented by services that keep files outside their
+// service directory; those are removed with it.
+type scratcher interface {
+	scratchDirs(dir string) []string
+}
+
+// removeServiceDir deletes the running state of s, wherever it lives.
+func removeServiceDir(s service, dir string) error {
+	dirs := []string{dir}
+	if sc, ok := s.(scratcher); ok {
+		dirs = append(dirs, sc.scratchDirs(dir)...)
+	}
+	for _, d := range dirs {
+		if err := os.RemoveAll(d); err != nil {
+			return fmt.Errorf("testsvc: clean %s: %w", d, err)
+		}
+	}
+	return nil
+}
+
 func lookup(n Name) (service, error) {
 	switch n {
 	case PostgresName:
@@ -159,8 +179,8 @@ func ensure(ctx context.Context, o *Options, n Name) (*State, error) {
 	// start from empty directories is the one behaviour that is always
 	// right.
 	dir := o.serviceDir(n)
-	if err := os.RemoveAll(dir); err != nil {
-		return nil, fmt.Errorf("testsvc: clean %s: %w", dir, err)
+	if err := removeServiceDir(s, dir); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("testsvc: %w", err)
@@ -302,10 +322,7 @@ func stop(ctx context.Context, o *Options, n Name) error {
 		}
 		o.Logger.Info("stopped", "service", n, "pid", st.PID)
 	}
-	if err := os.RemoveAll(o.serviceDir(n)); err != nil {
-		return fmt.Errorf("testsvc: remove %s: %w", n, err)
-	}
-	return nil
+	return removeServiceDir(s, o.serviceDir(n))
 }
 
 // Status returns the state of each named service that is running and
