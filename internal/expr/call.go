@@ -90,6 +90,10 @@ func (c *compiler) call(n *ast.FuncCall) (node, error) {
 			}
 			nodes[i] = cn
 		}
+		switch n.Args[i].(type) {
+		case *ast.FuncCall, *ast.Deref:
+			nodes[i] = c.nullOnError(nodes[i])
+		}
 		constant = constant && nodes[i].constant
 	}
 	return node{t: res.Return, constant: constant, fn: callFn(res, nodes, lambdas)}, nil

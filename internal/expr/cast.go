@@ -74,7 +74,7 @@ func (c *compiler) cast(n *ast.Cast) (node, error) {
 	if err != nil {
 		return node{}, &Error{Pos: n.Pos, Msg: err.Error(), Kind: ErrType}
 	}
-	return castNode(x, to, cf), nil
+	return c.nullOnError(castNode(x, to, cf)), nil
 }
 
 func castNode(x node, to *types.Type, cf castFunc) node {

@@ -408,3 +408,24 @@ func (c *compiler) typedLiteral(n *ast.TypedLit) (node, error) {
 	}
 	return node{}, typeErr(n, "Unknown type: %s, value: %s", n.Type.Name, n.Value)
 }
+
+// nullOnError makes a nested sub-expression yield NULL instead of failing
+// the whole expression, reporting the error to Options.NestedErrors, as
+// ksqlDB's evaluateOrReturnNull wrapper does.
+func (c *compiler) nullOnError(n node) node {
+	if c.opts.NestedErrorsFail || n.folded {
+		return n
+	}
+	f, report := n.fn, c.opts.NestedErrors
+	n.fn = func(row *value.Row, lam []value.Value) (value.Value, error) {
+		v, err := f(row, lam)
+		if err != nil {
+			if report != nil {
+				report(err)
+			}
+			return value.Null, nil
+		}
+		return v, nil
+	}
+	return n
+}

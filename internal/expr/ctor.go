@@ -175,6 +175,9 @@ func (c *compiler) arrayCtor(n *ast.ArrayCtor) (node, error) {
 	if et == nil {
 		return node{}, typeErr(n, "Cannot construct an array with all NULL elements %s. As a workaround, you may cast a NULL value to the desired type.", issue4239)
 	}
+	for i := range nodes {
+		nodes[i] = c.nullOnError(nodes[i])
+	}
 	fns, constant := nodeFns(nodes)
 	return node{t: types.ArrayOf(et), constant: constant, fn: func(row *value.Row, lam []value.Value) (value.Value, error) {
 		out := make([]value.Value, len(fns))
@@ -221,6 +224,9 @@ func (c *compiler) mapCtor(n *ast.MapCtor) (node, error) {
 	}
 	if vt == nil {
 		return node{}, typeErr(n, "Cannot construct a map with all NULL values %s. As a workaround, you may cast a NULL value to the desired type.", issue4239)
+	}
+	for i := range kn {
+		kn[i], vn[i] = c.nullOnError(kn[i]), c.nullOnError(vn[i])
 	}
 	kf, kc := nodeFns(kn)
 	vf, vc := nodeFns(vn)
@@ -269,7 +275,7 @@ func (c *compiler) structCtor(n *ast.StructCtor) (node, error) {
 			return node{}, typeErr(f.Value, "Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).")
 		}
 		fields[i] = types.Field{Name: f.Name.Name, Type: x.t}
-		nodes[i] = x
+		nodes[i] = c.nullOnError(x)
 	}
 	fns, constant := nodeFns(nodes)
 	return node{t: types.StructOf(fields...), constant: constant, fn: func(row *value.Row, lam []value.Value) (value.Value, error) {

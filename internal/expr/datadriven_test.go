@@ -17,7 +17,9 @@ import (
 // with EvalConstant; "columns" prints what a compiled expression reads.
 // Regenerate with: go test ./internal/expr -run TestDataDriven -rewrite
 func TestDataDriven(t *testing.T) {
-	opts := Options{Functions: testFunctions(t)}
+	// Nested errors become NULL where they happen; the files show them.
+	var nested []string
+	opts := Options{Functions: testFunctions(t), NestedErrors: func(err error) { nested = append(nested, err.Error()) }}
 	scope := newTestScope(t)
 	row := testRow(t, opts)
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
@@ -28,7 +30,12 @@ func TestDataDriven(t *testing.T) {
 				if line == "" || strings.HasPrefix(line, "#") {
 					continue
 				}
-				fmt.Fprintf(&out, "%s\n  => %s\n", line, runCommand(t, d.Cmd, line, scope, opts, row))
+				nested = nested[:0]
+				res := runCommand(t, d.Cmd, line, scope, opts, row)
+				for _, n := range nested {
+					res += "\n     nested error: " + n
+				}
+				fmt.Fprintf(&out, "%s\n  => %s\n", line, res)
 			}
 			return out.String()
 		})

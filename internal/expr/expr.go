@@ -72,6 +72,17 @@ type Options struct {
 	// Types resolves custom type names (CREATE TYPE) in CAST; nil knows
 	// only the built-in types.
 	Types func(name string) (*types.Type, bool)
+	// NestedErrors receives the run-time errors that ksqlDB's
+	// ksql.nested.error.set.null (on by default) turns into NULL where they
+	// happen: inside a CAST, an array element, a map key or value, a struct
+	// field, or a function argument that is itself a call or a
+	// dereference. The engine logs them to the processing log. It must be
+	// safe for concurrent use; nil drops them.
+	NestedErrors func(error)
+	// NestedErrorsFail restores ksqlDB's legacy behaviour
+	// (ksql.nested.error.set.null=false): a nested error fails the whole
+	// expression.
+	NestedErrorsFail bool
 }
 
 // evalFn is the compiled form of a node. lam holds the values of the lambda

@@ -137,7 +137,7 @@ func TestRuntimeErrorKind(t *testing.T) {
 	opts := Options{Functions: testFunctions(t)}
 	scope := newTestScope(t)
 	row := testRow(t, opts)
-	for _, text := range []string{"I / ZERO", "CAST(S AS INT)", "FAIL(I)", "DEC / DEC2", "TS > S"} {
+	for _, text := range []string{"I / ZERO", "FAIL(I)", "DEC / DEC2", "TS > S", "ABS(I / ZERO)"} {
 		e, err := parser.ParseExpr(text)
 		if err != nil {
 			t.Fatal(err)
@@ -267,5 +267,40 @@ func TestLikeMatcher(t *testing.T) {
 		if got := p.match(tc.s); got != tc.want {
 			t.Errorf("%q LIKE %q = %t, want %t", tc.s, tc.p, got, tc.want)
 		}
+	}
+}
+
+// TestNestedErrors checks ksqlDB's ksql.nested.error.set.null: an error
+// inside a CAST, a constructor element or a call's call argument becomes
+// NULL there and is reported, unless the legacy behaviour is asked for.
+func TestNestedErrors(t *testing.T) {
+	var mu sync.Mutex
+	var reported []string
+	opts := Options{Functions: testFunctions(t), NestedErrors: func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		reported = append(reported, err.Error())
+	}}
+	scope := newTestScope(t)
+	row := testRow(t, opts)
+	for _, tc := range []struct{ expr, want string }{
+		{"COALESCE(CAST(FAIL(I) AS STRING), 'x')", "STRING 'x'"},
+		{"CAST(S AS INT)", "INTEGER NULL"},
+		{"ARRAY[I / ZERO, 1]", "ARRAY<INTEGER> [NULL, 1]"},
+		{"MAP('a' := FAIL(1))", "MAP<STRING, INTEGER> {'a': NULL}"},
+		{"STRUCT(A := I / ZERO)", "STRUCT<`A` INTEGER> {A: NULL}"},
+		{"COALESCE(FAIL(1), 2)", "INTEGER 2"},
+		{"COALESCE(I / ZERO, 2)", "INTEGER runtime error: / by zero"},
+	} {
+		if got := evalText(t, tc.expr, scope, opts, row); got != tc.want {
+			t.Errorf("%s = %s, want %s", tc.expr, got, tc.want)
+		}
+	}
+	if len(reported) != 6 {
+		t.Errorf("reported %q, want 6 errors", reported)
+	}
+	opts.NestedErrorsFail = true
+	if got := evalText(t, "CAST(S AS INT)", scope, opts, row); got != `INTEGER runtime error: For input string: "hello"` {
+		t.Errorf("legacy nested errors: got %s", got)
 	}
 }

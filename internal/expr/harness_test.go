@@ -186,7 +186,7 @@ func testFunctions(t testing.TB) *function.Registry {
 			return value.Null, nil
 		}})
 	scalar("TRANSFORM", &function.ScalarOverload{
-		Signature: function.Signature{Params: []function.Param{p("arr", function.ArrayP(T)), p("fn", function.LambdaP(U, T))}, Return: function.ArrayP(U)},
+		Signature:  function.Signature{Params: []function.Param{p("arr", function.ArrayP(T)), p("fn", function.LambdaP(U, T))}, Return: function.ArrayP(U)},
 		NullOnNull: true,
 		LambdaFn: func(a []value.Value, ls []function.Lambda) (value.Value, error) {
 			in := a[0].Elems()
