@@ -154,3 +154,36 @@ func checkLetter(c byte, n int) error {
 	}
 	return nil
 }
+
+// Field classes a pattern may use, so callers can reject patterns that
+// ask a date for its hour, as Java does when formatting a LocalDate.
+const (
+	UsesDate = 1 << iota
+	UsesTime
+	UsesZone
+)
+
+// Uses reports which field classes the pattern mentions, optional
+// sections included.
+func (f *Formatter) Uses() int { return uses(f.items) }
+
+func uses(items []item) int {
+	u := 0
+	for i := range items {
+		it := &items[i]
+		if it.isOpt {
+			u |= uses(it.optional)
+			continue
+		}
+		switch it.letter {
+		case 0:
+		case 'G', 'y', 'u', 'Y', 'M', 'L', 'Q', 'q', 'd', 'D', 'E', 'e', 'c', 'w', 'W', 'F':
+			u |= UsesDate
+		case 'X', 'x', 'Z', 'O', 'z', 'V':
+			u |= UsesZone
+		default:
+			u |= UsesTime
+		}
+	}
+	return u
+}
