@@ -83,9 +83,9 @@ func compileAvroDec(ws avro.Schema, t *types.Type, depth int) (avroDec, error) {
 				if err != nil {
 					return value.Null, err
 				}
-				// Widen via the shortest decimal form, so 1.1f reads as 1.1
-				// as ksqlDB shows it, not 1.100000023841858.
-				f, _ = strconv.ParseFloat(strconv.FormatFloat(float64(f32), 'g', -1, 32), 64)
+				// Widened exactly, as Java's Float.doubleValue does: 1.1234f
+				// reads as 1.1233999729156494, which ksqlDB shows too.
+				f = float64(f32)
 			} else {
 				var err error
 				if f, err = r.double(); err != nil {

@@ -98,7 +98,7 @@ func TestAvroReadsForeignWriters(t *testing.T) {
 		{"enum to string", `{"name":"r","type":"record","fields":[{"name":"c1","type":{"type":"enum","name":"Suit","symbols":["SPADES","HEARTS"]}}]}`,
 			map[string]any{"c1": "HEARTS"}, cols("C1", types.StringType), 0, `{"C1":"HEARTS"}`},
 		{"float to double", `{"name":"r","type":"record","fields":[{"name":"c1","type":"float"}]}`,
-			map[string]any{"c1": float32(4.1)}, cols("C1", types.DoubleType), 0, `{"C1":4.1}`},
+			map[string]any{"c1": float32(1.1234)}, cols("C1", types.DoubleType), 0, `{"C1":1.1233999729156494}`},
 		{"record to struct", `{"name":"r","type":"record","fields":[{"name":"c1","type":{"type":"record","name":"x","fields":[{"name":"f1","type":"int"},{"name":"skip","type":{"type":"array","items":"string"}}]}}]}`,
 			map[string]any{"c1": map[string]any{"f1": 1, "skip": []string{"a", "b"}}},
 			cols("C1", types.StructOf(types.Field{Name: "F1", Type: types.IntType})), 0, `{"C1":{"F1":1}}`},

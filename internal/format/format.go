@@ -116,8 +116,8 @@ var supportedProps = map[string][]string{
 	JSON:         {},
 	JSONSR:       {PropSchemaID},
 	Avro:         {PropFullSchemaName, PropSchemaID},
-	Protobuf:     {PropSchemaID, PropUnwrapPrimitives},
-	ProtobufNoSR: {PropUnwrapPrimitives},
+	Protobuf:     {PropSchemaID, PropFullSchemaName, PropUnwrapPrimitives, PropNullableRepresentation},
+	ProtobufNoSR: {PropUnwrapPrimitives, PropNullableRepresentation},
 	Delimited:    {PropDelimiter},
 	Kafka:        {},
 	None:         {},
@@ -174,7 +174,7 @@ func New(name string, props map[string]string, reg Registry) (Format, error) {
 func normProps(props map[string]string) map[string]string {
 	out := make(map[string]string, len(props))
 	for k, v := range props {
-		for _, c := range []string{PropFullSchemaName, PropSchemaID, PropDelimiter, PropUnwrapPrimitives} {
+		for _, c := range []string{PropFullSchemaName, PropSchemaID, PropDelimiter, PropUnwrapPrimitives, PropNullableRepresentation} {
 			if strings.EqualFold(k, c) {
 				k = c
 			}

@@ -2,6 +2,8 @@ package format
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"testing"
 
 	"github.com/sluicedb/sluice/internal/logstore/embedded"
@@ -17,7 +19,7 @@ func newTestRegistry(t testing.TB) (Registry, registry.Registry) {
 		t.Fatalf("open log: %v", err)
 	}
 	t.Cleanup(func() { _ = l.Close() })
-	r, err := registry.Open(context.Background(), l, registry.Options{})
+	r, err := registry.Open(context.Background(), l, registry.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatalf("open registry: %v", err)
 	}

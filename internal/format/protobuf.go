@@ -1,0 +1,261 @@
+package format
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	"github.com/sluicedb/sluice/internal/registry"
+	"github.com/sluicedb/sluice/internal/value"
+)
+
+// protobufFormat is ksqlDB's PROTOBUF (Confluent wire format, registry
+// schemas, message indexes after the id) and PROTOBUF_NOSR (bare messages
+// of a schema generated from the columns). Both always wrap: a record is a
+// message whose fields are the columns.
+type protobufFormat struct {
+	name     string
+	reg      Registry
+	sr       bool
+	schemaID int
+	fullName string
+	nullable string
+}
+
+// Protobuf-only property names, as ksqlDB's FormatInfo carries them.
+const (
+	PropNullableRepresentation = "nullableRepresentation"
+)
+
+func newProtobuf(p map[string]string, reg Registry, sr bool) (Format, error) {
+	f := &protobufFormat{name: ProtobufNoSR, reg: reg, sr: sr}
+	if sr {
+		f.name = Protobuf
+		if err := needRegistry(Protobuf, reg); err != nil {
+			return nil, err
+		}
+		id, err := schemaIDProp(p)
+		if err != nil {
+			return nil, err
+		}
+		f.schemaID = id
+	}
+	f.fullName = strings.TrimSpace(p[PropFullSchemaName])
+	if _, err := boolProp(p, PropUnwrapPrimitives); err != nil {
+		return nil, err
+	}
+	switch n := strings.ToLower(strings.TrimSpace(p[PropNullableRepresentation])); n {
+	case "", "none":
+	case nullableOptional, nullableWrapper:
+		f.nullable = n
+	default:
+		return nil, newErr(ErrUnsupported, "Invalid nullable representation: %s (expected OPTIONAL or WRAPPER)", p[PropNullableRepresentation])
+	}
+	return f, nil
+}
+
+func (f *protobufFormat) Name() string { return f.name }
+
+func (f *protobufFormat) singles() singles {
+	return singles{format: f.name, canWrap: true}
+}
+
+func (f *protobufFormat) Validate(t Target) error {
+	if err := checkProtoCols(t.Columns); err != nil {
+		return err
+	}
+	_, err := f.singles().unwrapped(t)
+	return err
+}
+
+// messageFor resolves the message a serde uses, and the schema id and
+// message indexes a serializer writes: by schemaId, else generated from
+// the columns (and registered, for PROTOBUF).
+func (f *protobufFormat) messageFor(ctx context.Context, t Target, register bool) (protoreflect.MessageDescriptor, int, []int, error) {
+	if f.schemaID != 0 {
+		s, err := f.reg.SchemaByID(ctx, f.schemaID)
+		if err != nil {
+			return nil, 0, nil, &Error{Kind: ErrSchema, Msg: fmt.Sprintf("fetch schema id %d", f.schemaID), Err: err}
+		}
+		fd, err := compileProto(s)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		md, idx, err := findMessage(fd, f.fullName)
+		return md, f.schemaID, idx, err
+	}
+	text, err := ProtobufSchemaFor(t.Columns, f.fullName, f.nullable)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	fd, err := compileProto(Schema{Type: SchemaProtobuf, Text: text})
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	md, idx, err := findMessage(fd, f.fullName)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	id := 0
+	if register && f.sr {
+		id, err = f.reg.Register(ctx, Subject(t.Topic, t.IsKey), Schema{Type: SchemaProtobuf, Text: text})
+		if err != nil {
+			return nil, 0, nil, &Error{Kind: ErrSchema, Msg: "register Protobuf schema for " + Subject(t.Topic, t.IsKey), Err: err}
+		}
+	}
+	return md, id, idx, nil
+}
+
+func (f *protobufFormat) Serializer(ctx context.Context, t Target) (Serializer, error) {
+	if err := f.Validate(t); err != nil {
+		return nil, err
+	}
+	md, id, idx, err := f.messageFor(ctx, t, true)
+	if err != nil {
+		return nil, err
+	}
+	s := &protobufSerializer{t: t, md: md}
+	names, typs := colNamesTypes(t.Columns)
+	s.plan = newProtoPlan(md, names, typs)
+	if f.sr {
+		s.header = registry.AppendMessageIndexes(appendHeader(nil, id), idx)
+	}
+	return s, nil
+}
+
+type protobufSerializer struct {
+	t      Target
+	md     protoreflect.MessageDescriptor
+	plan   *protoPlan
+	header []byte
+}
+
+func (s *protobufSerializer) Serialize(dst []byte, row []value.Value) (_ []byte, err error) {
+	// dynamicpb panics on values of the wrong Go type; a bug of ours there
+	// must fail the record, not the task.
+	defer recoverTo(&err, func(e error) error { return serErr(&s.t, e) })
+	if row == nil {
+		return nil, nil
+	}
+	if len(row) != len(s.t.Columns) {
+		return nil, serErr(&s.t, fmt.Errorf("row has %d values for %d columns", len(row), len(s.t.Columns)))
+	}
+	m := dynamicpb.NewMessage(s.md)
+	if err := s.plan.write(m, row); err != nil {
+		return nil, serErr(&s.t, err)
+	}
+	if dst == nil {
+		dst = make([]byte, 0, 64)
+	}
+	dst = append(dst, s.header...)
+	out, merr := proto.MarshalOptions{Deterministic: true}.MarshalAppend(dst, m)
+	if merr != nil {
+		return nil, serErr(&s.t, merr)
+	}
+	return out, nil
+}
+
+func (f *protobufFormat) Deserializer(ctx context.Context, t Target) (Deserializer, error) {
+	if err := f.Validate(t); err != nil {
+		return nil, err
+	}
+	d := &protobufDeserializer{t: t, f: f, plans: map[protoKey]*protoReadPlan{}}
+	if !f.sr {
+		md, _, _, err := f.messageFor(ctx, t, false)
+		if err != nil {
+			return nil, err
+		}
+		names, typs := colNamesTypes(t.Columns)
+		d.fixed = &protoReadPlan{plan: newProtoPlan(md, names, typs)}
+	}
+	return d, nil
+}
+
+type protoKey struct {
+	id  int
+	idx string
+}
+
+type protoReadPlan struct {
+	plan *protoPlan
+	err  error
+}
+
+type protobufDeserializer struct {
+	t     Target
+	f     *protobufFormat
+	fixed *protoReadPlan
+
+	mu    sync.Mutex // guards plans
+	plans map[protoKey]*protoReadPlan
+}
+
+// plan compiles the reader for a writer schema id and message path on
+// first use; see avroDeserializer.plan for why it has no context.
+func (d *protobufDeserializer) plan(id int, idx []int) *protoReadPlan {
+	key := protoKey{id: id, idx: fmt.Sprint(idx)}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if p, ok := d.plans[key]; ok {
+		return p
+	}
+	s, err := d.f.reg.SchemaByID(context.Background(), id)
+	if err != nil {
+		return &protoReadPlan{err: fmt.Errorf("fetch schema id %d: %w", id, err)}
+	}
+	p := &protoReadPlan{}
+	fd, err := compileProto(s)
+	if err == nil {
+		var md protoreflect.MessageDescriptor
+		if md, err = registry.MessageForIndexes(fd, idx); err == nil {
+			names, typs := colNamesTypes(d.t.Columns)
+			p.plan = newProtoPlan(md, names, typs)
+		}
+	}
+	p.err = err
+	d.plans[key] = p
+	return p
+}
+
+func (d *protobufDeserializer) Deserialize(data []byte, into []value.Value) (_ []value.Value, err error) {
+	defer recoverTo(&err, func(e error) error { return deserErr(&d.t, e) })
+	if data == nil {
+		return nil, nil
+	}
+	p := d.fixed
+	if d.f.sr {
+		id, rest, err := splitHeader(data)
+		if err != nil {
+			return nil, deserErr(&d.t, err)
+		}
+		idx, rest, err := registry.DecodeMessageIndexes(rest)
+		if err != nil {
+			return nil, deserErr(&d.t, err)
+		}
+		p, data = d.plan(id, idx), rest
+	}
+	if p.err != nil {
+		return nil, deserErr(&d.t, p.err)
+	}
+	m := dynamicpb.NewMessage(p.plan.md)
+	if err := proto.Unmarshal(data, m); err != nil {
+		return nil, deserErr(&d.t, err)
+	}
+	out := grow(into, len(d.t.Columns))
+	if err := p.plan.read(m, out, 0); err != nil {
+		return nil, deserErr(&d.t, err)
+	}
+	return out, nil
+}
+
+// recoverTo turns a panic into an error through wrap.
+func recoverTo(err *error, wrap func(error) error) {
+	if r := recover(); r != nil {
+		*err = wrap(fmt.Errorf("internal error: %v", r))
+	}
+}

@@ -1,0 +1,478 @@
+package format
+
+import (
+	"fmt"
+	"math/big"
+	"strconv"
+	"time"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	"github.com/sluicedb/sluice/internal/types"
+	"github.com/sluicedb/sluice/internal/value"
+)
+
+// protoPlan maps a message's fields to target positions, exact names
+// first and then case-insensitively, as for the other formats.
+type protoPlan struct {
+	md     protoreflect.MessageDescriptor
+	fields []protoreflect.FieldDescriptor // per target; nil when absent
+	typs   []*types.Type
+}
+
+func newProtoPlan(md protoreflect.MessageDescriptor, names []string, typs []*types.Type) *protoPlan {
+	p := &protoPlan{md: md, fields: make([]protoreflect.FieldDescriptor, len(names)), typs: typs}
+	f := newFields(names)
+	var buf [64]byte
+	taken := make([]bool, len(names))
+	for pass := 0; pass < 2; pass++ {
+		for i := 0; i < md.Fields().Len(); i++ {
+			fd := md.Fields().Get(i)
+			idx, exact := f.lookup([]byte(fd.Name()), &buf)
+			if idx < 0 || taken[idx] || (pass == 0 && !exact) {
+				continue
+			}
+			taken[idx] = true
+			p.fields[idx] = fd
+		}
+	}
+	return p
+}
+
+// read converts a message's fields into out.
+func (p *protoPlan) read(m protoreflect.Message, out []value.Value, depth int) error {
+	for i, fd := range p.fields {
+		if fd == nil {
+			continue
+		}
+		v, err := protoFieldValue(m, fd, p.typs[i], depth)
+		if err != nil {
+			return fmt.Errorf("field %s: %w", fd.Name(), err)
+		}
+		out[i] = v
+	}
+	return nil
+}
+
+// protoFieldValue reads one field. Fields without presence read as their
+// proto3 default, as ksqlDB's converter does; unset messages, optional
+// fields and wrappers read as NULL.
+func protoFieldValue(m protoreflect.Message, fd protoreflect.FieldDescriptor, t *types.Type, depth int) (value.Value, error) {
+	if depth > 64 {
+		return value.Null, fmt.Errorf("message nests too deeply")
+	}
+	if fd.HasPresence() && !m.Has(fd) {
+		return value.Null, nil
+	}
+	v := m.Get(fd)
+	switch {
+	case fd.IsMap():
+		if t.Kind != types.Map {
+			return value.Null, fmt.Errorf("Can't convert type. sourceType: map, requiredType: %s", TypeString(t))
+		}
+		mp := v.Map()
+		out := make([]value.Entry, 0, mp.Len())
+		var err error
+		mp.Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
+			var kv, vv value.Value
+			if kv, err = protoScalar(k.Value(), fd.MapKey(), t.Key, depth); err != nil {
+				return false
+			}
+			if vv, err = protoScalar(mv, fd.MapValue(), t.Elem, depth); err != nil {
+				return false
+			}
+			out = append(out, value.Entry{Key: kv, Val: vv})
+			return true
+		})
+		if err != nil {
+			return value.Null, err
+		}
+		sortEntries(out)
+		return value.Map(out), nil
+	case fd.IsList():
+		l := v.List()
+		if t.Kind == types.Map && fd.Message() != nil && isEntryMessage(fd.Message()) {
+			// A map written as repeated key/value messages, as
+			// Confluent's ProtobufData generates them.
+			md := fd.Message()
+			kf, vf := md.Fields().ByName("key"), md.Fields().ByName("value")
+			out := make([]value.Entry, 0, l.Len())
+			for i := 0; i < l.Len(); i++ {
+				em := l.Get(i).Message()
+				kv, err := protoFieldValue(em, kf, t.Key, depth+1)
+				if err != nil {
+					return value.Null, err
+				}
+				vv, err := protoFieldValue(em, vf, t.Elem, depth+1)
+				if err != nil {
+					return value.Null, err
+				}
+				out = append(out, value.Entry{Key: kv, Val: vv})
+			}
+			return value.Map(out), nil
+		}
+		if t.Kind != types.Array {
+			return value.Null, fmt.Errorf("Can't convert type. sourceType: repeated, requiredType: %s", TypeString(t))
+		}
+		out := make([]value.Value, l.Len())
+		for i := range out {
+			e, err := protoScalar(l.Get(i), fd, t.Elem, depth)
+			if err != nil {
+				return value.Null, err
+			}
+			out[i] = e
+		}
+		return value.Array(out), nil
+	}
+	return protoScalar(v, fd, t, depth)
+}
+
+func isEntryMessage(md protoreflect.MessageDescriptor) bool {
+	return md.Fields().Len() == 2 && md.Fields().ByName("key") != nil && md.Fields().ByName("value") != nil
+}
+
+// sortEntries orders a proto map's entries by key text, since Go's map
+// iteration order is random and equal rows must decode equally.
+func sortEntries(es []value.Entry) {
+	for i := 1; i < len(es); i++ {
+		for j := i; j > 0 && value.Compare(es[j-1].Key, es[j].Key) > 0; j-- {
+			es[j-1], es[j] = es[j], es[j-1]
+		}
+	}
+}
+
+func protoScalar(v protoreflect.Value, fd protoreflect.FieldDescriptor, t *types.Type, depth int) (value.Value, error) {
+	switch fd.Kind() {
+	case protoreflect.BoolKind:
+		switch t.Kind {
+		case types.Boolean:
+			return value.Bool(v.Bool()), nil
+		case types.String:
+			return value.String(strconv.FormatBool(v.Bool())), nil
+		}
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind,
+		protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		if c := intConverter(t, 1); c != nil {
+			return c(v.Int())
+		}
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind, protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		if c := intConverter(t, 1); c != nil {
+			return c(int64(v.Uint()))
+		}
+	case protoreflect.FloatKind, protoreflect.DoubleKind:
+		if c := floatConverter(t); c != nil {
+			return c(v.Float())
+		}
+	case protoreflect.StringKind:
+		if t.Kind == types.String {
+			return value.String(v.String()), nil
+		}
+	case protoreflect.BytesKind:
+		if t.Kind == types.Bytes {
+			return value.Bytes(append([]byte(nil), v.Bytes()...)), nil
+		}
+	case protoreflect.EnumKind:
+		if t.Kind == types.String {
+			if ev := fd.Enum().Values().ByNumber(v.Enum()); ev != nil {
+				return value.String(string(ev.Name())), nil
+			}
+			return value.String(strconv.Itoa(int(v.Enum()))), nil
+		}
+	case protoreflect.MessageKind, protoreflect.GroupKind:
+		return protoMessageValue(v.Message(), t, depth+1)
+	}
+	return value.Null, fmt.Errorf("Can't convert type. sourceType: %s, requiredType: %s", fd.Kind(), TypeString(t))
+}
+
+func protoMessageValue(m protoreflect.Message, t *types.Type, depth int) (value.Value, error) {
+	if depth > 64 {
+		return value.Null, fmt.Errorf("message nests too deeply")
+	}
+	md := m.Descriptor()
+	f := md.Fields()
+	switch string(md.FullName()) {
+	case protoTimestamp:
+		if t.Kind == types.Timestamp || t.Kind == types.Bigint {
+			ms := m.Get(f.ByName("seconds")).Int()*1000 + m.Get(f.ByName("nanos")).Int()/1e6
+			if t.Kind == types.Bigint {
+				return value.Bigint(ms), nil
+			}
+			return value.Timestamp(ms), nil
+		}
+	case protoDate:
+		if t.Kind == types.Date {
+			y, mo, d := m.Get(f.ByName("year")).Int(), m.Get(f.ByName("month")).Int(), m.Get(f.ByName("day")).Int()
+			days := time.Date(int(y), time.Month(mo), int(d), 0, 0, 0, 0, time.UTC).Unix() / 86400
+			return value.Date(days), nil
+		}
+	case protoTimeOfDay:
+		if t.Kind == types.Time {
+			ms := ((m.Get(f.ByName("hours")).Int()*60+m.Get(f.ByName("minutes")).Int())*60+m.Get(f.ByName("seconds")).Int())*1000 +
+				m.Get(f.ByName("nanos")).Int()/1e6
+			return value.Time(ms), nil
+		}
+	case protoDecimal:
+		if t.Kind == types.Decimal || t.Kind == types.Double || t.Kind == types.String {
+			n, u := fromTwos(m.Get(f.ByName("value")).Bytes())
+			if u == nil {
+				u = big.NewInt(n)
+			}
+			d := value.DecimalBig(u, int32(m.Get(f.ByName("scale")).Int()))
+			switch t.Kind {
+			case types.Double:
+				return value.Double(d.AsFloat64()), nil
+			case types.String:
+				return value.String(d.DecimalString()), nil
+			}
+			return rescale(d, t)
+		}
+	}
+	if w, ok := protoWrapperKind(md); ok && t.Kind != types.Struct {
+		return protoScalar(m.Get(w), w, t, depth)
+	}
+	if t.Kind != types.Struct {
+		return value.Null, fmt.Errorf("Can't convert type. sourceType: %s, requiredType: %s", md.FullName(), TypeString(t))
+	}
+	out := make([]value.Value, len(t.Fields))
+	if err := newProtoPlan(md, structNames(t), structTypes(t)).read(m, out, depth); err != nil {
+		return value.Null, err
+	}
+	return value.Struct(out), nil
+}
+
+// write sets a message's fields from vals. NULL leaves a field unset,
+// which proto3 reads back as its default unless the field has presence.
+func (p *protoPlan) write(m protoreflect.Message, vals []value.Value) error {
+	for i, fd := range p.fields {
+		if fd == nil || i >= len(vals) || vals[i].IsNull() {
+			continue
+		}
+		if err := protoSetField(m, fd, vals[i], p.typs[i]); err != nil {
+			return fmt.Errorf("field %s: %w", fd.Name(), err)
+		}
+	}
+	return nil
+}
+
+func protoSetField(m protoreflect.Message, fd protoreflect.FieldDescriptor, v value.Value, t *types.Type) error {
+	switch {
+	case fd.IsMap():
+		mp := m.Mutable(fd).Map()
+		for _, e := range v.Entries() {
+			k, err := protoFromValue(e.Key, fd.MapKey(), t.Key, mp.NewValue)
+			if err != nil {
+				return err
+			}
+			if e.Val.IsNull() {
+				mp.Set(k.MapKey(), protoZero(fd.MapValue(), mp.NewValue))
+				continue
+			}
+			val, err := protoFromValue(e.Val, fd.MapValue(), t.Elem, mp.NewValue)
+			if err != nil {
+				return err
+			}
+			mp.Set(k.MapKey(), val)
+		}
+		return nil
+	case fd.IsList():
+		l := m.Mutable(fd).List()
+		if t.Kind == types.Map {
+			md := fd.Message()
+			if md == nil || !isEntryMessage(md) {
+				return fmt.Errorf("MAP column for a repeated field that is not a map entry")
+			}
+			kf, vf := md.Fields().ByName("key"), md.Fields().ByName("value")
+			for _, e := range v.Entries() {
+				em := dynamicpb.NewMessage(md)
+				if !e.Key.IsNull() {
+					if err := protoSetField(em, kf, e.Key, t.Key); err != nil {
+						return err
+					}
+				}
+				if !e.Val.IsNull() {
+					if err := protoSetField(em, vf, e.Val, t.Elem); err != nil {
+						return err
+					}
+				}
+				l.Append(protoreflect.ValueOfMessage(em))
+			}
+			return nil
+		}
+		if t.Kind != types.Array {
+			return fmt.Errorf("type %s for a repeated field", TypeString(t))
+		}
+		for _, e := range v.Elems() {
+			if e.IsNull() {
+				l.Append(protoZero(fd, l.NewElement))
+				continue
+			}
+			pv, err := protoFromValue(e, fd, t.Elem, l.NewElement)
+			if err != nil {
+				return err
+			}
+			l.Append(pv)
+		}
+		return nil
+	}
+	pv, err := protoFromValue(v, fd, t, func() protoreflect.Value { return m.NewField(fd) })
+	if err != nil {
+		return err
+	}
+	m.Set(fd, pv)
+	return nil
+}
+
+// protoZero is the proto3 zero value of fd's kind, for NULL elements of
+// repeated fields and maps, which cannot be absent.
+func protoZero(fd protoreflect.FieldDescriptor, newMsg func() protoreflect.Value) protoreflect.Value {
+	switch fd.Kind() {
+	case protoreflect.MessageKind, protoreflect.GroupKind:
+		return newMsg()
+	case protoreflect.BoolKind:
+		return protoreflect.ValueOfBool(false)
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+		return protoreflect.ValueOfInt32(0)
+	case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		return protoreflect.ValueOfInt64(0)
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
+		return protoreflect.ValueOfUint32(0)
+	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		return protoreflect.ValueOfUint64(0)
+	case protoreflect.FloatKind:
+		return protoreflect.ValueOfFloat32(0)
+	case protoreflect.DoubleKind:
+		return protoreflect.ValueOfFloat64(0)
+	case protoreflect.StringKind:
+		return protoreflect.ValueOfString("")
+	case protoreflect.BytesKind:
+		return protoreflect.ValueOfBytes(nil)
+	case protoreflect.EnumKind:
+		return protoreflect.ValueOfEnum(fd.Enum().Values().Get(0).Number())
+	}
+	return fd.Default()
+}
+
+// protoFromValue converts a non-NULL value of type t to fd's kind.
+func protoFromValue(v value.Value, fd protoreflect.FieldDescriptor, t *types.Type, newMsg func() protoreflect.Value) (protoreflect.Value, error) {
+	switch fd.Kind() {
+	case protoreflect.BoolKind:
+		if t.Kind == types.Boolean {
+			return protoreflect.ValueOfBool(v.Bool()), nil
+		}
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+		if isIntegral(t.Kind) {
+			return protoreflect.ValueOfInt32(int32(v.AsInt64())), nil
+		}
+	case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		if isIntegral(t.Kind) {
+			return protoreflect.ValueOfInt64(v.AsInt64()), nil
+		}
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
+		if isIntegral(t.Kind) {
+			return protoreflect.ValueOfUint32(uint32(v.AsInt64())), nil
+		}
+	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		if isIntegral(t.Kind) {
+			return protoreflect.ValueOfUint64(uint64(v.AsInt64())), nil
+		}
+	case protoreflect.FloatKind:
+		if isNum(t.Kind) {
+			return protoreflect.ValueOfFloat32(float32(v.AsFloat64())), nil
+		}
+	case protoreflect.DoubleKind:
+		if isNum(t.Kind) {
+			return protoreflect.ValueOfFloat64(v.AsFloat64()), nil
+		}
+	case protoreflect.StringKind:
+		if t.Kind == types.String {
+			return protoreflect.ValueOfString(v.Str()), nil
+		}
+	case protoreflect.BytesKind:
+		if t.Kind == types.Bytes {
+			return protoreflect.ValueOfBytes(v.BytesVal()), nil
+		}
+	case protoreflect.EnumKind:
+		if t.Kind == types.String {
+			ev := fd.Enum().Values().ByName(protoreflect.Name(v.Str()))
+			if ev == nil {
+				return protoreflect.Value{}, fmt.Errorf("%q is not a value of enum %s", v.Str(), fd.Enum().FullName())
+			}
+			return protoreflect.ValueOfEnum(ev.Number()), nil
+		}
+	case protoreflect.MessageKind, protoreflect.GroupKind:
+		pm := newMsg()
+		if err := protoFillMessage(pm.Message(), v, t); err != nil {
+			return protoreflect.Value{}, err
+		}
+		return pm, nil
+	}
+	return protoreflect.Value{}, fmt.Errorf("Can't convert type. sourceType: %s, requiredType: %s", TypeString(t), fd.Kind())
+}
+
+func isIntegral(k types.Kind) bool {
+	switch k {
+	case types.Int, types.Bigint, types.Date, types.Time, types.Timestamp:
+		return true
+	}
+	return false
+}
+
+func protoFillMessage(m protoreflect.Message, v value.Value, t *types.Type) error {
+	md := m.Descriptor()
+	f := md.Fields()
+	switch string(md.FullName()) {
+	case protoTimestamp:
+		if isIntegral(t.Kind) {
+			ms := v.AsInt64()
+			sec, rem := ms/1000, ms%1000
+			if rem < 0 {
+				sec, rem = sec-1, rem+1000
+			}
+			m.Set(f.ByName("seconds"), protoreflect.ValueOfInt64(sec))
+			m.Set(f.ByName("nanos"), protoreflect.ValueOfInt32(int32(rem*1e6)))
+			return nil
+		}
+	case protoDate:
+		if t.Kind == types.Date {
+			d := time.Unix(v.Days()*86400, 0).UTC()
+			m.Set(f.ByName("year"), protoreflect.ValueOfInt32(int32(d.Year())))
+			m.Set(f.ByName("month"), protoreflect.ValueOfInt32(int32(d.Month())))
+			m.Set(f.ByName("day"), protoreflect.ValueOfInt32(int32(d.Day())))
+			return nil
+		}
+	case protoTimeOfDay:
+		if t.Kind == types.Time {
+			ms := v.Millis()
+			m.Set(f.ByName("hours"), protoreflect.ValueOfInt32(int32(ms/3600000)))
+			m.Set(f.ByName("minutes"), protoreflect.ValueOfInt32(int32(ms/60000%60)))
+			m.Set(f.ByName("seconds"), protoreflect.ValueOfInt32(int32(ms/1000%60)))
+			m.Set(f.ByName("nanos"), protoreflect.ValueOfInt32(int32(ms%1000*1e6)))
+			return nil
+		}
+	case protoDecimal:
+		if t.Kind == types.Decimal {
+			d, err := rescale(v, t)
+			if err != nil {
+				return err
+			}
+			b, _ := twosComplement(d.Unscaled(), 0)
+			m.Set(f.ByName("value"), protoreflect.ValueOfBytes(b))
+			m.Set(f.ByName("precision"), protoreflect.ValueOfUint32(uint32(t.Precision)))
+			m.Set(f.ByName("scale"), protoreflect.ValueOfInt32(int32(t.Scale)))
+			return nil
+		}
+	}
+	if w, ok := protoWrapperKind(md); ok && t.Kind != types.Struct {
+		pv, err := protoFromValue(v, w, t, nil)
+		if err != nil {
+			return err
+		}
+		m.Set(w, pv)
+		return nil
+	}
+	if t.Kind != types.Struct {
+		return fmt.Errorf("Can't convert type. sourceType: %s, requiredType: %s", TypeString(t), md.FullName())
+	}
+	return newProtoPlan(md, structNames(t), structTypes(t)).write(m, v.Elems())
+}
