@@ -1,6 +1,7 @@
 package testsvc
 
 import (
+	"context"
 	"strconv"
 	"strings"
 )
@@ -52,4 +53,42 @@ func Exports(sts map[Name]*State) []string {
 		env[i] = "export " + k + "=" + shellQuote(v)
 	}
 	return env
+}
+
+// Endpoints is how the demo and tools reach the services, one field per
+// service; a field is empty when its service was not started.
+type Endpoints struct {
+	// Postgres describes the cluster; nil when it is not running.
+	Postgres *PG
+	// KafkaBootstrap is a host:port bootstrap address.
+	KafkaBootstrap string
+	// SearchURL is the OpenSearch base URL, http://host:port.
+	SearchURL string
+	// MongoURI is a mongodb:// URI for FerretDB.
+	MongoURI string
+}
+
+// EndpointsOf collects the addresses in the states Start returns.
+func EndpointsOf(sts map[Name]*State) Endpoints {
+	var e Endpoints
+	if st, ok := sts[PostgresName]; ok {
+		e.Postgres = pgFromState(st)
+	}
+	if st, ok := sts[KafkaName]; ok {
+		e.KafkaBootstrap = st.URL
+	}
+	if st, ok := sts[SearchName]; ok {
+		e.SearchURL = st.URL
+	}
+	if st, ok := sts[MongoName]; ok {
+		e.MongoURI = st.URL
+	}
+	return e
+}
+
+// StartAll starts (or reuses) every service and returns their endpoints.
+// It is the one call the demo needs.
+func StartAll(ctx context.Context, o Options) (Endpoints, error) {
+	sts, err := Start(ctx, o)
+	return EndpointsOf(sts), err
 }
