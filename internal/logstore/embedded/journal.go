@@ -187,8 +187,9 @@ type recoveredState struct {
 }
 
 // openJournal replays the snapshot and the journal, cuts a torn tail and
-// leaves the journal open for appending.
-func openJournal(dir string, logf func(msg string, args ...any)) (*journal, *recoveredState, error) {
+// leaves the journal open for appending. Replay also stops, and cuts, at
+// the first entry that accept rejects.
+func openJournal(dir string, logf func(msg string, args ...any), accept func(*journalEntry) bool) (*journal, *recoveredState, error) {
 	st := &recoveredState{ends: map[partKey]int64{}, groups: map[groupKey]groupOffset{}}
 	snap, err := os.ReadFile(filepath.Join(dir, snapshotFile))
 	switch {
@@ -222,10 +223,16 @@ func openJournal(dir string, logf func(msg string, args ...any)) (*journal, *rec
 			logf("embedded: journal has a torn or damaged tail; ignoring it", "at", good, "bytes", len(b)-good)
 			break
 		}
-		good += n
 		if e.seq <= st.seq {
+			good += n
 			continue // already in the snapshot
 		}
+		if !accept(e) {
+			logf("embedded: a journaled commit reaches past the data on disk, which the OS must have lost; it and later commits are dropped",
+				"seq", e.seq, "at", good)
+			break
+		}
+		good += n
 		st.seq = e.seq
 		for k, v := range e.ends {
 			st.ends[k] = v

@@ -130,15 +130,12 @@ func (l *Log) recover() error {
 	if err := os.MkdirAll(trash, 0o755); err != nil {
 		return fmt.Errorf("embedded: create trash: %w", err)
 	}
-	jr, st, err := openJournal(l.dir, l.lg.Warn)
-	if err != nil {
-		return err
-	}
-	l.jr = jr
 	ents, err := os.ReadDir(filepath.Join(l.dir, "topics"))
 	if err != nil {
 		return fmt.Errorf("embedded: list topics: %w", err)
 	}
+	var metas []topicMeta
+	disk := map[partKey]int64{}
 	for _, e := range ents {
 		if !e.IsDir() {
 			continue
@@ -148,18 +145,43 @@ func (l *Log) recover() error {
 		if err != nil {
 			return err
 		}
+		if m.Name != e.Name() {
+			return fmt.Errorf("embedded: %s holds topic %q", tdir, m.Name)
+		}
+		metas = append(metas, m)
+		for i := int32(0); i < m.Partitions; i++ {
+			end, err := diskEnd(partitionDir(tdir, i))
+			if err != nil {
+				return fmt.Errorf("embedded: recover %s/%d: %w", m.Name, i, err)
+			}
+			disk[partKey{topic: m.Name, id: m.ID, part: i}] = end
+		}
+	}
+	onDisk := func(e *journalEntry) bool {
+		for k, end := range e.ends {
+			if d, ok := disk[k]; ok && end > d {
+				return false
+			}
+		}
+		return true
+	}
+	jr, st, err := openJournal(l.dir, l.lg.Warn, onDisk)
+	if err != nil {
+		return err
+	}
+	l.jr = jr
+	for _, m := range metas {
 		t := newTopic(m, &l.opts)
+		l.topics[t.name] = t
+		tdir := filepath.Join(l.dir, "topics", m.Name)
 		for i := int32(0); i < m.Partitions; i++ {
 			k := partKey{topic: t.name, id: t.id, part: i}
 			p, _, err := recoverPartition(t, i, partitionDir(tdir, i), st.ends[k], &l.opts)
 			if err != nil {
-				t.parts = append(t.parts, nil)
-				l.topics[t.name] = t
 				return fmt.Errorf("embedded: recover %s/%d: %w", t.name, i, err)
 			}
 			t.parts = append(t.parts, p)
 		}
-		l.topics[t.name] = t
 	}
 	for k, v := range st.groups {
 		if t := l.topics[k.topic]; t != nil && t.id == v.topicID {

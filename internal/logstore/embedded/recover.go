@@ -91,89 +91,130 @@ func openSegment(dir string, base, limit int64, active bool, lg *slog.Logger) (*
 		f.Close()
 		return nil, 0, fmt.Errorf("embedded: stat segment: %w", err)
 	}
-	size := fi.Size()
-	entries, err := readIndex(s.indexPath(), base, size)
+	sc, err := scanSegment(f, s.indexPath(), base, fi.Size(), limit)
 	if err != nil {
 		f.Close()
 		return nil, 0, err
 	}
-	for len(entries) > 0 && entries[len(entries)-1].offset >= limit {
-		entries = entries[:len(entries)-1]
+	if sc.torn {
+		lg.Warn("embedded: segment has a torn or damaged tail; cutting it", "segment", base, "at", sc.size, "bytes", fi.Size()-sc.size)
 	}
-	// Scan from the last index entry that points at the record it names;
-	// an entry written just before a crash may point at torn bytes.
-	var (
-		pos   int64
-		maxTs = int64(math.MinInt64)
-		next  = base
-	)
-	buf := make([]byte, 0, 64<<10)
-	for {
-		if len(entries) > 0 {
-			e := entries[len(entries)-1]
-			pos, maxTs = e.pos, e.prefixMax
-			r := newSegReader(f, pos, size, 64<<10, true)
-			r.buf = buf
-			_, h, err := r.next()
-			buf = r.buf
-			if err != nil || h.offset != e.offset {
-				entries = entries[:len(entries)-1]
-				continue
-			}
-		} else {
-			pos, maxTs = 0, math.MinInt64
-		}
-		break
-	}
-	r := newSegReader(f, pos, size, 64<<10, true)
-	r.buf = buf
-	cut := size
-	for {
-		at := r.pos()
-		_, h, err := r.next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil || h.offset >= limit || h.offset < next {
-			cut = at
-			if err != nil {
-				lg.Warn("embedded: segment has a torn or damaged tail; cutting it", "segment", base, "at", at, "bytes", size-at)
-			}
-			break
-		}
-		next = h.offset + 1
-		maxTs = max(maxTs, h.timestamp)
-	}
-	if cut < size {
-		if err := f.Truncate(cut); err != nil {
+	if sc.size < fi.Size() {
+		if err := f.Truncate(sc.size); err != nil {
 			f.Close()
 			return nil, 0, fmt.Errorf("embedded: cut segment tail: %w", err)
 		}
-		size = cut
 	}
 	if !active {
 		s.f = f
-		s.init(size, maxTs, entries, fi.ModTime().UnixMilli())
-		return s, next, nil
+		s.init(sc.size, sc.maxTs, sc.entries, fi.ModTime().UnixMilli())
+		return s, sc.next, nil
 	}
 	idx, err := os.OpenFile(s.indexPath(), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		f.Close()
 		return nil, 0, fmt.Errorf("embedded: open index: %w", err)
 	}
-	if err := idx.Truncate(int64(len(entries)) * indexEntrySize); err != nil {
+	if err := idx.Truncate(int64(len(sc.entries)) * indexEntrySize); err != nil {
 		f.Close()
 		idx.Close()
 		return nil, 0, fmt.Errorf("embedded: cut index: %w", err)
 	}
 	s.f = f
-	w := &segWriter{idx: idx, size: size, maxTs: maxTs, entries: entries}
-	if len(entries) > 0 {
-		w.lastEntry = entries[len(entries)-1].pos
+	w := &segWriter{idx: idx, size: sc.size, maxTs: sc.maxTs, entries: sc.entries}
+	if len(sc.entries) > 0 {
+		w.lastEntry = sc.entries[len(sc.entries)-1].pos
 	}
 	s.w = w
-	s.init(size, maxTs, entries, fi.ModTime().UnixMilli())
-	return s, next, nil
+	s.init(sc.size, sc.maxTs, sc.entries, fi.ModTime().UnixMilli())
+	return s, sc.next, nil
+}
+
+// segmentScan is what a segment holds below a limit.
+type segmentScan struct {
+	entries []indexEntry // index entries that check out
+	size    int64        // bytes of whole records below the limit
+	next    int64        // offset after the last such record
+	maxTs   int64
+	torn    bool // the scan stopped at bytes that are not a record
+}
+
+// scanSegment reads a segment's index and scans its tail, from the last
+// index entry that points at the record it names (an entry written just
+// before a crash may point at torn bytes), without changing anything.
+func scanSegment(f *os.File, indexPath string, base, size, limit int64) (segmentScan, error) {
+	entries, err := readIndex(indexPath, base, size)
+	if err != nil {
+		return segmentScan{}, err
+	}
+	for len(entries) > 0 && entries[len(entries)-1].offset >= limit {
+		entries = entries[:len(entries)-1]
+	}
+	var (
+		pos   int64
+		maxTs = int64(math.MinInt64)
+	)
+	buf := make([]byte, 0, 64<<10)
+	for len(entries) > 0 {
+		e := entries[len(entries)-1]
+		r := newSegReader(f, e.pos, size, 64<<10, true)
+		r.buf = buf
+		_, h, err := r.next()
+		buf = r.buf
+		if err == nil && h.offset == e.offset {
+			pos, maxTs = e.pos, e.prefixMax
+			break
+		}
+		entries = entries[:len(entries)-1]
+	}
+	sc := segmentScan{entries: entries, size: size, next: base, maxTs: maxTs}
+	r := newSegReader(f, pos, size, 64<<10, true)
+	r.buf = buf
+	for {
+		at := r.pos()
+		_, h, err := r.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil || h.offset >= limit || h.offset < sc.next {
+			sc.size = at
+			sc.torn = err != nil
+			break
+		}
+		sc.next = h.offset + 1
+		sc.maxTs = max(sc.maxTs, h.timestamp)
+	}
+	return sc, nil
+}
+
+// diskEnd returns the offset after the last whole record of a partition's
+// last segment: how far the data on disk reaches, committed or not. Journal
+// replay stops at the first commit that reaches past it, so a commit whose
+// records the OS lost (Sync=never, power loss) vanishes from every
+// partition rather than from some.
+func diskEnd(dir string) (int64, error) {
+	if err := finishCompaction(dir); err != nil {
+		return 0, err
+	}
+	bases, err := listSegments(dir)
+	if err != nil || len(bases) == 0 {
+		return 0, err
+	}
+	s := &segment{base: bases[len(bases)-1], dir: dir}
+	f, err := os.Open(s.logPath())
+	if err != nil {
+		return 0, fmt.Errorf("embedded: open segment: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("embedded: stat segment: %w", err)
+	}
+	sc, err := scanSegment(f, s.indexPath(), s.base, fi.Size(), math.MaxInt64)
+	if err != nil {
+		return 0, err
+	}
+	return sc.next, nil
 }
 
 // Compaction writes <base>.log.cleaned and <base>.index.cleaned, then

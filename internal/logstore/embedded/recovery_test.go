@@ -145,10 +145,12 @@ func TestTornTail(t *testing.T) {
 			b, _ := os.ReadFile(seg)
 			appendFile(t, seg, b[:frameLen(b)])
 		}, 30},
+		// The OS lost the end of a committed transaction (Sync=never and
+		// a power loss): the whole transaction goes, not just its tail.
 		{"segment cut inside the last record", func(t *testing.T, dir string) {
 			seg := lastSegmentPath(t, dir, "t", 0)
 			os.Truncate(seg, fileSize(t, seg)-3)
-		}, 29},
+		}, 20},
 		{"segment past the end", func(t *testing.T, dir string) {
 			pd := filepath.Join(dir, "topics", "t", "0")
 			os.WriteFile(filepath.Join(pd, segmentName(30)+".log"), []byte("uncommitted roll"), 0o644)
@@ -198,6 +200,48 @@ func TestTornTail(t *testing.T) {
 			l = openTest(t, dir, opts)
 			checkDense(t, readAll(t, l, "t", 0), tc.want+5)
 		})
+	}
+}
+
+// TestLostWritesKeepAtomicity simulates a power loss under Sync=never in
+// which one partition lost the records of the last transaction and another
+// kept them: recovery must drop the transaction from both, and its group
+// offsets too.
+func TestLostWritesKeepAtomicity(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	opts := Options{Sync: SyncNever}
+	l := openTest(t, dir, opts)
+	l.CreateTopic(ctx, "t", logstore.TopicConfig{Partitions: 2})
+	tp0 := logstore.TopicPartition{Topic: "t", Partition: 0}
+	var sizes []int64
+	for i := 0; i < 3; i++ {
+		tx, _ := l.Begin(ctx, "w")
+		for p := int32(0); p < 2; p++ {
+			for j := 0; j < 5; j++ {
+				n := i*5 + j
+				tx.Produce(ctx, "t", logstore.Record{Value: []byte(fmt.Sprintf("v%d", n)), Partition: p})
+			}
+		}
+		tx.CommitOffsets(ctx, "g", map[logstore.TopicPartition]int64{tp0: int64(i + 1)})
+		if _, err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, fileSize(t, lastSegmentPath(t, dir, "t", 1)))
+	}
+	l.Close()
+	// Partition 1 lost the last transaction's records; partition 0 did not.
+	os.Truncate(lastSegmentPath(t, dir, "t", 1), sizes[1])
+	l = openTest(t, dir, opts)
+	for p := int32(0); p < 2; p++ {
+		checkDense(t, readAll(t, l, "t", p), 10)
+	}
+	g, _ := l.CommittedOffsets(ctx, "g", []logstore.TopicPartition{tp0})
+	if g[tp0] != 2 {
+		t.Errorf("group offset after recovery = %d, want 2 (the lost transaction's 3 must go)", g[tp0])
+	}
+	if got := commitN(t, l, "t", 0, 10, 1); got[0] != 10 {
+		t.Errorf("next offset = %d, want 10", got[0])
 	}
 }
 
