@@ -16,6 +16,13 @@ func Walk(n Node, fn func(Node) bool) {
 
 var nodeType = reflect.TypeOf((*Node)(nil)).Elem()
 
+// valueNodes are the node types the tree holds by value.
+var valueNodes = map[reflect.Type]bool{
+	reflect.TypeOf(Ident{}):        true,
+	reflect.TypeOf(Duration{}):     true,
+	reflect.TypeOf(ResourceName{}): true,
+}
+
 func isNilNode(n Node) bool {
 	v := reflect.ValueOf(n)
 	return v.Kind() == reflect.Pointer && v.IsNil()
@@ -47,6 +54,12 @@ func walkValue(f reflect.Value, fn func(Node) bool) {
 		}
 	case reflect.Pointer, reflect.Interface:
 		if f.IsNil() {
+			return
+		}
+		if f.Kind() == reflect.Pointer && valueNodes[f.Type().Elem()] {
+			// Optional value nodes (an alias, a grace period) are visited
+			// by value, the same as required ones.
+			walkValue(f.Elem(), fn)
 			return
 		}
 		if n, ok := f.Interface().(Node); ok {

@@ -439,8 +439,11 @@ func (s *state) funcCall(name ast.Ident) ast.Expr {
 			sawLambda = true
 		} else if sawLambda {
 			s.fail("IDENTIFIER", "'('")
-		} else if u, ok := units[s.cur().Value]; ok && s.cur().Kind == lexer.Ident &&
+		} else if u, ok := units[s.cur().Value]; ok && s.cur().Kind == lexer.Ident && lexer.IsReserved(s.cur().Value) &&
 			(s.peek(1).Kind == lexer.Comma || s.peek(1).Kind == lexer.RParen) {
+			// Only reserved unit words are units here: DAY, HOUR, MINUTE and
+			// SECOND are non-reserved, and ksqlDB's grammar reads them as
+			// column names when both readings fit.
 			f.Args = append(f.Args, &ast.IntervalUnit{Pos: s.pos(), Unit: u})
 			s.next()
 		} else {

@@ -107,11 +107,11 @@ func (s *state) propName() string {
 	return ""
 }
 
-// variableName is a plain IDENTIFIER token: quoted names and reserved
-// words cannot name a variable.
+// variableName is a plain unquoted word. ksqlDB lets keywords, even
+// reserved ones, name variables; quoted names cannot.
 func (s *state) variableName() string {
 	t := s.cur()
-	if t.Kind != lexer.Ident || lexer.IsReserved(t.Value) {
+	if t.Kind != lexer.Ident {
 		s.fail("IDENTIFIER")
 	}
 	s.next()
