@@ -134,6 +134,9 @@ func (postgres) launch(ctx context.Context, o *Options, dir string, st *State) e
 		"-D", data, "-U", pgUser, "--pwfile="+pwfile,
 		"--auth=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-instructions")
 	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	// The caller's working directory may be out of the server user's
+	// reach; start where it can read.
+	initdb.Dir = home
 	if err := run(initdb); err != nil {
 		return err
 	}
@@ -169,6 +172,7 @@ logging_collector = off
 	// lives elsewhere, which is how the harness recognises its process.
 	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-c", "sluice.testsvc_dir="+dir)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	cmd.Dir = home
 	pid, err := spawn(cmd, st.Log)
 	if err != nil {
 		return err
