@@ -170,11 +170,11 @@ func parseAvro(s Schema) (avro.Schema, error) {
 	return sch, nil
 }
 
-// InferAvro maps an Avro schema to ksqlDB columns, as CREATE STREAM/TABLE
+// inferAvro maps an Avro schema to ksqlDB columns, as CREATE STREAM/TABLE
 // without columns does. A record's fields become columns, their names
-// upper-cased like ksqlDB's translation does; any other schema becomes one
-// unwrapped column named ROWKEY (keys) or ROWVAL (values).
-func InferAvro(s Schema, isKey bool) (cols []Column, unwrapped bool, err error) {
+// upper-cased unless keep; any other schema becomes one unwrapped column
+// named ROWKEY (keys) or ROWVAL (values).
+func inferAvro(s Schema, isKey, keep bool) (cols []Column, unwrapped bool, err error) {
 	sch, err := parseAvro(s)
 	if err != nil {
 		return nil, false, err
@@ -182,15 +182,15 @@ func InferAvro(s Schema, isKey bool) (cols []Column, unwrapped bool, err error) 
 	sch = derefAvro(sch)
 	if rec, ok := sch.(*avro.RecordSchema); ok {
 		for _, f := range rec.Fields() {
-			t, err := avroToSQL(f.Type(), 0)
+			t, err := avroToSQL(f.Type(), keep, 0)
 			if err != nil {
 				return nil, false, &Error{Kind: ErrSchema, Msg: "field " + f.Name(), Err: err}
 			}
-			cols = append(cols, Column{Name: strings.ToUpper(f.Name()), Type: t})
+			cols = append(cols, Column{Name: caseName(f.Name(), keep), Type: t})
 		}
 		return cols, false, nil
 	}
-	t, err := avroToSQL(sch, 0)
+	t, err := avroToSQL(sch, keep, 0)
 	if err != nil {
 		return nil, false, &Error{Kind: ErrSchema, Msg: "infer columns", Err: err}
 	}
@@ -277,7 +277,7 @@ func avroLogical(s avro.Schema) string {
 	return ""
 }
 
-func avroToSQL(s avro.Schema, depth int) (*types.Type, error) {
+func avroToSQL(s avro.Schema, keep bool, depth int) (*types.Type, error) {
 	if depth > 64 {
 		return nil, fmt.Errorf("schema nests too deeply (recursive types are not supported)")
 	}
@@ -311,13 +311,13 @@ func avroToSQL(s avro.Schema, depth int) (*types.Type, error) {
 		}
 		return types.BytesType, nil
 	case avro.Array:
-		e, err := avroToSQL(s.(*avro.ArraySchema).Items(), depth+1)
+		e, err := avroToSQL(s.(*avro.ArraySchema).Items(), keep, depth+1)
 		if err != nil {
 			return nil, err
 		}
 		return types.ArrayOf(e), nil
 	case avro.Map:
-		e, err := avroToSQL(s.(*avro.MapSchema).Values(), depth+1)
+		e, err := avroToSQL(s.(*avro.MapSchema).Values(), keep, depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -326,27 +326,27 @@ func avroToSQL(s avro.Schema, depth int) (*types.Type, error) {
 		rec := s.(*avro.RecordSchema)
 		fs := make([]types.Field, 0, len(rec.Fields()))
 		for _, f := range rec.Fields() {
-			t, err := avroToSQL(f.Type(), depth+1)
+			t, err := avroToSQL(f.Type(), keep, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			fs = append(fs, types.Field{Name: strings.ToUpper(f.Name()), Type: t})
+			fs = append(fs, types.Field{Name: caseName(f.Name(), keep), Type: t})
 		}
 		return types.StructOf(fs...), nil
 	case avro.Union:
 		branches := nonNull(s.(*avro.UnionSchema))
 		if len(branches) == 1 {
-			return avroToSQL(branches[0], depth+1)
+			return avroToSQL(branches[0], keep, depth+1)
 		}
 		// Confluent's converter turns a general union into a struct with
 		// one optional field per branch, named after the branch's type.
 		fs := make([]types.Field, 0, len(branches))
 		for _, b := range branches {
-			t, err := avroToSQL(b, depth+1)
+			t, err := avroToSQL(b, keep, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			fs = append(fs, types.Field{Name: strings.ToUpper(avroBranchName(b)), Type: t})
+			fs = append(fs, types.Field{Name: caseName(avroBranchName(b), keep), Type: t})
 		}
 		return types.StructOf(fs...), nil
 	}

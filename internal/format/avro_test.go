@@ -192,7 +192,8 @@ func TestInferAvro(t *testing.T) {
 		{`"string"`, false, "[`ROWVAL` STRING]"},
 	}
 	for _, tc := range tests {
-		c, _, err := InferAvro(Schema{Type: SchemaAvro, Text: tc.schema}, tc.key)
+		inf, err := Infer(Schema{Type: SchemaAvro, Text: tc.schema}, tc.key, InferOptions{})
+		c := inf.Columns
 		if err != nil {
 			t.Fatal(err)
 		}
