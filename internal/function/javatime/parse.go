@@ -309,7 +309,19 @@ func parseField(c byte, n int, s string, pos int, p *Parsed, adjacent bool) (int
 		if err == nil {
 			p.Loc = fixedZone(off)
 		}
-	case 'V', 'z':
+	case 'z':
+		// A zone name parses to the offset it names: Java reads "PST" in
+		// May as -08:00, not as Los Angeles' daylight time.
+		j := pos
+		for j < len(s) && isZoneChar(s[j]) {
+			j++
+		}
+		if off, ok := zoneAbbrevOffsets[strings.ToUpper(s[pos:j])]; ok {
+			p.Loc = time.FixedZone(strings.ToUpper(s[pos:j]), off)
+			return j, nil
+		}
+		fallthrough
+	case 'V':
 		j := pos
 		for j < len(s) && (isZoneChar(s[j])) {
 			j++
@@ -411,6 +423,18 @@ func parseSignedHM(s string, pos int, lenientHour bool) (int, int, error) {
 		return 0, pos, ErrParse
 	}
 	return sign * (h*3600 + m*60 + sec), pos, nil
+}
+
+// zoneAbbrevOffsets are the common zone abbreviations and the offsets
+// they denote.
+var zoneAbbrevOffsets = map[string]int{
+	"UTC": 0, "GMT": 0, "UT": 0, "Z": 0,
+	"PST": -8 * 3600, "PDT": -7 * 3600, "MST": -7 * 3600, "MDT": -6 * 3600,
+	"CST": -6 * 3600, "CDT": -5 * 3600, "EST": -5 * 3600, "EDT": -4 * 3600,
+	"AKST": -9 * 3600, "AKDT": -8 * 3600, "HST": -10 * 3600,
+	"BST": 3600, "CET": 3600, "CEST": 2 * 3600, "EET": 2 * 3600, "EEST": 3 * 3600,
+	"WET": 0, "WEST": 3600, "IST": 19800, "JST": 9 * 3600, "KST": 9 * 3600,
+	"AEST": 10 * 3600, "AEDT": 11 * 3600,
 }
 
 // zoneAliases are the short ids Java's ZoneId.SHORT_IDS maps, which
