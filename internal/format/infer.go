@@ -98,7 +98,7 @@ type jnode struct {
 	keys []string
 	vals []*jnode
 	arr  []*jnode
-	val  any // string, json.Number, bool, nil
+	val  any  // string, json.Number, bool, nil
 	kind byte // 'o', 'a', 'v'
 }
 
