@@ -69,9 +69,11 @@ type segmented struct {
 	opts SegmentOptions
 
 	loaded     bool
-	streamTime int64  // the largest record time put; noTime if none
-	seq        uint64 // next sequence number for duplicate-retaining stores
-	cleaned    int64  // segments below this are known to be deleted
+	ep         Epocher // nil unless r is a batch view
+	epoch      uint64  // ep's epoch when the metadata was loaded
+	streamTime int64   // the largest record time put; noTime if none
+	seq        uint64  // next sequence number for duplicate-retaining stores
+	cleaned    int64   // segments below this are known to be deleted
 }
 
 func newSegmented(r Reader, opts SegmentOptions) (segmented, error) {
@@ -80,12 +82,20 @@ func newSegmented(r Reader, opts SegmentOptions) (segmented, error) {
 		return segmented{}, err
 	}
 	w, _ := r.(Writer)
-	return segmented{r: r, w: w, opts: opts, streamTime: noTime, cleaned: math.MinInt64}, nil
+	ep, _ := r.(Epocher)
+	return segmented{r: r, w: w, ep: ep, opts: opts, streamTime: noTime, cleaned: math.MinInt64}, nil
 }
 
 func (s *segmented) load() error {
+	if s.loaded && s.ep != nil && s.ep.Epoch() != s.epoch {
+		// The batch dropped writes this cache may reflect.
+		s.loaded, s.streamTime, s.seq, s.cleaned = false, noTime, 0, math.MinInt64
+	}
 	if s.loaded {
 		return nil
+	}
+	if s.ep != nil {
+		s.epoch = s.ep.Epoch()
 	}
 	v, err := s.r.Get(metaKey)
 	switch {

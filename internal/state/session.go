@@ -24,7 +24,8 @@ type Session struct {
 // seek per live segment.
 //
 // As with WindowStore, every write to the store must go through the same
-// SessionStore, which is cheap to build and not safe for concurrent use.
+// SessionStore, which follows its batch's epochs, is cheap to build and is
+// not safe for concurrent use.
 type SessionStore struct {
 	seg segmented
 }

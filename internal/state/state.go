@@ -165,6 +165,14 @@ type Batch interface {
 	Close() error
 }
 
+// Epocher is implemented by batch views. The epoch changes whenever the
+// batch drops writes that were never committed (Discard, or a failed
+// Commit), so a layer that caches what it wrote, as WindowStore and
+// SessionStore cache stream time, knows to reload.
+type Epocher interface {
+	Epoch() uint64
+}
+
 // Snapshot is a consistent, read-only view of every store as of its
 // creation, for pull queries that must not see a task's commit half-applied
 // across stores. It is safe for concurrent use; Close it when done.

@@ -23,9 +23,10 @@ type WindowOptions struct {
 //
 // A WindowStore is a thin layer over one store view and caches the store's
 // stream time, so every write to the store must go through the same
-// WindowStore, and one built on a batch view must be rebuilt after the
-// batch is discarded. Construction is cheap (the metadata is read lazily).
-// It is not safe for concurrent use.
+// WindowStore. Over a batch view it lives as long as the batch: it notices
+// when the batch drops uncommitted writes (Epocher) and reloads. It is
+// cheap to build (the metadata is read lazily) and not safe for concurrent
+// use.
 type WindowStore struct {
 	seg  segmented
 	dups bool

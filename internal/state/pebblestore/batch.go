@@ -3,7 +3,6 @@ package pebblestore
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"sync/atomic"
 
@@ -24,6 +23,8 @@ type Batch struct {
 	// iters counts the open iterators reading the batch: Pebble's batch
 	// memory must not be reset or released under them.
 	iters atomic.Int64
+	// epoch counts the times uncommitted writes were dropped.
+	epoch uint64
 }
 
 var _ state.Batch = (*Batch)(nil)
@@ -92,7 +93,8 @@ func (b *Batch) Commit(sync bool) error {
 		return fmt.Errorf("pebblestore: commit with %d open iterators on the batch", n)
 	}
 	err := b.commit(sync)
-	return errors.Join(err, b.Discard())
+	b.reset(err != nil)
+	return err
 }
 
 func (b *Batch) commit(sync bool) error {
@@ -141,17 +143,26 @@ func (b *Batch) Discard() error {
 	if n := b.iters.Load(); n > 0 {
 		return fmt.Errorf("pebblestore: discard with %d open iterators on the batch", n)
 	}
-	err := b.b.Close()
-	b.b = b.db.pdb.NewIndexedBatch()
+	b.reset(true)
+	return nil
+}
+
+// reset empties the batch for reuse. Dropping writes that were never
+// committed starts a new epoch, so that layers caching what they wrote
+// (window and session stores) reload from the store.
+func (b *Batch) reset(dropped bool) {
+	b.b.Reset()
 	clear(b.ckpts)
 	for _, v := range b.views {
 		v.written = false
 	}
-	if err != nil {
-		return fmt.Errorf("pebblestore: discard batch: %w", err)
+	if dropped {
+		b.epoch++
 	}
-	return nil
 }
+
+// Epoch implements state.Epocher for the batch's views.
+func (v *batchView) Epoch() uint64 { return v.b.epoch }
 
 // Close releases the batch without committing it.
 func (b *Batch) Close() error {
@@ -197,9 +208,16 @@ func (v *batchView) Get(key []byte) ([]byte, error) {
 	return get(v.b.b, v.s, v.buf)
 }
 
+// maxBatchBytes keeps a batch well under Pebble's 4 GiB limit, at which
+// Pebble panics rather than returning an error.
+const maxBatchBytes = 3 << 30
+
 func (v *batchView) Put(key, value []byte) error {
 	if err := v.check(); err != nil {
 		return err
+	}
+	if v.b.b.Len()+len(key)+len(value) > maxBatchBytes {
+		return fmt.Errorf("pebblestore: put in store %q: batch over %d bytes; commit more often", v.s.name, maxBatchBytes)
 	}
 	v.buf = v.s.key(v.buf, key)
 	v.written = true

@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"WindowExpiry", testWindowExpiry},
 		{"WindowDuplicates", testWindowDuplicates},
 		{"WindowRestart", testWindowRestart},
+		{"WindowDiscard", testWindowDiscard},
 		{"Session", testSession},
 		{"SessionMerge", testSessionMerge},
 		{"ChangelogRestore", testChangelogRestore},

@@ -359,3 +359,27 @@ func testChangelogRestore(t *testing.T, open Opener) {
 		t.Errorf("restored: %q, want %q", got, want)
 	}
 }
+
+// testWindowDiscard checks that a window store living across batches
+// forgets what a discarded batch wrote: its stream time must not stay ahead
+// of the store, or it would reject windows that are not expired.
+func testWindowDiscard(t *testing.T, open Opener) {
+	db, _ := openDB(t, open)
+	s := mustStore(t, db, "windisc")
+	b := db.NewBatch()
+	defer b.Close()
+	ws, err := state.NewWindowStore(b.Store(s), windowOpts(10))
+	must(t, err)
+	must(t, ws.Put(bytesOf("k"), 5, bytesOf("a")))
+	must(t, b.Commit(false))
+	must(t, ws.Put(bytesOf("k"), 100, bytesOf("b")))
+	must(t, b.Discard())
+	if st, _, err := ws.StreamTime(); err != nil || st != 5 {
+		t.Errorf("stream time after discard = %d, %v; want 5", st, err)
+	}
+	must(t, ws.Put(bytesOf("k"), 6, bytesOf("c")))
+	must(t, b.Commit(false))
+	if got := windows(t)(ws.Fetch(bytesOf("k"), 0, 100)); got != "k@5=a k@6=c" {
+		t.Errorf("after discard and commit: %q", got)
+	}
+}
