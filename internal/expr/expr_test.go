@@ -2,6 +2,7 @@ package expr
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -258,6 +259,11 @@ func TestLikeMatcher(t *testing.T) {
 		{"日本語", "日_語", true},
 		{"x.y", "x.y", true},
 		{"xzy", "x.y", false},
+		{"abxbyd", "%b_d", true},
+		{"abcbe", "%b_d", false},
+		{"mississippi", "%iss%ppi", true},
+		{"mississippi", "m%s_s%i", true},
+		{strings.Repeat("a", 60), strings.Repeat("%a", 30) + "%b", false},
 	}
 	for _, tc := range tests {
 		p, err := compileLike(tc.p, -1)

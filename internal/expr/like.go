@@ -72,12 +72,54 @@ func isLineTerminator(r rune) bool {
 }
 
 func (p *likePattern) match(s string) bool {
-	return matchToks(p.toks, s)
+	if strings.IndexFunc(s, isLineTerminator) >= 0 {
+		return matchToks(p.toks, s)
+	}
+	return matchLinear(p.toks, s)
+}
+
+// matchLinear is the classic wildcard match that backtracks only to the
+// last %, which is exact when % may match anything: O(len(s)·len(toks))
+// whatever the pattern. It serves strings without line terminators.
+func matchLinear(toks []likeTok, s string) bool {
+	ti, si := 0, 0
+	starT, starS := -1, 0
+	for {
+		if ti < len(toks) {
+			switch t := toks[ti]; t.kind {
+			case likeMany:
+				starT, starS = ti, si
+				ti++
+				continue
+			case likeLit:
+				if strings.HasPrefix(s[si:], t.lit) {
+					si += len(t.lit)
+					ti++
+					continue
+				}
+			case likeOne:
+				if si < len(s) {
+					_, n := utf8.DecodeRuneInString(s[si:])
+					si += n
+					ti++
+					continue
+				}
+			}
+		} else if si == len(s) {
+			return true
+		}
+		if starT < 0 || starS >= len(s) {
+			return false
+		}
+		_, n := utf8.DecodeRuneInString(s[starS:])
+		starS += n
+		si, ti = starS, starT+1
+	}
 }
 
 // matchToks matches recursively; % tries each cut point, stopping at a
-// line terminator, which it may not cross. Consecutive % are merged at
-// compile time, so the backtracking stays polynomial for real patterns.
+// line terminator, which it may not cross. Only strings holding a line
+// terminator come here, and a terminator bounds every %'s reach.
 func matchToks(toks []likeTok, s string) bool {
 	for len(toks) > 0 {
 		t := toks[0]
