@@ -26,6 +26,12 @@ const (
 	crashParts   = 3
 	crashPerPart = 50
 	crashGroup   = "g"
+	// Noise writers commit concurrently to their own partitions of
+	// noiseTopic, so that kills also land in group commits that mix them
+	// with the main writer's transactions.
+	noiseTopic   = "noise"
+	noiseWriters = 2
+	noisePerTxn  = 20
 )
 
 var crashTP = logstore.TopicPartition{Topic: crashTopic, Partition: 0}
@@ -59,6 +65,13 @@ func crashWriter(dir, sync string) error {
 	}
 	if err := l.CreateTopic(ctx, crashTopic, logstore.TopicConfig{Partitions: crashParts}); err != nil && !strings.Contains(err.Error(), logstore.ErrTopicExists.Error()) {
 		return err
+	}
+	if err := l.CreateTopic(ctx, noiseTopic, logstore.TopicConfig{Partitions: noiseWriters}); err != nil && !strings.Contains(err.Error(), logstore.ErrTopicExists.Error()) {
+		return err
+	}
+	errs := make(chan error, noiseWriters)
+	for w := int32(0); w < noiseWriters; w++ {
+		go func() { errs <- noiseWriter(ctx, l, w) }()
 	}
 	offs, err := l.CommittedOffsets(ctx, crashGroup, []logstore.TopicPartition{crashTP})
 	if err != nil {
@@ -96,6 +109,39 @@ func crashWriter(dir, sync string) error {
 			return err
 		}
 		fmt.Fprintf(progress, "%d\n", i)
+		select {
+		case err := <-errs:
+			return err
+		default:
+		}
+	}
+}
+
+// noiseWriter commits transactions of noisePerTxn records to partition w
+// of noiseTopic, with the group offset of that partition as its counter.
+func noiseWriter(ctx context.Context, l *Log, w int32) error {
+	tp := logstore.TopicPartition{Topic: noiseTopic, Partition: w}
+	offs, err := l.CommittedOffsets(ctx, crashGroup, []logstore.TopicPartition{tp})
+	if err != nil {
+		return err
+	}
+	for i := offs[tp]; ; i++ {
+		tx, err := l.Begin(ctx, fmt.Sprintf("noise-%d", w))
+		if err != nil {
+			return err
+		}
+		for j := 0; j < noisePerTxn; j++ {
+			r := logstore.Record{Key: []byte(fmt.Sprintf("%d/%d", i, j)), Value: []byte("noise"), Partition: w}
+			if err := tx.Produce(ctx, noiseTopic, r); err != nil {
+				return err
+			}
+		}
+		if err := tx.CommitOffsets(ctx, crashGroup, map[logstore.TopicPartition]int64{tp: i + 1}); err != nil {
+			return err
+		}
+		if _, err := tx.Commit(ctx); err != nil {
+			return err
+		}
 	}
 }
 
@@ -185,35 +231,19 @@ func checkCrashState(t *testing.T, dir, sync string, reported []int64) {
 		t.Fatal(err)
 	}
 	txns := group[crashTP] // transactions 0..txns-1 are committed
-	if n := int64(len(reported)); txns < n {
-		t.Fatalf("group offset says %d transactions, the child reported %d", txns, n)
+	if n := len(reported); n > 0 && reported[n-1] >= txns {
+		t.Fatalf("the child reported transaction %d committed, the log holds only %d", reported[n-1], txns)
 	}
 	for p := int32(0); p < crashParts; p++ {
-		tp := logstore.TopicPartition{Topic: crashTopic, Partition: p}
-		offs, err := l.ListOffsets(ctx, tp)
+		checkTxnPartition(t, l, logstore.TopicPartition{Topic: crashTopic, Partition: p}, txns, crashPerPart)
+	}
+	for w := int32(0); w < noiseWriters; w++ {
+		tp := logstore.TopicPartition{Topic: noiseTopic, Partition: w}
+		g, err := l.CommittedOffsets(ctx, crashGroup, []logstore.TopicPartition{tp})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := txns * crashPerPart; offs.End != want || offs.Start != 0 {
-			t.Fatalf("%v: offsets %+v, want [0, %d) for %d transactions", tp, offs, want, txns)
-		}
-		var next int64
-		for next < offs.End {
-			recs, err := l.Fetch(ctx, tp, next, logstore.FetchOptions{MaxRecords: 5000, MaxBytes: 4 << 20})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range recs {
-				if r.Offset != next {
-					t.Fatalf("%v: offset %d where %d was expected (offsets must be dense)", tp, r.Offset, next)
-				}
-				want := fmt.Sprintf("%d/%d", next/crashPerPart, next%crashPerPart)
-				if string(r.Key) != want {
-					t.Fatalf("%v offset %d: key %q, want %q", tp, r.Offset, r.Key, want)
-				}
-				next++
-			}
-		}
+		checkTxnPartition(t, l, tp, g[tp], noisePerTxn)
 	}
 	// Writing continues densely after recovery: the checker commits the
 	// next transaction exactly as the child would.
@@ -240,4 +270,35 @@ func checkCrashState(t *testing.T, dir, sync string, reported []int64) {
 		t.Fatalf("first offset after recovery = %d, want %d", o, txns*crashPerPart)
 	}
 	t.Logf("recovered %d transactions (%d reported)", txns, len(reported))
+}
+
+// checkTxnPartition checks that tp holds exactly txns transactions of per
+// records keyed "txn/index", at dense offsets from 0.
+func checkTxnPartition(t *testing.T, l *Log, tp logstore.TopicPartition, txns int64, per int) {
+	t.Helper()
+	ctx := context.Background()
+	offs, err := l.ListOffsets(ctx, tp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := txns * int64(per); offs.End != want || offs.Start != 0 {
+		t.Fatalf("%v: offsets %+v, want [0, %d) for %d transactions", tp, offs, want, txns)
+	}
+	var next int64
+	for next < offs.End {
+		recs, err := l.Fetch(ctx, tp, next, logstore.FetchOptions{MaxRecords: 5000, MaxBytes: 4 << 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			if r.Offset != next {
+				t.Fatalf("%v: offset %d where %d was expected (offsets must be dense)", tp, r.Offset, next)
+			}
+			want := fmt.Sprintf("%d/%d", next/int64(per), next%int64(per))
+			if string(r.Key) != want {
+				t.Fatalf("%v offset %d: key %q, want %q", tp, r.Offset, r.Key, want)
+			}
+			next++
+		}
+	}
 }
