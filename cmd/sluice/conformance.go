@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 
 	"github.com/sluicedb/sluice/internal/conformance"
@@ -16,7 +17,11 @@ func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 	parseOnly := fs.Bool("parse-only", false, "only parse each test's statements")
 	filter := fs.String("filter", "", "run only tests whose \"file: name\" matches this regular expression")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: sluice conformance --parse-only [--filter REGEX] DIR\n")
+		fmt.Fprintf(stderr, "usage: sluice conformance [--parse-only] [--filter REGEX] DIR\n\n"+
+			"Runs ksqlDB's query validation tests found under DIR and prints one JSON line\n"+
+			"per test, then \"N passed, N failed\". With --parse-only, a test passes when its\n"+
+			"statements parse, or, if it expects a failure, when parsing fails or the\n"+
+			"expected failure is not a parse error.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -33,6 +38,10 @@ func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 			fmt.Fprintf(stderr, "sluice conformance: bad --filter: %v\n", err)
 			return 2
 		}
+	}
+	if st, err := os.Stat(fs.Arg(0)); err != nil || !st.IsDir() {
+		fmt.Fprintf(stderr, "sluice conformance: %s is not a directory\n", fs.Arg(0))
+		return 2
 	}
 	tests, err := conformance.Load(fs.Arg(0))
 	if err != nil {

@@ -57,9 +57,8 @@ func isIdentChar(c byte) bool {
 	return isLetter(c) || isDigit(c) || c == '_' || c == '@'
 }
 
-// skipSpace skips whitespace and both comment forms. An unterminated /* runs
-// to the end of input, as ANTLR's lexer would leave it unmatched; treating it
-// as a comment gives the parser a clean EOF to report.
+// skipSpace skips whitespace and both comment forms. An unterminated /* is
+// left for Next to report as an Illegal token.
 func (l *Lexer) skipSpace() {
 	for l.off < len(l.src) {
 		c := l.src[l.off]
@@ -75,10 +74,9 @@ func (l *Lexer) skipSpace() {
 		case c == '/' && l.peek(1) == '*':
 			n := strings.Index(l.src[l.off+2:], "*/")
 			if n < 0 {
-				l.advance(len(l.src) - l.off)
-			} else {
-				l.advance(n + 4)
+				return
 			}
+			l.advance(n + 4)
 		default:
 			return
 		}
@@ -115,6 +113,9 @@ func (l *Lexer) Next() Token {
 		return l.quoted(start, '"', QuotedIdent)
 	case c == '`':
 		return l.quoted(start, '`', BackQuoted)
+	case c == '/' && l.peek(1) == '*':
+		// Only an unterminated comment reaches here.
+		return tok(Illegal, len(l.src)-l.off)
 	case c == '$' && l.peek(1) == '{':
 		n := 2
 		if l.off+n < len(l.src) && (isLetter(l.src[l.off+n]) || l.src[l.off+n] == '_') {
@@ -220,7 +221,10 @@ func (l *Lexer) number(start Pos) Token {
 			i = j
 		}
 	}
-	if kind == Integer && intDigits > 0 && i < len(s) && (isLetter(s[i]) || s[i] == '_' || s[i] == '@') {
+	// A digit-led word is a DIGIT_IDENTIFIER when that match is longer,
+	// as ANTLR's longest-match rule decides: "7abc", "1e5x".
+	noDot := !strings.ContainsRune(s[:i], '.')
+	if (kind == Integer || kind == Float && noDot) && intDigits > 0 && i < len(s) && (isLetter(s[i]) || s[i] == '_' || s[i] == '@') {
 		for i < len(s) && isIdentChar(s[i]) {
 			i++
 		}

@@ -21,6 +21,8 @@ func TestLexer(t *testing.T) {
 		{"'open", "illegal:'open"},
 		{"é", "illegal:é"},
 		{"a.b", "IDENTIFIER:A '.':. IDENTIFIER:B"},
+		{"1e5x 1e 1.5e", "DIGIT_IDENTIFIER:1E5X DIGIT_IDENTIFIER:1E DECIMAL_VALUE:1.5 IDENTIFIER:E"},
+		{"a /* open", "IDENTIFIER:A illegal:/* open"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			var got []string

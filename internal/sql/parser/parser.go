@@ -232,7 +232,9 @@ func tokenText(t lexer.Token) string {
 func (s *state) fail(expected ...string) {
 	t := s.cur()
 	var msg string
-	if t.Kind == lexer.Illegal && len(t.Text) > 1 && (t.Text[0] == '\'' || t.Text[0] == '"' || t.Text[0] == '`') {
+	if t.Kind == lexer.Illegal && strings.HasPrefix(t.Text, "/*") {
+		msg = "unterminated comment"
+	} else if t.Kind == lexer.Illegal && len(t.Text) > 1 && (t.Text[0] == '\'' || t.Text[0] == '"' || t.Text[0] == '`') {
 		msg = fmt.Sprintf("unterminated quoted text starting with %c", t.Text[0])
 	} else if t.Kind == lexer.Illegal {
 		msg = fmt.Sprintf("extraneous input '%s'", tokenText(t))

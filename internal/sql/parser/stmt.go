@@ -17,6 +17,9 @@ var statementStarts = map[string]bool{
 func (s *state) statement() ast.Statement {
 	t := s.cur()
 	pos := s.pos()
+	if t.Kind == lexer.Illegal {
+		s.fail()
+	}
 	if t.Kind != lexer.Ident {
 		s.failAt(t, nil, "Syntax Error\nUnknown statement '"+tokenText(t)+"'")
 	}
