@@ -77,6 +77,11 @@ func (c *compiler) binary(n *ast.Binary) (node, error) {
 		return node{}, typeErr(n, "Error processing expression: %s. Unknown operator %s", exprString(n), n.Op)
 	}
 	l, r := ln.fn, rn.fn
+	if rn.folded && !rn.val.IsNull() {
+		// A constant right operand (x + 1, x * 2) is the common shape;
+		// skipping its evaluation halves the calls.
+		return node{t: rt, constant: ln.constant, fn: constRightArith(n.Op, rt, l, op, rn.val)}, nil
+	}
 	return node{t: rt, constant: ln.constant && rn.constant, fn: func(row *value.Row, lam []value.Value) (value.Value, error) {
 		a, err := l(row, lam)
 		if err != nil {
@@ -243,4 +248,56 @@ func (c *compiler) concatOp(n *ast.Binary) (node, error) {
 		// CONCAT skips NULL arguments.
 		return value.String(a.Str() + b.Str()), nil
 	}}, nil
+}
+
+func constRightArith(opName string, rt *types.Type, l evalFn, op binOp, b value.Value) evalFn {
+	if rt.Kind == types.Int && b.Kind() == types.Int {
+		c := b.Int()
+		switch opName {
+		case "+":
+			return func(row *value.Row, lam []value.Value) (value.Value, error) {
+				a, err := l(row, lam)
+				if err != nil || a.IsNull() {
+					return value.Null, err
+				}
+				return value.Int(a.Int() + c), nil
+			}
+		case "-":
+			return func(row *value.Row, lam []value.Value) (value.Value, error) {
+				a, err := l(row, lam)
+				if err != nil || a.IsNull() {
+					return value.Null, err
+				}
+				return value.Int(a.Int() - c), nil
+			}
+		}
+	}
+	if rt.Kind == types.Bigint && isInteger(b.Kind()) {
+		c := b.AsInt64()
+		switch opName {
+		case "+":
+			return func(row *value.Row, lam []value.Value) (value.Value, error) {
+				a, err := l(row, lam)
+				if err != nil || a.IsNull() {
+					return value.Null, err
+				}
+				return value.Bigint(a.AsInt64() + c), nil
+			}
+		case "-":
+			return func(row *value.Row, lam []value.Value) (value.Value, error) {
+				a, err := l(row, lam)
+				if err != nil || a.IsNull() {
+					return value.Null, err
+				}
+				return value.Bigint(a.AsInt64() - c), nil
+			}
+		}
+	}
+	return func(row *value.Row, lam []value.Value) (value.Value, error) {
+		a, err := l(row, lam)
+		if err != nil || a.IsNull() {
+			return value.Null, err
+		}
+		return op(a, b)
+	}
 }

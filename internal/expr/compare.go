@@ -246,6 +246,9 @@ func (c *compiler) comparison(at ast.Node, op string, le, re ast.Expr) (node, er
 	// The common case, integers against integers, gets a closure of its
 	// own: it is the hot path of most filters.
 	if isInteger(l.t.Kind) && isInteger(r.t.Kind) && (op == "=" || op == "<>" || op == "<" || op == "<=" || op == ">" || op == ">=") {
+		if r.folded && !r.val.IsNull() {
+			return node{t: types.BooleanType, constant: l.constant, fn: intComparisonConst(op, lf, r.val.AsInt64())}, nil
+		}
 		return node{t: types.BooleanType, constant: l.constant && r.constant, fn: intComparison(op, lf, rf)}, nil
 	}
 	p := boolPred(op, l, r)
@@ -417,4 +420,37 @@ func (c *compiler) inList(n *ast.InList) (node, error) {
 		}
 		return value.Bool(found != not), nil
 	}}, nil
+}
+
+// intComparisonConst is intComparison against a constant, with the
+// operator resolved at compile time: the shape of most filters.
+func intComparisonConst(op string, lf evalFn, y int64) evalFn {
+	var test func(x int64) bool
+	switch op {
+	case "=":
+		test = func(x int64) bool { return x == y }
+	case "<>":
+		test = func(x int64) bool { return x != y }
+	case "<":
+		test = func(x int64) bool { return x < y }
+	case "<=":
+		test = func(x int64) bool { return x <= y }
+	case ">":
+		return func(row *value.Row, lam []value.Value) (value.Value, error) {
+			a, err := lf(row, lam)
+			if err != nil {
+				return value.Null, err
+			}
+			return value.Bool(!a.IsNull() && a.AsInt64() > y), nil
+		}
+	default:
+		test = func(x int64) bool { return x >= y }
+	}
+	return func(row *value.Row, lam []value.Value) (value.Value, error) {
+		a, err := lf(row, lam)
+		if err != nil {
+			return value.Null, err
+		}
+		return value.Bool(!a.IsNull() && test(a.AsInt64())), nil
+	}
 }

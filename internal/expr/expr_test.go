@@ -310,3 +310,33 @@ func TestNestedErrors(t *testing.T) {
 		t.Errorf("legacy nested errors: got %s", got)
 	}
 }
+
+func TestCoerceAndCast(t *testing.T) {
+	dec := types.MustDecimal(5, 2)
+	for _, tc := range []struct {
+		v        value.Value
+		from, to *types.Type
+		want     string
+		ok       bool
+	}{
+		{value.Int(3), types.IntType, types.BigintType, "3", true},
+		{value.Int(3), types.IntType, dec, "3.00", true},
+		{value.Bigint(3), types.BigintType, types.IntType, "", false},
+		{value.String("3"), types.StringType, types.IntType, "", false},
+		{value.Array([]value.Value{value.Int(1)}), types.ArrayOf(types.IntType), types.ArrayOf(types.DoubleType), "[1.0]", true},
+	} {
+		got, err := Coerce(tc.v, tc.from, tc.to)
+		if (err == nil) != tc.ok || (tc.ok && got.String() != tc.want) {
+			t.Errorf("Coerce(%v, %s, %s) = %v, %v", tc.v, tc.from, tc.to, got, err)
+		}
+	}
+	if v, err := Cast(value.String(" 12 "), types.StringType, types.IntType); err != nil || v.Int() != 12 {
+		t.Errorf("Cast: %v %v", v, err)
+	}
+	if _, err := Cast(value.String("x"), types.StringType, types.IntType); !errors.Is(err, ErrEval) {
+		t.Errorf("Cast error: %v", err)
+	}
+	if CanCast(types.BooleanType, types.IntType) || !CanCast(types.DateType, types.TimestampType) {
+		t.Error("CanCast table")
+	}
+}
