@@ -312,7 +312,7 @@ func TestNestedErrors(t *testing.T) {
 }
 
 func TestCoerceAndCast(t *testing.T) {
-	dec := types.MustDecimal(5, 2)
+	dec := types.MustDecimal(12, 2)
 	for _, tc := range []struct {
 		v        value.Value
 		from, to *types.Type
