@@ -20,8 +20,7 @@ func (s *state) checkQualifiers(st ast.Statement) {
 	})
 	check := func(q *ast.Ident) {
 		if q != nil && !sources[q.Name] {
-			panic(bailout{&Error{Pos: q.Pos, Token: q.Raw, Source: s.src,
-				Msg: "'" + q.Name + "' is not a valid stream/table name or alias."}})
+			s.failPrepare(q.Pos, q.Raw, "'"+q.Name+"' is not a valid stream/table name or alias.")
 		}
 	}
 	ast.Walk(st, func(n ast.Node) bool {

@@ -22,12 +22,41 @@ type Error struct {
 	Msg      string
 	Source   string // the text that was parsed, for Detail
 
-	colSkew int // added to the column in Error's text only; see failLiteral
+	stage stage
 }
 
-// Error renders "line L:C: msg", as ksqlDB's ParseFailedException does.
+// stage says which step of ksqlDB's parsing raises an error, because each
+// step frames its message differently.
+type stage uint8
+
+const (
+	// stageGrammar errors come from the grammar: "line L:C: Syntax Error...".
+	stageGrammar stage = iota
+	// stageRaw errors carry their own position text, as ksqlDB's source
+	// name and variable checks do.
+	stageRaw
+	// stagePrepare errors come from building the tree, which ksqlDB reports
+	// as "Failed to prepare statement: msg".
+	stagePrepare
+	// stagePrepareAt is stagePrepare for literal errors, which also carry a
+	// "line L:C: " whose column ksqlDB counts from 2.
+	stagePrepareAt
+)
+
+// Error renders the message as ksqlDB's ParseFailedException does, so
+// clients that match ksqlDB's text keep working: "line L:C: Syntax Error
+// ..." for grammar errors, "Failed to prepare statement: ..." for errors
+// ksqlDB raises while building its tree.
 func (e *Error) Error() string {
-	return fmt.Sprintf("line %d:%d: %s", e.Pos.Line, e.Pos.Col+e.colSkew, e.Msg)
+	switch e.stage {
+	case stageRaw:
+		return e.Msg
+	case stagePrepare:
+		return "Failed to prepare statement: " + e.Msg
+	case stagePrepareAt:
+		return fmt.Sprintf("Failed to prepare statement: line %d:%d: %s", e.Pos.Line, e.Pos.Col+1, e.Msg)
+	}
+	return fmt.Sprintf("line %d:%d: %s", e.Pos.Line, e.Pos.Col, e.Msg)
 }
 
 // Is makes every parse error match ErrSyntax.
@@ -38,10 +67,10 @@ func (e *Error) Is(target error) bool { return target == ErrSyntax }
 func (e *Error) Detail() string {
 	var b strings.Builder
 	b.WriteString(e.Error())
-	line := sourceLine(e.Source, e.Pos.Line)
-	if line == "" && e.Pos.Line == 0 {
+	if e.Pos.Line == 0 {
 		return b.String()
 	}
+	line := sourceLine(e.Source, e.Pos.Line)
 	b.WriteString("\nDETAIL: source SQL:\n")
 	b.WriteString(line)
 	b.WriteByte('\n')

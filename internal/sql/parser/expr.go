@@ -91,7 +91,7 @@ func (s *state) predicated() ast.Expr {
 			t := s.cur()
 			esc := s.stringLit()
 			if len([]rune(esc)) != 1 {
-				s.failAt(t, nil, "Expected single character escape but got: "+esc)
+				s.failPrepare(convPos(t.Pos), t.Text, "Expected single character escape but got: "+esc)
 			}
 			l.Escape = &esc
 		}
@@ -351,7 +351,7 @@ func (s *state) primaryBase() ast.Expr {
 		// only knows DECIMAL '1.5', which needs a quoted "DECIMAL".
 		t := s.next()
 		if name.Name != "DECIMAL" {
-			s.failAt(t, nil, "Unknown type: "+name.Name)
+			s.failPrepare(name.Pos, name.Raw, "Unknown type: "+name.Name)
 		}
 		if !isDecimalText(t.Value) {
 			s.failLiteral(t, "Invalid numeric literal: "+t.Value)

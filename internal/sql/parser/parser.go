@@ -116,7 +116,7 @@ const maxDepth = 500
 func (s *state) enter() {
 	s.depth++
 	if s.depth > maxDepth {
-		s.failAt(s.cur(), nil, "Error processing statement: Statement is too large to parse. "+
+		s.failPrepare(s.pos(), tokenText(s.cur()), "Error processing statement: Statement is too large to parse. "+
 			"This may be caused by having too many nested expressions in the statement.")
 	}
 }
@@ -266,11 +266,17 @@ func expectSet(expected []string) string {
 }
 
 // failLiteral reports a literal that is out of range. ksqlDB raises these
-// while building the tree and its message counts columns from 2, one more
-// than its syntax errors do; the message keeps that quirk so clients that
-// match ksqlDB's text still match, while Pos stays exact.
+// while building the tree, and its message counts columns from 2, one more
+// than its syntax errors do; Error keeps that quirk so clients that match
+// ksqlDB's text still match, while Pos stays exact.
 func (s *state) failLiteral(t lexer.Token, msg string) {
-	panic(bailout{&Error{Pos: convPos(t.Pos), Token: tokenText(t), Msg: msg, Source: s.src, colSkew: 1}})
+	panic(bailout{&Error{Pos: convPos(t.Pos), Token: tokenText(t), Msg: msg, Source: s.src, stage: stagePrepareAt}})
+}
+
+// failPrepare reports a statement that the grammar accepts but ksqlDB
+// rejects while building its tree.
+func (s *state) failPrepare(pos ast.Pos, token, msg string) {
+	panic(bailout{&Error{Pos: pos, Token: token, Msg: msg, Source: s.src, stage: stagePrepare}})
 }
 
 func (s *state) failAt(t lexer.Token, expected []string, msg string) {
@@ -327,8 +333,9 @@ func (s *state) sourceName() ast.Ident {
 	for i := 0; i < len(id.Name); i++ {
 		c := id.Name[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			s.failAt(t, nil, fmt.Sprintf("Illegal argument at Line: %d, Col: %d. Source names may only "+
-				"contain alphanumeric values, '_' or '-'. Got: '%s'", t.Pos.Line, t.Pos.Col, id.Name))
+			panic(bailout{&Error{Pos: convPos(t.Pos), Token: t.Text, Source: s.src, stage: stageRaw,
+				Msg: fmt.Sprintf("Illegal argument at Line: %d, Col: %d. Source names may only "+
+					"contain alphanumeric values, '_' or '-'. Got: '%s'", t.Pos.Line, t.Pos.Col, id.Name)}})
 		}
 	}
 	return id
@@ -424,7 +431,7 @@ func (s *state) intClause(clause string) int64 {
 	if n, ok := lit.(*ast.IntegerLit); ok && !n.Big {
 		return n.Value
 	}
-	s.failAt(t, nil, "Value must be integer for command: "+clause)
+	s.failPrepare(convPos(t.Pos), tokenText(t), "Value must be integer for command: "+clause)
 	return 0
 }
 

@@ -70,7 +70,7 @@ func substitute(sql string, vars map[string]string, validate bool) (string, erro
 				continue
 			}
 			if validate && !validVariableValue(v) {
-				return "", &Error{Pos: convPos(t.Pos), Token: t.Text, Source: sql,
+				return "", &Error{Pos: convPos(t.Pos), Token: t.Text, Source: sql, stage: stageRaw,
 					Msg: fmt.Sprintf("Illegal argument at Line: %d, Col: %d. Got: '%s'", t.Pos.Line, t.Pos.Col, v)}
 			}
 			b.WriteString(v)
