@@ -178,40 +178,5 @@ func verifyCrashState(t *testing.T, dir string) int64 {
 			t.Error(err)
 		}
 	}()
-	var want int64 = -2
-	for i := range crashStores {
-		name := crashStoreName(i)
-		off, ok := db.Checkpoint(name)
-		if !ok {
-			off = -1
-		}
-		if want == -2 {
-			want = off
-		} else if off != want {
-			t.Fatalf("store %s checkpoint %d, another store's %d: a batch was torn", name, off, want)
-		}
-		s, err := db.Store(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		it, err := s.NewIter(state.IterOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for it.Next() {
-			n++
-			if !bytes.Equal(it.Value(), crashValueOf(off)) {
-				got, _, _ := bytes.Cut(it.Value(), []byte(":"))
-				t.Errorf("store %s key %s holds iteration %s, checkpoint says %d", name, it.Key(), got, off)
-			}
-		}
-		if err := it.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if off >= 0 && n != crashKeys {
-			t.Errorf("store %s has %d keys at checkpoint %d, want %d", name, n, off, crashKeys)
-		}
-	}
-	return want
+	return checkCrashDB(t, db)
 }

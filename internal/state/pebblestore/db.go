@@ -89,8 +89,11 @@ func Open(dir string, opts Options) (*DB, error) {
 	}
 	stalls := new(atomic.Int64)
 	po.EventListener = eventListener(opts.Logger.With("component", "state"), stalls)
-	if opts.InMemory {
+	switch {
+	case opts.InMemory:
 		po.FS = vfs.NewMem()
+	case opts.FS != nil:
+		po.FS = opts.FS
 	}
 	pdb, err := pebble.Open(dir, po)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // Options configure a DB. The zero value is usable: EnsureDefaults fills in
@@ -31,6 +32,11 @@ type Options struct {
 	// InMemory keeps everything in memory (Pebble's in-memory filesystem);
 	// the directory is ignored. For tests and ephemeral servers.
 	InMemory bool
+
+	// FS, if set, is the filesystem Pebble uses instead of the operating
+	// system's. Tests pass a vfs.MemFS to reopen an in-memory DB, or a
+	// crashable one to simulate power loss. Ignored when InMemory is set.
+	FS vfs.FS
 
 	// ReadOnly opens an existing DB without writing to it, for inspection
 	// tools. Store fails for a missing store; writes fail.
