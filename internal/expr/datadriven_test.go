@@ -2,11 +2,15 @@ package expr
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
 
+	"github.com/sluicedb/sluice/internal/function"
+	"github.com/sluicedb/sluice/internal/function/scalar"
 	"github.com/sluicedb/sluice/internal/sql/parser"
 	"github.com/sluicedb/sluice/internal/value"
 )
@@ -17,12 +21,34 @@ import (
 // with EvalConstant; "columns" prints what a compiled expression reads.
 // Regenerate with: go test ./internal/expr -run TestDataDriven -rewrite
 func TestDataDriven(t *testing.T) {
+	runGoldens(t, "testdata/*", testFunctions(t))
+}
+
+// TestBuiltins runs testdata/builtin/ against the real built-in scalar
+// functions, checking that the compiler and the registry agree on
+// resolution, widening, lambdas and interval units.
+func TestBuiltins(t *testing.T) {
+	r := function.NewRegistry()
+	if err := scalar.Register(r); err != nil {
+		t.Fatal(err)
+	}
+	runGoldens(t, "testdata/builtin/*", r)
+}
+
+func runGoldens(t *testing.T, glob string, fns Functions) {
 	// Nested errors become NULL where they happen; the files show them.
 	var nested []string
-	opts := Options{Functions: testFunctions(t), NestedErrors: func(err error) { nested = append(nested, err.Error()) }}
+	opts := Options{Functions: fns, NestedErrors: func(err error) { nested = append(nested, err.Error()) }}
 	scope := newTestScope(t)
 	row := testRow(t, opts)
-	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+	paths, err := filepath.Glob(glob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range paths {
+		if fi, err := os.Stat(path); err != nil || fi.IsDir() {
+			continue
+		}
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			var out strings.Builder
 			for _, line := range strings.Split(strings.TrimSpace(d.Input), "\n") {
@@ -39,7 +65,7 @@ func TestDataDriven(t *testing.T) {
 			}
 			return out.String()
 		})
-	})
+	}
 }
 
 func runCommand(t *testing.T, cmd, line string, scope Scope, opts Options, row *value.Row) string {
