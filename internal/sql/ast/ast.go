@@ -5,8 +5,8 @@ package ast
 
 import "fmt"
 
-// Pos is a node's source position: 1-based line and byte column, 0-based
-// byte offset into the statement text the parser was given.
+// Pos is a node's source position: 1-based line and character column,
+// 0-based byte offset into the statement text the parser was given.
 type Pos struct {
 	Offset int
 	Line   int

@@ -34,10 +34,13 @@ func (l *Lexer) pos() Pos { return Pos{Offset: l.off, Line: l.line, Col: l.col} 
 // advance moves past n bytes, keeping line and column in step.
 func (l *Lexer) advance(n int) {
 	for i := 0; i < n && l.off < len(l.src); i++ {
-		if l.src[l.off] == '\n' {
+		switch c := l.src[l.off]; {
+		case c == '\n':
 			l.line++
 			l.col = 1
-		} else {
+		case c&0xC0 != 0x80:
+			// Columns count characters, not UTF-8 continuation bytes, as
+			// ksqlDB's positions do.
 			l.col++
 		}
 		l.off++

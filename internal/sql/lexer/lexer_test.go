@@ -40,8 +40,8 @@ func TestLexer(t *testing.T) {
 }
 
 func TestPositions(t *testing.T) {
-	toks := All("a\n  bb /* x\n */ c")
-	want := []Pos{{0, 1, 1}, {4, 2, 3}, {16, 3, 5}, {17, 3, 6}}
+	toks := All("a\n  bb /* x\n */ c 'é' d")
+	want := []Pos{{0, 1, 1}, {4, 2, 3}, {16, 3, 5}, {18, 3, 7}, {23, 3, 11}}
 	for i, w := range want {
 		if toks[i].Pos != w {
 			t.Errorf("token %d (%q): pos %+v, want %+v", i, toks[i].Text, toks[i].Pos, w)

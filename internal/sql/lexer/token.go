@@ -6,8 +6,8 @@ package lexer
 import "fmt"
 
 // Pos is a position in the source text. Line and Col are 1-based and Col
-// counts bytes, as ksqlDB's "line L:C" error messages do; Offset is the
-// 0-based byte offset.
+// counts characters, as ksqlDB's "line L:C" error messages do; Offset is
+// the 0-based byte offset.
 type Pos struct {
 	Offset int
 	Line   int

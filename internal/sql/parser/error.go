@@ -75,11 +75,12 @@ func (e *Error) Detail() string {
 	b.WriteString(line)
 	b.WriteByte('\n')
 	col := e.Pos.Col - 1
-	if col > len(line) {
-		col = len(line)
-	}
-	for i := 0; i < col; i++ {
-		if line[i] == '\t' {
+	for _, r := range line {
+		if col == 0 {
+			break
+		}
+		col--
+		if r == '\t' {
 			b.WriteByte('\t')
 		} else {
 			b.WriteByte(' ')
