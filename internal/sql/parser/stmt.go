@@ -184,6 +184,12 @@ func (s *state) describe(pos ast.Pos) ast.Statement {
 	case s.acceptKw("CONNECTOR"):
 		return &ast.DescribeConnector{Pos: pos, Name: s.identifier()}
 	}
+	// "DESCRIBE EXTENDED name" is the form ksqlDB's older releases
+	// documented; EXTENDED is reserved, so it cannot be a source name.
+	if s.is("EXTENDED") && isIdentStart(s.peek(1)) {
+		s.next()
+		return &ast.Describe{Pos: pos, Name: s.sourceName(), Extended: true}
+	}
 	d := &ast.Describe{Pos: pos, Name: s.sourceName()}
 	d.Extended = s.acceptKw("EXTENDED")
 	return d
