@@ -355,11 +355,25 @@ func (p *partition) readOnce(offset, end int64, maxRecords, maxBytes int) ([]log
 // offsetForTime scans for the first committed offset with a timestamp of
 // at least ts.
 func (p *partition) offsetForTime(ts int64) (int64, error) {
+	for attempt := 0; ; attempt++ {
+		off, retry, err := p.offsetForTimeOnce(ts)
+		if !retry || attempt > 100 {
+			return off, err
+		}
+	}
+}
+
+// offsetForTimeOnce reports retry when the cleaner swapped a segment
+// under it.
+func (p *partition) offsetForTimeOnce(ts int64) (int64, bool, error) {
 	end := p.end.Load()
 	var buf []byte
 	for _, s := range p.segments() {
-		if s.maxTs.Load() < ts || !s.tryAcquire() {
+		if s.maxTs.Load() < ts {
 			continue
+		}
+		if !s.tryAcquire() {
+			return 0, true, nil
 		}
 		r := newSegReader(s.f, s.seekTime(ts), s.visible.Load(), 64<<10, true)
 		r.buf = buf
@@ -370,15 +384,15 @@ func (p *partition) offsetForTime(ts int64) (int64, error) {
 			}
 			if err != nil {
 				s.release()
-				return 0, fmt.Errorf("embedded: %s/%d segment %d: %w", p.topic.name, p.id, s.base, err)
+				return 0, false, fmt.Errorf("embedded: %s/%d segment %d: %w", p.topic.name, p.id, s.base, err)
 			}
 			if h.timestamp >= ts {
 				s.release()
-				return h.offset, nil
+				return h.offset, false, nil
 			}
 		}
 		buf = r.buf
 		s.release()
 	}
-	return end, nil
+	return end, false, nil
 }

@@ -1,13 +1,16 @@
 package embedded
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -144,4 +147,167 @@ func jsonMarshal(v any) ([]byte, error) {
 		return nil, fmt.Errorf("embedded: encode metadata: %w", err)
 	}
 	return append(b, '\n'), nil
+}
+
+// CreateTopic creates a topic. The topic is built in trash/ and renamed
+// into topics/, so a crash never leaves half a topic.
+func (l *Log) CreateTopic(ctx context.Context, name string, cfg logstore.TopicConfig) error {
+	if err := logstore.ValidateTopicName(name); err != nil {
+		return err
+	}
+	if cfg.Partitions <= 0 {
+		return fmt.Errorf("embedded: topic %q with %d partitions: %w", name, cfg.Partitions, logstore.ErrInvalidPartitions)
+	}
+	if cfg.Replicas <= 0 {
+		cfg.Replicas = 1
+	}
+	l.ddlMu.Lock()
+	defer l.ddlMu.Unlock()
+	if _, err := l.topic(name); err == nil {
+		return fmt.Errorf("embedded: topic %q: %w", name, logstore.ErrTopicExists)
+	} else if !errors.Is(err, logstore.ErrUnknownTopic) {
+		return err
+	}
+	m := topicMeta{
+		Name: name, ID: newTopicID(), Partitions: cfg.Partitions, Replicas: cfg.Replicas,
+		Compact: cfg.Compact, RetentionMs: cfg.RetentionTime.Milliseconds(),
+		RetentionBytes: cfg.RetentionBytes, Configs: cfg.Configs,
+	}
+	tmp := filepath.Join(l.dir, "trash", fmt.Sprintf("new-%x", m.ID))
+	final := filepath.Join(l.dir, "topics", name)
+	if err := l.buildTopicDir(tmp, m); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		os.RemoveAll(tmp)
+		return fmt.Errorf("embedded: create topic %q: %w", name, err)
+	}
+	if l.opts.Sync != SyncNever {
+		if err := syncDir(filepath.Dir(final)); err != nil {
+			return err
+		}
+	}
+	t := newTopic(m, &l.opts)
+	for i := int32(0); i < m.Partitions; i++ {
+		p, _, err := recoverPartition(t, i, partitionDir(final, i), 0, &l.opts)
+		if err != nil {
+			for _, p := range t.parts {
+				p.releaseAll()
+			}
+			return fmt.Errorf("embedded: open new topic %q: %w", name, err)
+		}
+		t.parts = append(t.parts, p)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		for _, p := range t.parts {
+			p.releaseAll()
+		}
+		return logstore.ErrClosed
+	}
+	l.topics[name] = t
+	return nil
+}
+
+func (l *Log) buildTopicDir(dir string, m topicMeta) error {
+	for i := int32(0); i < m.Partitions; i++ {
+		pd := partitionDir(dir, i)
+		if err := os.MkdirAll(pd, 0o755); err != nil {
+			return fmt.Errorf("embedded: create partition directory: %w", err)
+		}
+		s, err := createSegment(pd, 0, 0)
+		if err != nil {
+			return err
+		}
+		s.closeWriter()
+		s.release()
+	}
+	b, err := jsonMarshal(m)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, metaFile), b); err != nil {
+		return fmt.Errorf("embedded: write topic metadata: %w", err)
+	}
+	return nil
+}
+
+// DeleteTopic removes a topic. It finishes the commits in flight first,
+// so a transaction either lands before the delete or fails with
+// ErrUnknownTopic.
+func (l *Log) DeleteTopic(ctx context.Context, name string) error {
+	l.ddlMu.Lock()
+	defer l.ddlMu.Unlock()
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
+	l.commitMu.Lock()
+	l.commitBatch(l.takeQueue())
+	l.mu.Lock()
+	t := l.topics[name]
+	if l.closed {
+		l.mu.Unlock()
+		l.commitMu.Unlock()
+		return logstore.ErrClosed
+	}
+	if t == nil {
+		l.mu.Unlock()
+		l.commitMu.Unlock()
+		return fmt.Errorf("embedded: topic %q: %w", name, logstore.ErrUnknownTopic)
+	}
+	delete(l.topics, name)
+	close(t.gone)
+	l.mu.Unlock()
+	l.groupsMu.Lock()
+	for k := range l.groups {
+		if k.topic == name {
+			delete(l.groups, k)
+		}
+	}
+	l.groupsMu.Unlock()
+	for _, p := range t.parts {
+		p.releaseAll()
+		p.wake()
+	}
+	l.commitMu.Unlock()
+
+	src := filepath.Join(l.dir, "topics", name)
+	dst := filepath.Join(l.dir, "trash", fmt.Sprintf("del-%x", t.id))
+	if err := os.Rename(src, dst); err != nil {
+		return fmt.Errorf("embedded: delete topic %q: %w", name, err)
+	}
+	if l.opts.Sync != SyncNever {
+		if err := syncDir(filepath.Dir(src)); err != nil {
+			return err
+		}
+	}
+	if err := os.RemoveAll(dst); err != nil {
+		l.lg.Warn("embedded: could not remove deleted topic's files; they go at the next open", "topic", name, "err", err)
+	}
+	return nil
+}
+
+// DescribeTopic implements logstore.Log.
+func (l *Log) DescribeTopic(ctx context.Context, name string) (logstore.TopicInfo, error) {
+	t, err := l.topic(name)
+	if err != nil {
+		return logstore.TopicInfo{}, err
+	}
+	return t.info(), nil
+}
+
+// ListTopics implements logstore.Log.
+func (l *Log) ListTopics(ctx context.Context) ([]logstore.TopicInfo, error) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return nil, logstore.ErrClosed
+	}
+	out := make([]logstore.TopicInfo, 0, len(l.topics))
+	for _, t := range l.topics {
+		out = append(out, t.info())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
 }
