@@ -36,7 +36,14 @@ func checkLevel(level Level, candidate *parsed, earlier []*parsed) []string {
 }
 
 // canRead reports why data written with writer cannot be read with reader.
-func canRead(reader, writer *parsed) []string {
+func canRead(reader, writer *parsed) (msgs []string) {
+	// As in parseSchema: the Avro checker is third-party code, and a
+	// panic in it means "cannot tell", which must not pass as compatible.
+	defer func() {
+		if r := recover(); r != nil {
+			msgs = []string{fmt.Sprintf("compatibility check failed: %v", r)}
+		}
+	}()
 	if reader.typ != writer.typ {
 		return []string{fmt.Sprintf("schema type changed from %s to %s", writer.typ, reader.typ)}
 	}

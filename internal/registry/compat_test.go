@@ -162,6 +162,19 @@ func TestParseInvalid(t *testing.T) {
 	}
 }
 
+func TestCanonicalFormDeterministic(t *testing.T) {
+	// Kafka Connect's AvroConverter adds map-valued properties; their key
+	// order must not make the same schema look different.
+	text := `{"type":"record","name":"R","connect.parameters":{"a":"1","b":"2","c":"3","d":"4","e":"5","f":"6"},
+"fields":[{"name":"x","type":{"type":"bytes","logicalType":"decimal","precision":10,"scale":2,"connect.parameters":{"scale":"2","connect.decimal.precision":"10"}}}]}`
+	first := mustParse(t, Avro, text).canonical
+	for range 50 {
+		if got := mustParse(t, Avro, text).canonical; got != first {
+			t.Fatalf("canonical form changed between parses:\n%s\n%s", first, got)
+		}
+	}
+}
+
 func TestCanonicalForm(t *testing.T) {
 	for _, tc := range []struct {
 		typ  SchemaType

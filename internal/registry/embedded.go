@@ -54,6 +54,10 @@ type Embedded struct {
 	// the same schema sees the first one's result.
 	mu sync.RWMutex
 	st *state
+	// exact maps a subject and a schema's exact text (registerCacheKey) to
+	// its id, so that re-registering, which serializers do on every
+	// start, skips parsing. Deletes clear it.
+	exact map[string]int
 }
 
 var _ Registry = (*Embedded)(nil)
@@ -61,7 +65,7 @@ var _ Registry = (*Embedded)(nil)
 // Open creates the topic if needed and replays it.
 func Open(ctx context.Context, log logstore.Log, opts Options) (*Embedded, error) {
 	opts.EnsureDefaults()
-	e := &Embedded{log: log, opts: opts, st: newState(opts.Logger)}
+	e := &Embedded{log: log, opts: opts, st: newState(opts.Logger), exact: map[string]int{}}
 	err := log.CreateTopic(ctx, opts.Topic, logstore.TopicConfig{
 		Partitions: 1,
 		Replicas:   1,
@@ -167,6 +171,13 @@ func (e *Embedded) Register(ctx context.Context, subject string, s Schema) (int,
 	if err != nil {
 		return 0, err
 	}
+	exactKey := registerCacheKey(subject, s)
+	e.mu.RLock()
+	id, ok := e.exact[exactKey]
+	e.mu.RUnlock()
+	if ok {
+		return id, nil
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	p, err := e.st.parse(s)
@@ -176,6 +187,7 @@ func (e *Embedded) Register(ctx context.Context, subject string, s Schema) (int,
 	key := identityKey(p, s.References)
 	for _, v := range e.st.live(subject, false) {
 		if e.st.byID[v.id].key == key {
+			e.exact[exactKey] = v.id
 			return v.id, nil
 		}
 	}
@@ -184,7 +196,7 @@ func (e *Embedded) Register(ctx context.Context, subject string, s Schema) (int,
 			"Schema being registered is incompatible with an earlier schema for subject \"%s\", details: [%s]",
 			subject, strings.Join(msgs, ", "))
 	}
-	id, ok := e.st.byKey[key]
+	id, ok = e.st.byKey[key]
 	if !ok {
 		id = e.st.maxID + 1
 	}
@@ -199,6 +211,7 @@ func (e *Embedded) Register(ctx context.Context, subject string, s Schema) (int,
 	if err := e.write(ctx, rec); err != nil {
 		return 0, err
 	}
+	e.exact[exactKey] = id
 	e.opts.Logger.Info("schema registry: registered", "subject", subject, "version", version, "id", id)
 	return id, nil
 }
@@ -393,6 +406,7 @@ func (e *Embedded) DeleteSubject(ctx context.Context, subject string, permanent 
 	if err := e.write(ctx, recs...); err != nil {
 		return nil, err
 	}
+	clear(e.exact)
 	return versions, nil
 }
 
@@ -436,6 +450,7 @@ func (e *Embedded) DeleteVersion(ctx context.Context, subject string, version in
 	if err := e.write(ctx, recs...); err != nil {
 		return 0, err
 	}
+	clear(e.exact)
 	return v.version, nil
 }
 

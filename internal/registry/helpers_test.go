@@ -23,6 +23,16 @@ func openTestLog(t *testing.T, dir string, opts embedded.Options) *embedded.Log 
 	return l
 }
 
+// newBenchLog is newTestLog for benchmarks.
+func newBenchLog(b *testing.B) logstore.Log {
+	l, err := embedded.Open(b.TempDir(), embedded.Options{Sync: embedded.SyncNever})
+	if err != nil {
+		b.Fatalf("open embedded log: %v", err)
+	}
+	b.Cleanup(func() { _ = l.Close() })
+	return l
+}
+
 // newTestLog is a fresh embedded log. Tests that do not restart skip
 // fsync: durability is the persistence test's concern.
 func newTestLog(t *testing.T) logstore.Log {

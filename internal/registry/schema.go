@@ -76,11 +76,15 @@ func collectDeps(s Schema, resolve resolveFunc) ([]dependency, error) {
 
 // parseSchema validates s with its dependencies and computes its canonical
 // form. Errors are ErrInvalidSchema.
-func parseSchema(s Schema, deps []dependency) (*parsed, error) {
-	var (
-		p   *parsed
-		err error
-	)
+func parseSchema(s Schema, deps []dependency) (p *parsed, err error) {
+	// The parsers are third-party code fed with user input, and hamba/avro
+	// is known to panic on some malformed schemas (an empty union with a
+	// default); a bad schema must be a 42201, not a crashed server.
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, invalidSchema(fmt.Errorf("%v", r))
+		}
+	}()
 	switch t := s.Type.Normalize(); t {
 	case Avro:
 		p, err = parseAvro(s.Text, deps)
