@@ -230,6 +230,20 @@ func boolPred(op string, l, r node) func(a, b value.Value) (bool, error) {
 	}
 }
 
+// magicTime is ksqlDB's StatementRewriteForMagicPseudoTimestamp: a STRING
+// literal compared with ROWTIME, WINDOWSTART or WINDOWEND is read as a
+// timestamp and compared as epoch milliseconds.
+func magicTime(col, other node, otherExpr ast.Expr) (node, error) {
+	if !col.pseudoTime || !other.folded || other.t.Kind != types.String || other.val.IsNull() {
+		return other, nil
+	}
+	ms, err := parseTimestamp(strings.TrimSpace(other.val.Str()))
+	if err != nil {
+		return node{}, typeErr(otherExpr, "%s", err.Error())
+	}
+	return constNode(types.BigintType, value.Bigint(ms)), nil
+}
+
 func (c *compiler) comparison(at ast.Node, op string, le, re ast.Expr) (node, error) {
 	l, err := c.compile(le)
 	if err != nil {
@@ -237,6 +251,12 @@ func (c *compiler) comparison(at ast.Node, op string, le, re ast.Expr) (node, er
 	}
 	r, err := c.compile(re)
 	if err != nil {
+		return node{}, err
+	}
+	if r, err = magicTime(l, r, re); err != nil {
+		return node{}, err
+	}
+	if l, err = magicTime(r, l, le); err != nil {
 		return node{}, err
 	}
 	if err := checkComparison(at, op, le, re, l, r); err != nil {
@@ -315,6 +335,12 @@ func (c *compiler) between(n *ast.Between) (node, error) {
 	}
 	hi, err := c.compile(n.Hi)
 	if err != nil {
+		return node{}, err
+	}
+	if lo, err = magicTime(x, lo, n.Lo); err != nil {
+		return node{}, err
+	}
+	if hi, err = magicTime(x, hi, n.Hi); err != nil {
 		return node{}, err
 	}
 	geNode := &ast.Comparison{Pos: n.Pos, Op: ">=", L: n.X, R: n.Lo}

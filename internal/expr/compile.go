@@ -21,6 +21,9 @@ type node struct {
 	// holds it. LIKE patterns and string-to-temporal coercions use it.
 	folded bool
 	val    value.Value
+	// pseudoTime marks ROWTIME, WINDOWSTART and WINDOWEND, which ksqlDB
+	// compares with timestamp strings by converting the string.
+	pseudoTime bool
 }
 
 // lambdaVar is a lambda parameter in scope; its slot is its index in the
@@ -306,7 +309,8 @@ func (c *compiler) columnNode(col Column) node {
 			return value.Null, evalErr("unknown column kind %d", col.Kind)
 		}
 	}
-	return node{t: col.Type, fn: fn}
+	pt := col.Kind == RowTime || col.Kind == WindowStart || col.Kind == WindowEnd
+	return node{t: col.Type, fn: fn, pseudoTime: pt}
 }
 
 // resolveType turns a written type into a SQL type.
