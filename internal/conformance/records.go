@@ -176,7 +176,19 @@ func encodeSide(ctx context.Context, reg format.Registry, src *catalog.Source, i
 	case format.Delimited:
 		return rawText(raw), nil
 	}
-	f, err := format.New(fi.Name, fi.Props, reg)
+	// Producers write with the schema the test registered for the topic,
+	// which may differ from the source's columns.
+	props := fi.Props
+	if id, _, err := reg.Latest(ctx, format.Subject(src.Topic, isKey)); err == nil {
+		props = map[string]string{}
+		for k, v := range fi.Props {
+			props[k] = v
+		}
+		if fi.Name == format.Avro || fi.Name == format.Protobuf || fi.Name == format.JSONSR {
+			props[format.PropSchemaID] = fmt.Sprint(id)
+		}
+	}
+	f, err := format.New(fi.Name, props, reg)
 	if err != nil {
 		return nil, err
 	}

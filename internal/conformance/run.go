@@ -17,6 +17,8 @@ import (
 	"github.com/sluicedb/sluice/internal/logstore"
 	"github.com/sluicedb/sluice/internal/logstore/embedded"
 	"github.com/sluicedb/sluice/internal/registry"
+	"github.com/sluicedb/sluice/internal/sql/ast"
+	"github.com/sluicedb/sluice/internal/sql/parser"
 )
 
 // Runner runs QTT tests against a fresh engine each.
@@ -46,6 +48,16 @@ type testEnv struct {
 	log *embedded.Log
 	reg format.Registry
 	eng *engine.Engine
+	// plog collects processing errors so a failing test can show them.
+	plog *processingLog
+}
+
+type processingLog struct{ errs []string }
+
+func (p *processingLog) Log(queryID string, tp logstore.TopicPartition, offset int64, err error) {
+	if len(p.errs) < 5 {
+		p.errs = append(p.errs, fmt.Sprintf("%s %s/%d@%d: %v", queryID, tp.Topic, tp.Partition, offset, err))
+	}
 }
 
 func (r *Runner) newEnv(ctx context.Context, t Test) (*testEnv, error) {
@@ -77,10 +89,12 @@ func (r *Runner) newEnv(ctx context.Context, t Test) (*testEnv, error) {
 		cfg[k] = s
 	}
 	reg := engine.SchemaRegistry(sr)
+	plog := &processingLog{}
 	eng := engine.New(engine.Options{
 		Log: lg, Registry: reg, Functions: r.Functions, Config: cfg, Logger: logger, Manual: true,
+		ProcessingLog: plog,
 	})
-	return &testEnv{dir: dir, log: lg, reg: reg, eng: eng}, nil
+	return &testEnv{dir: dir, log: lg, reg: reg, eng: eng, plog: plog}, nil
 }
 
 func (e *testEnv) close() {
@@ -137,6 +151,9 @@ func (r *Runner) run(ctx context.Context, t Test) (err error) {
 		return err
 	}
 	if err := r.checkOutputs(ctx, env, t); err != nil {
+		if len(env.plog.errs) > 0 {
+			return fmt.Errorf("%w (processing log: %s)", err, strings.Join(env.plog.errs, "; "))
+		}
 		return err
 	}
 	return r.checkPost(env, t)
@@ -157,6 +174,38 @@ func (r *Runner) createTopics(ctx context.Context, env *testEnv, t Test) error {
 	for _, rec := range t.Inputs {
 		if _, ok := want[rec.Topic]; !ok {
 			want[rec.Topic] = 1
+		}
+	}
+	// Topics named by CREATE STREAM/TABLE statements exist before the
+	// statements run, as ksqlDB's test executor creates them.
+	for _, text := range t.Statements {
+		for _, seg := range parser.Split(text) {
+			st, err := parser.ParseStatement(seg.Text)
+			if err != nil {
+				continue
+			}
+			cs, ok := st.(*ast.CreateSource)
+			if !ok {
+				continue
+			}
+			topicExpr, ok := cs.Props.Get("KAFKA_TOPIC")
+			if !ok {
+				continue
+			}
+			lit, ok := topicExpr.(*ast.StringLit)
+			if !ok {
+				continue
+			}
+			if _, ok := want[lit.Value]; ok {
+				continue
+			}
+			parts := int32(1)
+			if pe, ok := cs.Props.Get("PARTITIONS"); ok {
+				if il, ok := pe.(*ast.IntegerLit); ok && il.Value > 0 {
+					parts = int32(il.Value)
+				}
+			}
+			want[lit.Value] = parts
 		}
 	}
 	for name, p := range want {

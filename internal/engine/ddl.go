@@ -61,7 +61,7 @@ func (e *Engine) createSource(ctx context.Context, sess *Session, s *ast.CreateS
 	if err := e.ensureTopic(ctx, props, src); err != nil {
 		return nil, err
 	}
-	cols, err = e.inferColumns(ctx, src, props, cols)
+	cols, err = e.inferColumns(ctx, src, cols)
 	if err != nil {
 		return nil, err
 	}

@@ -63,6 +63,14 @@ func (rt *Runtime) Prepare(ctx context.Context, spec QuerySpec) (*Query, error) 
 			q.tasks = append(q.tasks, t)
 		}
 	}
+	// Tasks resolve their start offsets now, so "latest" means the end of
+	// each input when the query was created, not when it first runs.
+	for _, t := range q.tasks {
+		if err := t.init(ctx); err != nil {
+			_ = q.Stop()
+			return nil, err
+		}
+	}
 	return q, nil
 }
 

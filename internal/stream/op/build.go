@@ -50,7 +50,7 @@ func Build(ctx context.Context, q *plan.Query, env Env) (stream.QuerySpec, error
 			}
 			var next Op = sink
 			for i := len(chain) - 1; i >= 0; i-- {
-				next = chain[i](next)
+				next = chain[i](next, src.Src.Kind == catalog.Table)
 			}
 			s, err := newSource(tc.Context(), src.Src, env)
 			if err != nil {
@@ -65,8 +65,8 @@ func Build(ctx context.Context, q *plan.Query, env Env) (stream.QuerySpec, error
 
 // linearChain walks Sink → ... → Source and returns the operator factories
 // in source-to-sink order.
-func linearChain(sink *plan.Sink) (*plan.Source, []func(Op) Op, error) {
-	var chain []func(Op) Op
+func linearChain(sink *plan.Sink) (*plan.Source, []func(Op, bool) Op, error) {
+	var chain []func(Op, bool) Op
 	n := sink.Input
 	for {
 		switch x := n.(type) {
@@ -74,11 +74,11 @@ func linearChain(sink *plan.Sink) (*plan.Source, []func(Op) Op, error) {
 			return x, chain, nil
 		case *plan.Filter:
 			pred := x.Pred
-			chain = append([]func(Op) Op{func(next Op) Op { return &Filter{Pred: pred.Eval, Next: next} }}, chain...)
+			chain = append([]func(Op, bool) Op{func(next Op, table bool) Op { return &Filter{Pred: pred.Eval, Next: next, Table: table} }}, chain...)
 			n = x.Input
 		case *plan.Project:
 			keys, vals := evals(x.Key), evals(x.Val)
-			chain = append([]func(Op) Op{func(next Op) Op { return &Project{Key: keys, Val: vals, Next: next} }}, chain...)
+			chain = append([]func(Op, bool) Op{func(next Op, _ bool) Op { return &Project{Key: keys, Val: vals, Next: next} }}, chain...)
 			n = x.Input
 		default:
 			return nil, nil, fmt.Errorf("plan node %T is not supported yet", n)

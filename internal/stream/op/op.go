@@ -31,10 +31,20 @@ func (f Func) Process(tc *stream.TaskContext, row *value.Row) error { return f(t
 type Filter struct {
 	Pred Eval
 	Next Op
+	// Table passes tombstones through.
+	Table bool
 }
 
 // Process implements Op.
 func (f *Filter) Process(tc *stream.TaskContext, row *value.Row) error {
+	if row.Val == nil {
+		// A table delete must reach downstream state; a stream record
+		// without a value has nothing to test.
+		if f.Table {
+			return f.Next.Process(tc, row)
+		}
+		return nil
+	}
 	v, err := f.Pred(row)
 	if err != nil {
 		tc.ProcessingError(row.Offset, &RecordError{Stage: "filter", Err: err})

@@ -58,11 +58,8 @@ func (s *Source) Process(tc *stream.TaskContext, rec *logstore.Record) error {
 		row.Key = k
 	}
 	if rec.Value == nil {
-		if !s.Table {
-			// A stream record with a null value carries nothing to process;
-			// ksqlDB drops it silently.
-			return nil
-		}
+		// A null value is a tombstone for a table; a stream passes it on
+		// as a row with no value, which projections keep null.
 		row.Val = nil
 	} else {
 		v, err := s.ValDe.Deserialize(rec.Value, nil)
