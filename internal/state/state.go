@@ -194,6 +194,10 @@ type DB interface {
 	// DropStore deletes the named store, its data and its checkpoint.
 	// Handles on it return ErrStoreDropped afterwards.
 	DropStore(name string) error
+	// DropStores drops every store whose name starts with prefix, in one
+	// write, and returns how many it dropped: the cleanup of a terminated
+	// query, whose stores share its id as a prefix.
+	DropStores(prefix string) (int, error)
 	// Stores lists the stores, sorted by name.
 	Stores() ([]StoreInfo, error)
 	// Checkpoint returns the committed checkpoint of the named store.

@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -237,25 +238,55 @@ func (db *DB) DropStore(name string) error {
 	if !ok {
 		return fmt.Errorf("pebblestore: drop %q: %w", name, state.ErrUnknownStore)
 	}
+	return db.drop([]*Store{s})
+}
+
+// DropStores drops every store whose name starts with prefix in one synced
+// write.
+func (db *DB) DropStores(prefix string) (int, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed {
+		return 0, state.ErrClosed
+	}
+	var victims []*Store
+	for name, s := range db.stores {
+		if strings.HasPrefix(name, prefix) {
+			victims = append(victims, s)
+		}
+	}
+	if len(victims) == 0 {
+		return 0, nil
+	}
+	return len(victims), db.drop(victims)
+}
+
+// drop deletes stores; db.mu must be held exclusively.
+func (db *DB) drop(stores []*Store) error {
 	b := db.pdb.NewBatch()
 	defer b.Close()
-	err := errors.Join(
-		b.DeleteRange(s.prefix, s.end, nil),
-		b.Delete(nameKey(name), nil),
-		b.Delete(ckptKey(s.id), nil),
-	)
+	var err error
+	for _, s := range stores {
+		err = errors.Join(err,
+			b.DeleteRange(s.prefix, s.end, nil),
+			b.Delete(nameKey(s.name), nil),
+			b.Delete(ckptKey(s.id), nil),
+		)
+	}
 	if err == nil {
 		err = b.Commit(pebble.Sync)
 	}
 	if err != nil {
-		return fmt.Errorf("pebblestore: drop %q: %w", name, err)
+		return fmt.Errorf("pebblestore: drop %q: %w", stores[0].name, err)
 	}
-	s.dropped.Store(true)
-	delete(db.stores, name)
 	db.ckMu.Lock()
-	delete(db.checkpoints, s.id)
-	db.ckMu.Unlock()
-	db.log.Info("state store dropped", "store", name, "id", s.id)
+	defer db.ckMu.Unlock()
+	for _, s := range stores {
+		s.dropped.Store(true)
+		delete(db.stores, s.name)
+		delete(db.checkpoints, s.id)
+		db.log.Info("state store dropped", "store", s.name, "id", s.id)
+	}
 	return nil
 }
 

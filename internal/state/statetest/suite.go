@@ -470,6 +470,25 @@ func testLifecycle(t *testing.T, open Opener) {
 	if got := listNames(db); !slices.Equal(got, want) {
 		t.Errorf("Stores() = %v, want %v", got, want)
 	}
+	// Dropping by prefix takes a terminated query's stores at once.
+	for _, n := range []string{"q7/a/0", "q7/a/1", "q7/b/0", "q70/a/0"} {
+		s := mustStore(t, db, n)
+		must(t, s.Put([]byte("k"), []byte("v")))
+	}
+	n, err := db.DropStores("q7/")
+	if err != nil || n != 3 {
+		t.Errorf("DropStores(q7/) = %d, %v; want 3", n, err)
+	}
+	if n, err := db.DropStores("nothing/"); err != nil || n != 0 {
+		t.Errorf("DropStores(nothing/) = %d, %v", n, err)
+	}
+	n, err = db.DropStores("q70/")
+	if err != nil || n != 1 {
+		t.Errorf("DropStores(q70/) = %d, %v; want 1", n, err)
+	}
+	if got := listNames(db); !slices.Equal(got, want) {
+		t.Errorf("after DropStores: Stores() = %v, want %v", got, want)
+	}
 	must(t, db.Close())
 
 	db = open(t, dir)
