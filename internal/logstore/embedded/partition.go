@@ -294,7 +294,10 @@ func (p *partition) readOnce(offset, end int64, maxRecords, maxBytes int) ([]log
 		}
 		return nil, false, fmt.Errorf("embedded: %s/%d offset %d below start %d: %w", p.topic.name, p.id, offset, segs[0].base, logstore.ErrOffsetOutOfRange)
 	}
-	chunk := min(max(maxBytes, 64<<10), 1<<20)
+	// Size reads to what the fetch may return (records average well under
+	// 256 bytes in Sluice's topics); a larger record grows its read.
+	chunk := min(maxBytes, maxRecords*256, 1<<20)
+	chunk = max(chunk, 4<<10)
 	out := make([]logstore.Record, 0, min(maxRecords, int(end-offset), 1024))
 	bytes := 0
 	next := offset

@@ -17,6 +17,14 @@ import (
 // uncommitted tail is never read as data.
 func recoverPartition(t *topic, id int32, dir string, end int64, opts *Options) (*partition, int64, error) {
 	lg := opts.Logger.With("topic", t.name, "partition", id)
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		// A power loss right after the topic was created can lose a
+		// partition directory whose parent rename survived.
+		lg.Warn("embedded: partition directory is missing; recreating it")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, 0, fmt.Errorf("embedded: recreate partition directory: %w", err)
+		}
+	}
 	if err := finishCompaction(dir); err != nil {
 		return nil, 0, err
 	}
@@ -24,10 +32,10 @@ func recoverPartition(t *topic, id int32, dir string, end int64, opts *Options) 
 	if err != nil {
 		return nil, 0, err
 	}
-	// Segments that start at or past the committed end hold only
-	// uncommitted records (a segment is created for the record it starts
-	// with).
-	for len(bases) > 0 && bases[len(bases)-1] >= end {
+	// Segments that start past the committed end hold only uncommitted
+	// records (a segment is created for the record it starts with). One
+	// that starts at the end is kept, cut to nothing, as the active one.
+	for len(bases) > 0 && bases[len(bases)-1] > end {
 		b := bases[len(bases)-1]
 		s := &segment{base: b, dir: dir}
 		if err := s.removeFiles(); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -193,6 +201,9 @@ func scanSegment(f *os.File, indexPath string, base, size, limit int64) (segment
 // records the OS lost (Sync=never, power loss) vanishes from every
 // partition rather than from some.
 func diskEnd(dir string) (int64, error) {
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
 	if err := finishCompaction(dir); err != nil {
 		return 0, err
 	}

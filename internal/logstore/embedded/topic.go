@@ -231,6 +231,16 @@ func (l *Log) buildTopicDir(dir string, m topicMeta) error {
 	if err := writeFileAtomic(filepath.Join(dir, metaFile), b); err != nil {
 		return fmt.Errorf("embedded: write topic metadata: %w", err)
 	}
+	if l.opts.Sync != SyncNever {
+		// The topic directory is renamed into place next; its entries
+		// must be durable before the rename makes it a topic.
+		for i := int32(0); i < m.Partitions; i++ {
+			if err := syncDir(partitionDir(dir, i)); err != nil {
+				return err
+			}
+		}
+		return syncDir(dir)
+	}
 	return nil
 }
 
