@@ -39,12 +39,16 @@ func (o *Options) EnsureDefaults() {
 }
 
 // Embedded is the in-process registry. Every change is a record in the
-// compacted topic Options.Topic, committed in a log transaction before the
-// change is visible, and Open rebuilds the state by replaying the topic.
+// compacted topic Options.Topic, committed in a log transaction, and the
+// state is only ever changed by reading the topic back: Open replays it,
+// and each write catches up (picking up other writers' records too) before
+// it decides and after it commits.
 //
-// Embedded assumes it is the topic's only writer: two servers sharing one
-// Kafka cluster must not both run an Embedded registry on the same topic
-// (Confluent elects a leader for this; Sluice does not yet).
+// Several registries may share a topic (servers sharing a Kafka cluster):
+// each sees the others' changes at its next write or Sync. Two writes that
+// race between catching up and committing can still both take the same id;
+// Confluent avoids that by electing one leader to write, which Sluice does
+// not do yet, so one server should own registry writes.
 type Embedded struct {
 	log  logstore.Log
 	opts Options
@@ -54,6 +58,8 @@ type Embedded struct {
 	// the same schema sees the first one's result.
 	mu sync.RWMutex
 	st *state
+	// next is the offset after the last record applied.
+	next int64
 	// exact maps a subject and a schema's exact text (registerCacheKey) to
 	// its id, so that re-registering, which serializers do on every
 	// start, skips parsing. Deletes clear it.
@@ -75,23 +81,28 @@ func Open(ctx context.Context, log logstore.Log, opts Options) (*Embedded, error
 	if err != nil && !errors.Is(err, logstore.ErrTopicExists) {
 		return nil, fmt.Errorf("schema registry: create topic %s: %w", opts.Topic, err)
 	}
-	if err := e.replay(ctx); err != nil {
+	if err := e.catchUp(ctx); err != nil {
 		return nil, err
 	}
+	opts.Logger.Debug("schema registry: replayed", "topic", opts.Topic, "next_offset", e.next, "max_id", e.st.maxID)
 	return e, nil
 }
 
-func (e *Embedded) replay(ctx context.Context) error {
+// catchUp applies every record committed to the topic since the last one
+// applied. It is how the state changes, at start and after each write
+// alike, so the state is always a replay of the topic. The caller holds
+// e.mu (Open needs no lock).
+func (e *Embedded) catchUp(ctx context.Context) error {
 	tp := logstore.TopicPartition{Topic: e.opts.Topic}
 	offs, err := e.log.ListOffsets(ctx, tp)
 	if err != nil {
 		return fmt.Errorf("schema registry: list offsets of %s: %w", e.opts.Topic, err)
 	}
-	n := 0
-	for off := offs.Start; off < offs.End; {
+	off := max(e.next, offs.Start)
+	for off < offs.End {
 		recs, err := e.log.Fetch(ctx, tp, off, logstore.FetchOptions{MaxRecords: 1000})
 		if err != nil {
-			return fmt.Errorf("schema registry: replay %s at offset %d: %w", e.opts.Topic, off, err)
+			return fmt.Errorf("schema registry: read %s at offset %d: %w", e.opts.Topic, off, err)
 		}
 		if len(recs) == 0 {
 			break
@@ -104,17 +115,28 @@ func (e *Embedded) replay(ctx context.Context) error {
 				e.opts.Logger.Warn("schema registry: skipping unreadable record", "offset", r.Offset, "err", err)
 				continue
 			}
+			if d.keyType == keySchema && (d.schema == nil || d.schema.Deleted) {
+				clear(e.exact)
+			}
 			e.st.apply(d)
-			n++
 		}
 		off = recs[len(recs)-1].Offset + 1
 	}
-	e.opts.Logger.Debug("schema registry: replayed", "topic", e.opts.Topic, "records", n, "max_id", e.st.maxID)
+	e.next = off
 	return nil
 }
 
-// write commits records in one transaction and applies them. The caller
-// holds e.mu.
+// Sync catches up with records other writers committed to the topic. An
+// Embedded registry that is the topic's only writer never needs it.
+func (e *Embedded) Sync(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.catchUp(ctx)
+}
+
+// write commits records in one transaction and then reads them back into
+// the state. The caller holds e.mu and has caught up before deciding what
+// to write.
 func (e *Embedded) write(ctx context.Context, recs ...logstore.Record) error {
 	txn, err := e.log.Begin(ctx, e.opts.TxnID)
 	if err != nil {
@@ -127,12 +149,19 @@ func (e *Embedded) write(ctx context.Context, recs ...logstore.Record) error {
 	if _, err := txn.Commit(ctx); err != nil {
 		return storeError(fmt.Errorf("commit: %w", err))
 	}
-	for _, r := range recs {
-		d, err := decodeRecord(r.Key, r.Value)
-		if err != nil {
-			return storeError(err)
-		}
-		e.st.apply(d)
+	if err := e.catchUp(ctx); err != nil {
+		return storeError(err)
+	}
+	return nil
+}
+
+// lockForWrite takes the write lock and catches up, so a write decides on
+// the latest state of the topic.
+func (e *Embedded) lockForWrite(ctx context.Context) error {
+	e.mu.Lock()
+	if err := e.catchUp(ctx); err != nil {
+		e.mu.Unlock()
+		return storeError(err)
 	}
 	return nil
 }
@@ -178,7 +207,9 @@ func (e *Embedded) Register(ctx context.Context, subject string, s Schema) (int,
 	if ok {
 		return id, nil
 	}
-	e.mu.Lock()
+	if err := e.lockForWrite(ctx); err != nil {
+		return 0, err
+	}
 	defer e.mu.Unlock()
 	p, err := e.st.parse(s)
 	if err != nil {
@@ -367,7 +398,9 @@ func referenceExists(subject string, version int) *Error {
 
 // DeleteSubject implements Registry.
 func (e *Embedded) DeleteSubject(ctx context.Context, subject string, permanent bool) ([]int, error) {
-	e.mu.Lock()
+	if err := e.lockForWrite(ctx); err != nil {
+		return nil, err
+	}
 	defer e.mu.Unlock()
 	all := e.st.live(subject, true)
 	if len(all) == 0 {
@@ -415,7 +448,9 @@ func (e *Embedded) DeleteVersion(ctx context.Context, subject string, version in
 	if version == 0 || version < Latest {
 		return 0, invalidVersion(fmt.Sprint(version))
 	}
-	e.mu.Lock()
+	if err := e.lockForWrite(ctx); err != nil {
+		return 0, err
+	}
 	defer e.mu.Unlock()
 	if len(e.st.live(subject, true)) == 0 {
 		return 0, subjectNotFound(subject)
@@ -524,7 +559,9 @@ func (e *Embedded) SetCompatibility(ctx context.Context, subject string, level L
 	if err != nil {
 		return err
 	}
-	e.mu.Lock()
+	if err := e.lockForWrite(ctx); err != nil {
+		return err
+	}
 	defer e.mu.Unlock()
 	return e.write(ctx, logstore.Record{
 		Key:   encodeConfigKey(subject),
@@ -535,7 +572,9 @@ func (e *Embedded) SetCompatibility(ctx context.Context, subject string, level L
 // DeleteCompatibility implements Registry. For the global level it resets
 // to the default and returns the level it replaced.
 func (e *Embedded) DeleteCompatibility(ctx context.Context, subject string) (Level, error) {
-	e.mu.Lock()
+	if err := e.lockForWrite(ctx); err != nil {
+		return "", err
+	}
 	defer e.mu.Unlock()
 	prev := e.st.level(subject)
 	if subject != "" {

@@ -202,3 +202,32 @@ func TestConcurrentRegister(t *testing.T) {
 		t.Fatalf("versions of shared = %v, want one", vs)
 	}
 }
+
+// TestSharedTopic opens two registries on one log, as two servers sharing
+// a Kafka cluster would: each catches up before it writes, so ids stay
+// unique and versions continue, and Sync brings a reader up to date.
+func TestSharedTopic(t *testing.T) {
+	ctx := context.Background()
+	log := newTestLog(t)
+	a := openTestRegistry(t, log)
+	b := openTestRegistry(t, log)
+	idA := mustRegister(t, a, "s", Schema{Text: avroV1})
+	idB := mustRegister(t, b, "t", Schema{Text: avroOptional})
+	if idA == idB {
+		t.Fatalf("both registries assigned id %d", idA)
+	}
+	if id := mustRegister(t, b, "s", Schema{Text: avroAddDef}); id <= idB {
+		t.Fatalf("id %d after %d", id, idB)
+	}
+	if vs, err := b.Versions(ctx, "s", false); err != nil || len(vs) != 2 {
+		t.Fatalf("b sees versions %v, %v", vs, err)
+	}
+	_, err := a.Version(ctx, "t", 1, false)
+	wantCode(t, err, ErrSubjectNotFound)
+	if err := a.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := snapshot(t, a), snapshot(t, b); got != want {
+		t.Fatalf("after Sync:\n%s\nwant\n%s", got, want)
+	}
+}
