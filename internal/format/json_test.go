@@ -225,3 +225,14 @@ func TestFormatErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestJSONDeepNesting(t *testing.T) {
+	f := mustFormat(t, "JSON", nil, nil)
+	for _, c := range [][]Column{cols("V", types.StringType), cols("V", types.ArrayOf(types.IntType))} {
+		d, _ := f.Deserializer(context.Background(), Target{Topic: "t", Columns: c, Wrap: Unwrapped})
+		deep := strings.Repeat("[", 100000) + strings.Repeat("]", 100000)
+		if _, err := d.Deserialize([]byte(deep), nil); err == nil {
+			t.Errorf("%s: got %v", c[0].Type, err)
+		}
+	}
+}

@@ -704,6 +704,9 @@ func parseJavaDouble(s string) (float64, error) {
 // numbers and booleans as written, objects re-serialized compactly, arrays
 // as "[a, b]".
 func (r *jsonReader) readString(depth int) (value.Value, error) {
+	if depth > maxDepth {
+		return value.Null, r.syntax("nesting too deep")
+	}
 	switch c := r.peek(); {
 	case c == '"':
 		s, err := r.stringBytes()
@@ -842,7 +845,7 @@ func (r *jsonReader) readMap(ti *jsonTypeInfo, depth int) (value.Value, error) {
 
 // decodeBase64 accepts padded or unpadded standard base64, as Jackson does.
 func decodeBase64(s []byte) ([]byte, error) {
-	out := make([]byte, base64.StdEncoding.DecodedLen(len(s)))
+	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(s))+2)
 	n, err := base64.StdEncoding.Decode(out, s)
 	if err != nil {
 		n, err = base64.RawStdEncoding.Decode(out, s)
