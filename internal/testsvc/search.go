@@ -2,6 +2,8 @@ package testsvc
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -40,13 +42,17 @@ func (search) install(ctx context.Context, o *Options) error {
 	}
 	classes := filepath.Join(home, "classes")
 	src := filepath.Join(o.supportDir(), "opensearch", "src", "SluiceSearch.java")
-	// Recompile when the committed source is newer than the cached class,
-	// so an edit to the runner main takes effect without clearing the
-	// cache.
-	if ci, err := os.Stat(filepath.Join(classes, "SluiceSearch.class")); err == nil {
-		if si, err := os.Stat(src); err == nil && !si.ModTime().After(ci.ModTime()) {
-			return nil
-		}
+	// The classes record the hash of the source they came from, so an
+	// edit to the runner main takes effect without clearing the cache,
+	// and a fresh clone (new mtimes, same text) does not recompile.
+	code, err := os.ReadFile(src)
+	if err != nil {
+		return fmt.Errorf("testsvc: runner source: %w", err)
+	}
+	sum := sha256.Sum256(code)
+	stamp := hex.EncodeToString(sum[:])
+	if have, err := os.ReadFile(filepath.Join(classes, "source.sha256")); err == nil && string(have) == stamp {
+		return nil
 	}
 	tmp := classes + ".tmp"
 	if err := os.RemoveAll(tmp); err != nil {
@@ -57,6 +63,9 @@ func (search) install(ctx context.Context, o *Options) error {
 	}
 	if err := run(exec.CommandContext(ctx, "javac", "-d", tmp, "-cp", filepath.Join(lib, "*"), src)); err != nil {
 		return err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "source.sha256"), []byte(stamp), 0o644); err != nil {
+		return fmt.Errorf("testsvc: %w", err)
 	}
 	if err := os.RemoveAll(classes); err != nil {
 		return fmt.Errorf("testsvc: %w", err)
@@ -77,6 +86,9 @@ func (search) launch(_ context.Context, o *Options, dir string, st *State) error
 	cp := filepath.Join(home, "lib", "*") + string(os.PathListSeparator) + filepath.Join(home, "classes")
 	cmd := exec.Command("java",
 		"-Xms512m", "-Xmx768m", "-XX:+UseG1GC",
+		// C1 alone starts the node markedly faster (about 40% here), and a
+		// test node never runs long enough to profit from C2.
+		"-XX:TieredStopAtLevel=1",
 		"-Djava.awt.headless=true",
 		"-Dfile.encoding=UTF-8",
 		"-Dio.netty.allocator.numDirectArenas=0",
