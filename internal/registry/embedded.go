@@ -137,7 +137,15 @@ func (e *Embedded) Sync(ctx context.Context) error {
 // write commits records in one transaction and then reads them back into
 // the state. The caller holds e.mu and has caught up before deciding what
 // to write.
-func (e *Embedded) write(ctx context.Context, recs ...logstore.Record) error {
+func (e *Embedded) write(ctx context.Context, changes ...change) error {
+	recs := make([]logstore.Record, len(changes))
+	for i, c := range changes {
+		r, err := c.record()
+		if err != nil {
+			return storeError(err)
+		}
+		recs[i] = r
+	}
 	txn, err := e.log.Begin(ctx, e.opts.TxnID)
 	if err != nil {
 		return storeError(fmt.Errorf("begin: %w", err))
@@ -164,10 +172,6 @@ func (e *Embedded) lockForWrite(ctx context.Context) error {
 		return storeError(err)
 	}
 	return nil
-}
-
-func schemaRecord(v schemaValue) logstore.Record {
-	return logstore.Record{Key: encodeSchemaKey(v.Subject, v.Version), Value: encodeSchemaValue(v)}
 }
 
 // Handler serves Confluent's REST API over this registry.
@@ -235,7 +239,7 @@ func (e *Embedded) Register(ctx context.Context, subject string, s Schema) (int,
 	if all := e.st.live(subject, true); len(all) > 0 {
 		version = all[len(all)-1].version + 1
 	}
-	rec := schemaRecord(schemaValue{
+	rec := schemaChange(schemaValue{
 		Subject: subject, Version: version, ID: id,
 		SchemaType: s.Type, References: s.References, Schema: s.Text,
 	})
@@ -419,7 +423,7 @@ func (e *Embedded) DeleteSubject(ctx context.Context, subject string, permanent 
 	if permanent {
 		targets = all
 	}
-	var recs []logstore.Record
+	var recs []change
 	versions := make([]int, 0, len(targets))
 	for _, v := range targets {
 		if !permanent {
@@ -433,7 +437,7 @@ func (e *Embedded) DeleteSubject(ctx context.Context, subject string, permanent 
 	if permanent {
 		recs = append(recs, e.idFloorRecord())
 		if _, ok := e.st.levels[subject]; ok {
-			recs = append(recs, logstore.Record{Key: encodeConfigKey(subject)})
+			recs = append(recs, configChange(subject, nil))
 		}
 	}
 	if err := e.write(ctx, recs...); err != nil {
@@ -478,7 +482,7 @@ func (e *Embedded) DeleteVersion(ctx context.Context, subject string, version in
 	if refs := e.st.referencedBy(subject, v.version); len(refs) > 0 {
 		return 0, referenceExists(subject, v.version)
 	}
-	recs := []logstore.Record{e.deleteRecord(subject, v, permanent)}
+	recs := []change{e.deleteRecord(subject, v, permanent)}
 	if permanent {
 		recs = append(recs, e.idFloorRecord())
 	}
@@ -489,20 +493,18 @@ func (e *Embedded) DeleteVersion(ctx context.Context, subject string, version in
 	return v.version, nil
 }
 
-func (e *Embedded) deleteRecord(subject string, v *versionState, permanent bool) logstore.Record {
+func (e *Embedded) deleteRecord(subject string, v *versionState, permanent bool) change {
 	if permanent {
-		return logstore.Record{Key: encodeSchemaKey(subject, v.version)}
+		return schemaTombstone(subject, v.version)
 	}
 	s := e.st.byID[v.id].schema
-	return schemaRecord(schemaValue{
+	return schemaChange(schemaValue{
 		Subject: subject, Version: v.version, ID: v.id,
 		SchemaType: s.Type, References: s.References, Schema: s.Text, Deleted: true,
 	})
 }
 
-func (e *Embedded) idFloorRecord() logstore.Record {
-	return logstore.Record{Key: encodeIDFloorKey(), Value: mustJSON(idFloorValue{ID: e.st.maxID})}
-}
+func (e *Embedded) idFloorRecord() change { return idFloorChange(e.st.maxID) }
 
 // CheckCompatibility implements Registry.
 func (e *Embedded) CheckCompatibility(_ context.Context, subject string, version int, s Schema) (CompatibilityResult, error) {
@@ -563,10 +565,7 @@ func (e *Embedded) SetCompatibility(ctx context.Context, subject string, level L
 		return err
 	}
 	defer e.mu.Unlock()
-	return e.write(ctx, logstore.Record{
-		Key:   encodeConfigKey(subject),
-		Value: mustJSON(configValue{CompatibilityLevel: level}),
-	})
+	return e.write(ctx, configChange(subject, &level))
 }
 
 // DeleteCompatibility implements Registry. For the global level it resets
@@ -585,7 +584,7 @@ func (e *Embedded) DeleteCompatibility(ctx context.Context, subject string) (Lev
 		}
 		prev = l
 	}
-	if err := e.write(ctx, logstore.Record{Key: encodeConfigKey(subject)}); err != nil {
+	if err := e.write(ctx, configChange(subject, nil)); err != nil {
 		return "", err
 	}
 	return prev, nil

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"sync"
@@ -173,7 +174,10 @@ func TestRecordLayout(t *testing.T) {
 	}
 }
 
-func mustQuote(s string) string { return string(mustJSON(s)) }
+func mustQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
 
 func TestConcurrentRegister(t *testing.T) {
 	r := openTestRegistry(t, newTestLog(t))

@@ -86,6 +86,7 @@ func NewHandler(reg Registry, logger *slog.Logger) http.Handler {
 	h := &handler{reg: reg, logger: logger}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) { h.reply(w, http.StatusOK, struct{}{}) })
+	mux.HandleFunc("GET /schemas", h.schemas)
 	mux.HandleFunc("GET /schemas/types", h.types)
 	mux.HandleFunc("GET /schemas/ids/{id}", h.schemaByID)
 	mux.HandleFunc("GET /schemas/ids/{id}/schema", h.rawSchemaByID)
@@ -197,6 +198,44 @@ func versionBody(ss SubjectSchema) versionResponse {
 		Subject: ss.Subject, Version: ss.Version, ID: ss.ID,
 		SchemaType: typeForWire(ss.Schema.Type), References: ss.Schema.References, Schema: ss.Schema.Text,
 	}
+}
+
+// schemas lists subject versions with their schemas, built from the
+// interface's listings so it works over any Registry.
+func (h *handler) schemas(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	deleted, latestOnly := boolParam(r, "deleted"), boolParam(r, "latestOnly")
+	subs, err := h.reg.Subjects(ctx, ListOptions{Deleted: deleted, Prefix: r.URL.Query().Get("subjectPrefix")})
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	out := []versionResponse{}
+	for _, sub := range subs {
+		vs, err := h.reg.Versions(ctx, sub, deleted)
+		if errors.Is(err, ErrSubjectNotFound) {
+			continue // deleted since it was listed
+		}
+		if err != nil {
+			h.fail(w, err)
+			return
+		}
+		if latestOnly && len(vs) > 0 {
+			vs = vs[len(vs)-1:]
+		}
+		for _, v := range vs {
+			ss, err := h.reg.Version(ctx, sub, v, deleted)
+			if errors.Is(err, ErrSubjectNotFound) || errors.Is(err, ErrVersionNotFound) {
+				continue
+			}
+			if err != nil {
+				h.fail(w, err)
+				return
+			}
+			out = append(out, versionBody(ss))
+		}
+	}
+	h.reply(w, http.StatusOK, out)
 }
 
 func (h *handler) types(w http.ResponseWriter, _ *http.Request) {

@@ -3,6 +3,8 @@ package registry
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/sluicedb/sluice/internal/logstore"
 )
 
 // The `_schemas` topic uses Confluent Schema Registry's own record layout,
@@ -58,36 +60,54 @@ type idFloorValue struct {
 	ID int `json:"id"`
 }
 
-func encodeSchemaKey(subject string, version int) []byte {
-	return mustJSON(schemaKey{KeyType: keySchema, Subject: subject, Version: version, Magic: 1})
+// change is one record to write: a key struct and a value struct, or a
+// nil value for a tombstone.
+type change struct {
+	key   any
+	value any
 }
 
-// encodeConfigKey keys the global config with a null subject, as Confluent.
-func encodeConfigKey(subject string) []byte {
+func schemaChange(v schemaValue) change {
+	if v.SchemaType == Avro {
+		v.SchemaType = "" // Confluent omits the default type
+	}
+	return change{key: schemaKey{KeyType: keySchema, Subject: v.Subject, Version: v.Version, Magic: 1}, value: v}
+}
+
+func schemaTombstone(subject string, version int) change {
+	return change{key: schemaKey{KeyType: keySchema, Subject: subject, Version: version, Magic: 1}}
+}
+
+// configChange keys the global config with a null subject, as Confluent.
+// A nil level deletes the config.
+func configChange(subject string, level *Level) change {
 	k := configKey{KeyType: keyConfig}
 	if subject != "" {
 		k.Subject = &subject
 	}
-	return mustJSON(k)
-}
-
-func encodeIDFloorKey() []byte { return mustJSON(plainKey{KeyType: keyIDFloor}) }
-
-func encodeSchemaValue(v schemaValue) []byte {
-	if v.SchemaType == Avro {
-		v.SchemaType = "" // Confluent omits the default type
+	c := change{key: k}
+	if level != nil {
+		c.value = configValue{CompatibilityLevel: *level}
 	}
-	return mustJSON(v)
+	return c
 }
 
-// mustJSON marshals values made only of strings, ints and bools, which
-// cannot fail; a failure is a programming error caught by the tests.
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
+func idFloorChange(id int) change {
+	return change{key: plainKey{KeyType: keyIDFloor}, value: idFloorValue{ID: id}}
+}
+
+func (c change) record() (logstore.Record, error) {
+	k, err := json.Marshal(c.key)
 	if err != nil {
-		panic(fmt.Sprintf("registry: marshal %T: %v", v, err))
+		return logstore.Record{}, fmt.Errorf("encode %T: %w", c.key, err)
 	}
-	return b
+	r := logstore.Record{Key: k}
+	if c.value != nil {
+		if r.Value, err = json.Marshal(c.value); err != nil {
+			return logstore.Record{}, fmt.Errorf("encode %T: %w", c.value, err)
+		}
+	}
+	return r, nil
 }
 
 // decodedRecord is one `_schemas` record in a form the state applies.
