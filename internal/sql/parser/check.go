@@ -6,30 +6,22 @@ import (
 
 // checkQualifiers rejects "x.col" and "x.*" where x names no source or alias
 // in the statement, as ksqlDB does while building its tree: the error is a
-// statement error, raised before any catalog lookup.
-func (s *state) checkQualifiers(st ast.Statement) {
-	sources := map[string]bool{}
-	ast.Walk(st, func(n ast.Node) bool {
-		if a, ok := n.(*ast.AliasedSource); ok {
-			sources[a.Name.Name] = true
-			if a.Alias != nil {
-				sources[a.Alias.Name] = true
-			}
-		}
-		return true
-	})
-	check := func(q *ast.Ident) {
-		if q != nil && !sources[q.Name] {
+// statement error, raised before any catalog lookup. The parser records
+// sources and qualifiers as it goes, so no second pass over the tree is
+// needed.
+func (s *state) checkQualifiers() {
+	for _, q := range s.qualifiers {
+		if !s.sources[q.Name] {
 			s.failPrepare(q.Pos, q.Raw, "'"+q.Name+"' is not a valid stream/table name or alias.")
 		}
 	}
-	ast.Walk(st, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.ColumnRef:
-			check(n.Qualifier)
-		case *ast.SelectAll:
-			check(n.Qualifier)
-		}
-		return true
-	})
+	s.qualifiers = s.qualifiers[:0]
+	clear(s.sources)
+}
+
+func (s *state) addSource(id *ast.Ident) {
+	if s.sources == nil {
+		s.sources = map[string]bool{}
+	}
+	s.sources[id.Name] = true
 }

@@ -363,6 +363,7 @@ func (s *state) primaryBase() ast.Expr {
 		if isIdentStart(s.peek(1)) {
 			s.next()
 			col := s.identifier()
+			s.qualifiers = append(s.qualifiers, &name)
 			return &ast.ColumnRef{Pos: pos, Qualifier: &name, Name: col}
 		}
 	}

@@ -51,7 +51,7 @@ func (p *Parser) ParseStatements(sql string) ([]Parsed, error) {
 			}
 			start := ps.cur()
 			st := ps.statement()
-			ps.checkQualifiers(st)
+			ps.checkQualifiers()
 			end := ps.cur().Pos.Offset
 			if ps.cur().Kind != lexer.EOF {
 				ps.expect(lexer.Semicolon)
@@ -71,7 +71,7 @@ func (p *Parser) ParseStatement(sql string) (ast.Statement, error) {
 	var st ast.Statement
 	err := ps.run(func() {
 		st = ps.statement()
-		ps.checkQualifiers(st)
+		ps.checkQualifiers()
 		ps.accept(lexer.Semicolon)
 		ps.expectEOF()
 	})
@@ -107,6 +107,11 @@ type state struct {
 	i    int
 
 	depth int // nesting of expressions and types, bounded by maxDepth
+
+	// sources and qualifiers collect, per statement, the source names and
+	// aliases in FROM clauses and the qualifiers used, for checkQualifiers.
+	sources    map[string]bool
+	qualifiers []*ast.Ident
 }
 
 // maxDepth bounds expression and type nesting so hostile input cannot

@@ -62,6 +62,7 @@ func (s *state) selectItem() ast.SelectItem {
 		q := s.identifier()
 		s.next()
 		s.next()
+		s.qualifiers = append(s.qualifiers, &q)
 		return &ast.SelectAll{Pos: pos, Qualifier: &q}
 	}
 	e := s.expression()
@@ -99,6 +100,10 @@ func (s *state) aliasedSource() *ast.AliasedSource {
 		a.Alias = s.optSourceName()
 	} else if isIdentStart(s.cur()) && !s.clauseFollows() {
 		a.Alias = s.optSourceName()
+	}
+	s.addSource(&a.Name)
+	if a.Alias != nil {
+		s.addSource(a.Alias)
 	}
 	return a
 }
