@@ -3,7 +3,8 @@ package ast
 // EmitKind is a query's result materialization.
 type EmitKind uint8
 
-// Emit kinds. EmitNone marks a pull query.
+// Emit kinds. On a Query statement, EmitNone marks a pull query; inside
+// CREATE ... AS SELECT and INSERT INTO it means EMIT CHANGES, as in ksqlDB.
 const (
 	EmitNone EmitKind = iota
 	EmitChanges
