@@ -62,16 +62,34 @@ func Widen(v value.Value, to *types.Type) value.Value {
 	return v
 }
 
+// Coerce converts v to the type a resolution chose for it: numeric
+// widening as Widen does, and a STRING parsed as a DATE, TIME or TIMESTAMP
+// the way ksqlDB's implicit casts parse them.
+func Coerce(v value.Value, to *types.Type) (value.Value, error) {
+	if v.Kind() == types.String && to != nil {
+		switch to.Kind {
+		case types.Date, types.Time, types.Timestamp:
+			return parseTemporal(v.Str(), to.Kind)
+		}
+	}
+	return Widen(v, to), nil
+}
+
 // widenArgs applies the resolved casts to args in place.
-func (r *Resolved) widenArgs(args []value.Value) {
+func (r *Resolved) widenArgs(args []value.Value) error {
 	if !r.hasCasts {
-		return
+		return nil
 	}
 	for i, c := range r.Casts {
 		if c != nil && i < len(args) {
-			args[i] = Widen(args[i], c)
+			v, err := Coerce(args[i], c)
+			if err != nil {
+				return err
+			}
+			args[i] = v
 		}
 	}
+	return nil
 }
 
 // Call invokes the overload. It widens args in place where the resolution
@@ -86,7 +104,9 @@ func (r *ResolvedScalar) Call(args []value.Value, lambdas []Lambda) (value.Value
 			}
 		}
 	}
-	r.widenArgs(args)
+	if err := r.widenArgs(args); err != nil {
+		return value.Null, err
+	}
 	if r.Overload.LambdaFn != nil {
 		return r.Overload.LambdaFn(args, lambdas)
 	}
@@ -96,7 +116,9 @@ func (r *ResolvedScalar) Call(args []value.Value, lambdas []Lambda) (value.Value
 // Call invokes the table function; args are widened in place as for
 // ResolvedScalar.Call.
 func (r *ResolvedTable) Call(args []value.Value) ([]value.Value, error) {
-	r.widenArgs(args)
+	if err := r.widenArgs(args); err != nil {
+		return nil, err
+	}
 	return r.Overload.Fn(args)
 }
 
@@ -122,4 +144,4 @@ func (r *ResolvedAggregate) New(initArgs []value.Value, props map[string]string)
 
 // WidenColumns applies the resolved implicit casts to the column arguments
 // of one row in place, before Aggregate or Undo.
-func (r *ResolvedAggregate) WidenColumns(args []value.Value) { r.widenArgs(args) }
+func (r *ResolvedAggregate) WidenColumns(args []value.Value) error { return r.widenArgs(args) }

@@ -246,6 +246,11 @@ func acceptsType(d, t *types.Type, allowCast bool) (bool, *types.Type) {
 	case d.Kind == t.Kind:
 		return true, nil
 	}
+	// ksqlDB also lets a STRING stand for a DATE, TIME or TIMESTAMP
+	// (SqlBaseType.canImplicitlyCast); the value is parsed at call time.
+	if allowCast && t.Kind == types.String && (d.Kind == types.Date || d.Kind == types.Time || d.Kind == types.Timestamp) {
+		return true, d
+	}
 	if allowCast && t.IsNumeric() && d.IsNumeric() && numericRank(t.Kind) < numericRank(d.Kind) {
 		if d.Kind == types.Decimal {
 			if d.Precision == 0 {

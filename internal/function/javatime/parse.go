@@ -486,3 +486,14 @@ func LoadZone(id string) (*time.Location, error) {
 	}
 	return loc, nil
 }
+
+// ParseTimePrefix is ParseTime for parsers that, like Java's
+// SimpleDateFormat (behind ksqlDB's PARSE_DATE), stop at the end of the
+// pattern and ignore any text after it.
+func (f *Formatter) ParseTimePrefix(s string, loc *time.Location) (time.Time, error) {
+	p := newParsed()
+	if n, err := parseItems(f.items, s, 0, &p); err != nil {
+		return time.Time{}, fmt.Errorf("%w: Unparseable date: \"%s\" at index %d", ErrParse, s, n)
+	}
+	return p.Resolve(loc, s)
+}

@@ -174,7 +174,9 @@ func registerDateTime(b *builder) {
 			return value.Timestamp(ms), err
 		}),
 	)
-	parseDate := func(text, pattern string, strictNoTime bool) (int64, error) {
+	// PARSE_DATE parses like SimpleDateFormat (ignoring trailing text and
+	// rejecting a time of day); STRINGTODATE like LocalDate.parse.
+	parseDate := func(text, pattern string, simpleDateFormat bool) (int64, error) {
 		fail := func(err error) (int64, error) {
 			return 0, fmt.Errorf("Failed to parse date '%s' with formatter '%s': %w", text, pattern, err)
 		}
@@ -182,12 +184,16 @@ func registerDateTime(b *builder) {
 		if err != nil {
 			return fail(err)
 		}
-		t, err := f.ParseTime(text, time.UTC)
+		parse := f.ParseTime
+		if simpleDateFormat {
+			parse = f.ParseTimePrefix
+		}
+		t, err := parse(text, time.UTC)
 		if err != nil {
 			return fail(err)
 		}
 		ms := t.UnixMilli()
-		if strictNoTime && ms%msPerDay != 0 {
+		if simpleDateFormat && ms%msPerDay != 0 {
 			return fail(errors.New("Date format contains time field."))
 		}
 		return floorDiv(ms, msPerDay), nil
