@@ -100,10 +100,13 @@ func (l *Log) applyRetention(p *partition, now time.Time) {
 
 // compact rewrites closed segments keeping the latest record per key.
 // Offsets are kept, so readers see gaps. Tombstones go once their segment
-// is older than the delete retention. The last record of every segment is
-// kept whatever it is, so that a reader positioned anywhere before the end
-// always finds a record to move on with (a Record carries no "skip to"
-// offset, unlike a Kafka batch header).
+// is older than the delete retention.
+//
+// A Record carries no "skip to" offset (a Kafka batch header does), so a
+// reader positioned in a gap must find a record after it before the end:
+// the active segment, never compacted, provides one whenever it is not
+// empty. When it is empty (right after recovery cut an uncommitted roll),
+// the last closed segment is left alone until records arrive.
 func (l *Log) compact(ctx context.Context, p *partition, now time.Time) error {
 	segs := p.segments()
 	if len(segs) < 2 {
@@ -123,7 +126,13 @@ func (l *Log) compact(ctx context.Context, p *partition, now time.Time) error {
 		}
 	}()
 	closed := segs[:len(segs)-1]
-	closedEnd := segs[len(segs)-1].base
+	if segs[len(segs)-1].visible.Load() == 0 {
+		closed = closed[:len(closed)-1]
+	}
+	if len(closed) == 0 {
+		return nil
+	}
+	closedEnd := closed[len(closed)-1].base + 1
 	if closedEnd <= p.cleanedTo && !p.tombstonesLeft {
 		return nil
 	}
@@ -213,11 +222,6 @@ func (l *Log) rewriteSegment(s *segment, latest map[string]int64, dropTombstones
 		maxTs          = int64(math.MinInt64)
 		tombstonesKept bool
 	)
-	type rec struct {
-		b []byte
-		h recordHead
-	}
-	var pending *rec // the previous record, held back to know whether it is the last
 	emit := func(b []byte, h recordHead) {
 		pos := int64(len(out))
 		if pos > 0 && pos-lastEntry >= l.opts.IndexIntervalBytes {
@@ -235,24 +239,17 @@ func (l *Log) rewriteSegment(s *segment, latest map[string]int64, dropTombstones
 		if err != nil {
 			return nil, false, err
 		}
-		pending = nil // a record follows, so the held one was not the last
 		key, tomb, err := keyOf(b, h)
 		if err != nil {
 			return nil, false, err
 		}
-		keep := key == nil || latest[string(key)] == h.offset && !(tomb && dropTombstones)
-		if !keep {
-			// Still the segment's last record? Decided on the next one.
-			pending = &rec{b: append([]byte(nil), b...), h: h}
+		if key != nil && (latest[string(key)] != h.offset || tomb && dropTombstones) {
 			continue
 		}
 		if tomb {
 			tombstonesKept = true
 		}
 		emit(b, h)
-	}
-	if pending != nil {
-		emit(pending.b, pending.h)
 	}
 	if int64(len(out)) == size {
 		return nil, tombstonesKept, nil

@@ -43,8 +43,8 @@ type partition struct {
 	wact  *segment
 	wnext int64
 
-	// cleanedTo is the end of the closed segments the last compaction
-	// covered; only the cleaner goroutine touches it.
+	// cleanedTo is one past the base of the last closed segment the last
+	// compaction covered; only the cleaner goroutine touches it.
 	cleanedTo int64
 	// tombstonesLeft says the last compaction kept tombstones that a later
 	// pass must remove once they age past the delete retention.
