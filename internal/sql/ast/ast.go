@@ -140,4 +140,13 @@ type TypeField struct {
 
 var typeKindNames = [...]string{"BASE", "ARRAY", "MAP", "STRUCT", "DECIMAL"}
 
-func (k TypeKind) String() string { return typeKindNames[k] }
+func (k TypeKind) String() string { return enumName(typeKindNames[:], int(k)) }
+
+// enumName names an enum value, tolerating values outside the list that a
+// hand-built tree might hold.
+func enumName(names []string, i int) string {
+	if i >= 0 && i < len(names) {
+		return names[i]
+	}
+	return fmt.Sprintf("?(%d)", i)
+}

@@ -89,3 +89,20 @@ func TestFormatName(t *testing.T) {
 		}
 	}
 }
+
+// TestFormatHandBuilt checks that trees the parser would never build, with
+// nils in required places, format without panicking.
+func TestFormatHandBuilt(t *testing.T) {
+	for _, n := range []ast.Node{
+		&ast.Cast{X: &ast.ColumnRef{Name: ast.Ident{Name: "A"}}},
+		&ast.Query{Select: []ast.SelectItem{&ast.SelectExpr{}}, From: &ast.JoinRelation{Joins: []*ast.Join{nil, {}}}},
+		&ast.CreateAsSelect{},
+		&ast.Binary{Op: "+"},
+		&ast.CreateType{Type: &ast.Type{Kind: ast.TypeDecimal}},
+		&ast.Explain{},
+	} {
+		_ = ast.Format(n)
+		_ = ast.Dump(n)
+		ast.Walk(n, func(ast.Node) bool { return true })
+	}
+}

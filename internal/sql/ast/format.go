@@ -136,7 +136,13 @@ func (f *formatter) postfixBase(e Expr) {
 	f.w(")")
 }
 
+// expr prints e. Hand-built trees may hold nil where the parser never
+// would; those print as <?> rather than panic.
 func (f *formatter) expr(e Expr) {
+	if e == nil || isNilNode(e) {
+		f.w("<?>")
+		return
+	}
 	switch e := e.(type) {
 	case *ColumnRef:
 		if e.Qualifier != nil {
@@ -331,6 +337,10 @@ func (f *formatter) not(not bool) {
 }
 
 func (f *formatter) typ(t *Type) {
+	if t == nil {
+		f.w("<?>")
+		return
+	}
 	switch t.Kind {
 	case TypeArray:
 		f.w("ARRAY<")
@@ -354,7 +364,11 @@ func (f *formatter) typ(t *Type) {
 		}
 		f.w(">")
 	case TypeDecimal:
-		f.w("DECIMAL(", t.Params[0], ", ", t.Params[1], ")")
+		if len(t.Params) == 2 {
+			f.w("DECIMAL(", t.Params[0], ", ", t.Params[1], ")")
+		} else {
+			f.w("DECIMAL")
+		}
 	default:
 		f.ident(t.Name)
 		if len(t.Params) > 0 {

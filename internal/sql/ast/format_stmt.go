@@ -23,6 +23,10 @@ func (f *formatter) selectItem(it SelectItem) {
 }
 
 func (f *formatter) aliased(a *AliasedSource) {
+	if a == nil {
+		f.w("<?>")
+		return
+	}
 	f.ident(a.Name)
 	if a.Alias != nil {
 		f.w(" AS ")
@@ -39,6 +43,10 @@ func (f *formatter) relation(r Relation) {
 	case *JoinRelation:
 		f.aliased(r.Left)
 		for _, j := range r.Joins {
+			if j == nil || int(j.Type) >= len(joinKeywords) {
+				f.w(" <?>")
+				continue
+			}
 			f.w(" ", joinKeywords[j.Type], " ")
 			f.aliased(j.Source)
 			if w := j.Within; w != nil {
@@ -85,6 +93,10 @@ func (f *formatter) window(w *Window) {
 }
 
 func (f *formatter) query(q *Query) {
+	if q == nil {
+		f.w("<?>")
+		return
+	}
 	f.w("SELECT ")
 	for i, it := range q.Select {
 		if i > 0 {

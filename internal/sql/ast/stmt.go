@@ -81,7 +81,7 @@ const (
 
 var joinTypeNames = [...]string{"INNER", "LEFT", "RIGHT", "FULL"}
 
-func (j JoinType) String() string { return joinTypeNames[j] }
+func (j JoinType) String() string { return enumName(joinTypeNames[:], int(j)) }
 
 // JoinRelation is a left source joined to one or more right sources, in
 // order (n-way joins are left-deep).
@@ -124,7 +124,7 @@ const (
 
 var windowKindNames = [...]string{"TUMBLING", "HOPPING", "SESSION"}
 
-func (w WindowKind) String() string { return windowKindNames[w] }
+func (w WindowKind) String() string { return enumName(windowKindNames[:], int(w)) }
 
 // Window is a WINDOW clause. Size is the session gap for SESSION windows;
 // Advance is set only for HOPPING.
@@ -250,7 +250,7 @@ const (
 
 var queryActionNames = [...]string{"TERMINATE", "PAUSE", "RESUME"}
 
-func (a QueryAction) String() string { return queryActionNames[a] }
+func (a QueryAction) String() string { return enumName(queryActionNames[:], int(a)) }
 
 // QueryControl is TERMINATE|PAUSE|RESUME query_id | ALL.
 type QueryControl struct {
@@ -280,7 +280,7 @@ const (
 var showKindNames = [...]string{"STREAMS", "TABLES", "TOPICS", "QUERIES", "PROPERTIES",
 	"FUNCTIONS", "TYPES", "VARIABLES", "CONNECTORS", "CONNECTOR PLUGINS"}
 
-func (k ShowKind) String() string { return showKindNames[k] }
+func (k ShowKind) String() string { return enumName(showKindNames[:], int(k)) }
 
 // Show is SHOW or LIST of a noun. All applies to TOPICS; ConnectorType is
 // "", "SOURCE" or "SINK" for CONNECTORS.
@@ -438,8 +438,8 @@ func (*AlterSource) stmtNode()       {}
 
 var emitNames = [...]string{"NONE", "CHANGES", "FINAL"}
 
-func (e EmitKind) String() string { return emitNames[e] }
+func (e EmitKind) String() string { return enumName(emitNames[:], int(e)) }
 
 var constraintNames = [...]string{"NONE", "KEY", "PRIMARY KEY", "HEADERS", "HEADER"}
 
-func (c ColumnConstraint) String() string { return constraintNames[c] }
+func (c ColumnConstraint) String() string { return enumName(constraintNames[:], int(c)) }
