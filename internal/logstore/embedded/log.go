@@ -30,6 +30,10 @@ import (
 	"github.com/sluicedb/sluice/internal/logstore"
 )
 
+// ErrLocked is returned by Open when another Log, in this process or
+// another, has the directory open.
+var ErrLocked = errors.New("data directory is in use by another log")
+
 // Log is an embedded logstore.Log over one data directory.
 type Log struct {
 	dir  string
@@ -92,7 +96,7 @@ func Open(dir string, opts Options) (*Log, error) {
 	}
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		lock.Close()
-		return nil, fmt.Errorf("embedded: %s is in use by another process: %w", dir, err)
+		return nil, fmt.Errorf("embedded: %s: %w (%v)", dir, ErrLocked, err)
 	}
 	l := &Log{
 		dir: dir, opts: opts, lg: opts.Logger, lock: lock,
@@ -236,6 +240,9 @@ func (l *Log) Close() error {
 	l.wg.Wait()
 
 	var err error
+	if l.opts.Sync == SyncInterval {
+		l.syncDirty() // segments rolled away from since the last tick
+	}
 	if l.opts.Sync != SyncNever {
 		err = l.syncAll()
 	}

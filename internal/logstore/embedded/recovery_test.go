@@ -119,8 +119,8 @@ func TestReopenKeepsState(t *testing.T) {
 	if g[logstore.TopicPartition{Topic: "t", Partition: 1}] != 77 {
 		t.Errorf("group offsets after reopen: %v", g)
 	}
-	if _, err := Open(dir, opts); err == nil {
-		t.Errorf("a second Open of a directory in use succeeded")
+	if _, err := Open(dir, opts); !errors.Is(err, ErrLocked) {
+		t.Errorf("a second Open of a directory in use = %v, want ErrLocked", err)
 	}
 }
 
