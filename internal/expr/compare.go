@@ -351,9 +351,20 @@ func (c *compiler) between(n *ast.Between) (node, error) {
 	if err := checkComparison(leNode, "<=", n.X, n.Hi, x, hi); err != nil {
 		return node{}, err
 	}
-	ge, le := boolPred(">=", x, lo), boolPred("<=", x, hi)
 	xf, lof, hif := x.fn, lo.fn, hi.fn
 	not := n.Not
+	if isInteger(x.t.Kind) && isInteger(lo.t.Kind) && isInteger(hi.t.Kind) && lo.folded && hi.folded && !lo.val.IsNull() && !hi.val.IsNull() {
+		a, b := lo.val.AsInt64(), hi.val.AsInt64()
+		return node{t: types.BooleanType, constant: x.constant, fn: func(row *value.Row, lam []value.Value) (value.Value, error) {
+			v, err := xf(row, lam)
+			if err != nil {
+				return value.Null, err
+			}
+			in := !v.IsNull() && v.AsInt64() >= a && v.AsInt64() <= b
+			return value.Bool(in != not), nil
+		}}, nil
+	}
+	ge, le := boolPred(">=", x, lo), boolPred("<=", x, hi)
 	return node{t: types.BooleanType, constant: x.constant && lo.constant && hi.constant, fn: func(row *value.Row, lam []value.Value) (value.Value, error) {
 		v, err := xf(row, lam)
 		if err != nil {
@@ -422,6 +433,9 @@ func (c *compiler) inList(n *ast.InList) (node, error) {
 		eqs[i] = boolPred("=", x, it)
 	}
 	xf, not := x.fn, n.Not
+	if fn := constInList(x, list, not); fn != nil {
+		return node{t: types.BooleanType, constant: constant, fn: fn}, nil
+	}
 	return node{t: types.BooleanType, constant: constant, fn: func(row *value.Row, lam []value.Value) (value.Value, error) {
 		v, err := xf(row, lam)
 		if err != nil {
@@ -479,4 +493,68 @@ func intComparisonConst(op string, lf evalFn, y int64) evalFn {
 		}
 		return value.Bool(!a.IsNull() && test(a.AsInt64())), nil
 	}
+}
+
+// constInList serves x IN (constants) for integer and string operands, the
+// usual shape, with the list decoded once; nil means use the general path.
+func constInList(x node, list []node, not bool) evalFn {
+	for _, it := range list {
+		if !it.folded || it.val.IsNull() {
+			return nil
+		}
+	}
+	xf := x.fn
+	switch {
+	case isInteger(x.t.Kind):
+		set := make([]int64, 0, len(list))
+		for _, it := range list {
+			if !isInteger(it.t.Kind) {
+				return nil
+			}
+			set = append(set, it.val.AsInt64())
+		}
+		return func(row *value.Row, lam []value.Value) (value.Value, error) {
+			v, err := xf(row, lam)
+			if err != nil {
+				return value.Null, err
+			}
+			found := false
+			if !v.IsNull() {
+				n := v.AsInt64()
+				for _, c := range set {
+					if c == n {
+						found = true
+						break
+					}
+				}
+			}
+			return value.Bool(found != not), nil
+		}
+	case x.t.Kind == types.String:
+		set := make([]string, 0, len(list))
+		for _, it := range list {
+			if it.t.Kind != types.String {
+				return nil
+			}
+			set = append(set, it.val.Str())
+		}
+		return func(row *value.Row, lam []value.Value) (value.Value, error) {
+			v, err := xf(row, lam)
+			if err != nil {
+				return value.Null, err
+			}
+			found := false
+			if !v.IsNull() {
+				s := v.Str()
+				for _, c := range set {
+					if c == s {
+						found = true
+						break
+					}
+				}
+			}
+			return value.Bool(found != not), nil
+		}
+	}
+	return nil
 }

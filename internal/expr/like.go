@@ -27,7 +27,21 @@ type likeTok struct {
 
 type likePattern struct {
 	toks []likeTok
+	// shape and lit describe the common patterns that need no general
+	// matcher: 'abc', 'abc%', '%abc' and '%abc%'.
+	shape likeShape
+	lit   string
 }
+
+type likeShape uint8
+
+const (
+	likeGeneral likeShape = iota
+	likeExact
+	likePrefix
+	likeSuffix
+	likeContains
+)
 
 var errLikeEscapeEnd = errors.New("LIKE pattern must not end with escape character")
 
@@ -64,7 +78,36 @@ func compileLike(p string, esc rune) (*likePattern, error) {
 		return nil, errLikeEscapeEnd
 	}
 	flush()
-	return &likePattern{toks: toks}, nil
+	lp := &likePattern{toks: toks}
+	switch {
+	case len(toks) == 0:
+		lp.shape = likeExact
+	case len(toks) == 1 && toks[0].kind == likeLit:
+		lp.shape, lp.lit = likeExact, toks[0].lit
+	case len(toks) == 2 && toks[0].kind == likeLit && toks[1].kind == likeMany:
+		lp.shape, lp.lit = likePrefix, toks[0].lit
+	case len(toks) == 2 && toks[0].kind == likeMany && toks[1].kind == likeLit:
+		lp.shape, lp.lit = likeSuffix, toks[1].lit
+	case len(toks) == 3 && toks[0].kind == likeMany && toks[1].kind == likeLit && toks[2].kind == likeMany:
+		lp.shape, lp.lit = likeContains, toks[1].lit
+	}
+	return lp, nil
+}
+
+// noTerminator reports a string a % may match: one without line
+// terminators. Most strings are ASCII without control characters, which
+// is checked byte by byte.
+func noTerminator(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\n' || c == '\r' {
+			return false
+		}
+		if c >= 0x80 {
+			return strings.IndexFunc(s[i:], isLineTerminator) < 0
+		}
+	}
+	return true
 }
 
 func isLineTerminator(r rune) bool {
@@ -72,8 +115,19 @@ func isLineTerminator(r rune) bool {
 }
 
 func (p *likePattern) match(s string) bool {
-	if strings.IndexFunc(s, isLineTerminator) >= 0 {
+	switch p.shape {
+	case likeExact:
+		return s == p.lit
+	case likePrefix:
+		return strings.HasPrefix(s, p.lit) && noTerminator(s[len(p.lit):])
+	case likeSuffix:
+		return strings.HasSuffix(s, p.lit) && noTerminator(s[:len(s)-len(p.lit)])
+	}
+	if !noTerminator(s) {
 		return matchToks(p.toks, s)
+	}
+	if p.shape == likeContains {
+		return strings.Contains(s, p.lit)
 	}
 	return matchLinear(p.toks, s)
 }
