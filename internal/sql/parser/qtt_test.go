@@ -21,12 +21,21 @@ func qttDir() string {
 	return filepath.Join("..", "..", "..", "..", "shared", "conformance", "qtt")
 }
 
-// qttStatements returns the statements of every test, joined as ksqlDB's
-// harness joins them, or nil when the vectors are not present. It reads the
-// files itself rather than through the conformance package, so the parser's
-// tests do not depend on the engine the full runner pulls in; {FORMAT} and
-// {CONFIG} take each listed value in turn.
-func qttStatements(tb testing.TB) []string {
+// qttCase is the part of a QTT vector the parser's tests use.
+type qttCase struct {
+	name       string
+	rest       bool // from the REST suite, whose statements are sent one by one
+	statements []string
+	failType   string // expected exception type or REST error type
+	failMsg    string // expected message, when a failure is expected
+}
+
+// qttCases returns every test of the vectors, with {FORMAT} and {CONFIG}
+// taking each listed value in turn, or nil when the vectors are not
+// present. It reads the files itself rather than through the conformance
+// package, so the parser's tests do not depend on the engine the full
+// runner pulls in.
+func qttCases(tb testing.TB) []qttCase {
 	dir := qttDir()
 	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.json"))
 	if len(files) == 0 {
@@ -34,7 +43,11 @@ func qttStatements(tb testing.TB) []string {
 		return nil
 	}
 	sort.Strings(files)
-	var out []string
+	type failure struct {
+		Type    string `json:"type"`
+		Message string `json:"message"`
+	}
+	var out []qttCase
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -42,25 +55,85 @@ func qttStatements(tb testing.TB) []string {
 		}
 		var doc struct {
 			Tests []struct {
+				Name       string   `json:"name"`
 				Statements []string `json:"statements"`
 				Format     []string `json:"format"`
 				Config     []string `json:"config"`
+				Exception  *failure `json:"expectedException"`
+				Error      *failure `json:"expectedError"`
 			} `json:"tests"`
 		}
 		if err := json.Unmarshal(cleanJSON(data), &doc); err != nil {
 			tb.Fatalf("%s: %v", f, err)
 		}
+		rest := strings.HasPrefix(filepath.Base(filepath.Dir(f)), "rest-")
 		for _, t := range doc.Tests {
-			text := strings.Join(t.Statements, "\n")
+			fail := t.Exception
+			if fail == nil {
+				fail = t.Error
+			}
 			formats, configs := append(t.Format, ""), append(t.Config, "")
 			for _, fv := range formats[:max(1, len(formats)-1)] {
 				for _, cv := range configs[:max(1, len(configs)-1)] {
-					out = append(out, strings.NewReplacer("{FORMAT}", fv, "{CONFIG}", cv).Replace(text))
+					r := strings.NewReplacer("{FORMAT}", fv, "{CONFIG}", cv)
+					c := qttCase{name: filepath.Base(f) + ": " + t.Name, rest: rest}
+					for _, s := range t.Statements {
+						c.statements = append(c.statements, r.Replace(s))
+					}
+					if fail != nil {
+						c.failType, c.failMsg = fail.Type, fail.Message
+					}
+					out = append(out, c)
 				}
 			}
 		}
 	}
 	return out
+}
+
+// qttStatements returns each test's statements joined as ksqlDB's query
+// validation harness joins them.
+func qttStatements(tb testing.TB) []string {
+	var out []string
+	for _, c := range qttCases(tb) {
+		out = append(out, strings.Join(c.statements, "\n"))
+	}
+	return out
+}
+
+// TestQTTParseErrors checks that where a vector expects the parser to fail,
+// Sluice's parser fails with ksqlDB's message. The REST suite appends the
+// statement text to messages ("\nStatement: ..."); that part is the REST
+// layer's, so it is not compared here.
+func TestQTTParseErrors(t *testing.T) {
+	p := parser.New(parser.Options{})
+	n := 0
+	for _, c := range qttCases(t) {
+		if !strings.HasSuffix(c.failType, "ParseFailedException") && !strings.Contains(c.failMsg, "Syntax Error") {
+			continue
+		}
+		n++
+		texts := []string{strings.Join(c.statements, "\n")}
+		if c.rest {
+			texts = c.statements
+		}
+		var err error
+		for _, text := range texts {
+			if _, err = p.ParseStatements(text); err != nil {
+				break
+			}
+		}
+		want := c.failMsg
+		if i := strings.Index(want, "\nStatement:"); i >= 0 {
+			want = want[:i]
+		}
+		if err == nil {
+			t.Errorf("%s: parsed, want error %q", c.name, want)
+		} else if !strings.Contains(err.Error(), want) {
+			t.Errorf("%s:\ngot  %q\nwant %q", c.name, err.Error(), want)
+		}
+	}
+	t.Logf("checked %d expected parse failures", n)
 }
 
 // cleanJSON strips // and /* */ comments outside strings and trailing
