@@ -40,19 +40,19 @@ func jsonCompat(reader, writer any, path string, msgs *[]string) {
 		w = map[string]any{} // a true writer accepts anything
 	}
 
+	// A nil type set allows every type.
 	wt, rt := jsonTypeSet(w), jsonTypeSet(r)
-	for _, t := range wt {
-		if rt != nil && !slices.Contains(rt, t) && !(t == "integer" && slices.Contains(rt, "number")) {
-			if wt == nil {
-				add("TYPE_NARROWED", "the writer allows any type, the reader only %v", rt)
-			} else {
-				add("TYPE_CHANGED", "type %s is no longer allowed (reader allows %v)", t, rt)
-			}
-			break
-		}
-	}
-	if wt == nil && rt != nil {
+	switch {
+	case rt == nil:
+	case wt == nil:
 		add("TYPE_NARROWED", "the writer allows any type, the reader only %v", rt)
+	default:
+		for _, t := range wt {
+			if !slices.Contains(rt, t) && !(t == "integer" && slices.Contains(rt, "number")) {
+				add("TYPE_CHANGED", "type %s is no longer allowed (reader allows %v)", t, rt)
+				break
+			}
+		}
 	}
 
 	if renum, ok := r["enum"].([]any); ok {
@@ -122,11 +122,13 @@ func jsonObjectCompat(r, w map[string]any, path string, msgs *[]string) {
 		if jsonRejectsAll(wextra) {
 			continue // the writer can never have written it
 		}
-		var before []string
-		before = append(before, *msgs...)
+		// The writer may have written this name with any value its
+		// additional-properties schema allows; report that once rather
+		// than the reasons inside it.
+		n := len(*msgs)
 		jsonCompat(rprops[name], wextra, path+"/properties/"+name, msgs)
-		if len(*msgs) > len(before) {
-			*msgs = append(before, fmt.Sprintf("PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL at %s: property %q is constrained but the writer allowed any additional property", path, name))
+		if len(*msgs) > n {
+			*msgs = append((*msgs)[:n], fmt.Sprintf("PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL at %s: property %q is constrained but the writer allowed any additional property", path, name))
 		}
 	}
 	if jsonRejectsAll(rextra) && !jsonRejectsAll(wextra) {

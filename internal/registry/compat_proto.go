@@ -18,47 +18,30 @@ func protoIncompatibilities(original, update protoreflect.FileDescriptor) []stri
 		msgs = append(msgs, fmt.Sprintf("PACKAGE_CHANGED: package %q changed to %q", original.Package(), update.Package()))
 		return msgs
 	}
-	var walk func(ms protoreflect.MessageDescriptors)
-	walk = func(ms protoreflect.MessageDescriptors) {
-		for i := 0; i < ms.Len(); i++ {
-			om := ms.Get(i)
-			if om.IsMapEntry() {
-				continue
-			}
-			d := update.Messages().ByName(om.Name())
-			var um protoreflect.MessageDescriptor
-			if parent, ok := om.Parent().(protoreflect.MessageDescriptor); ok {
-				um = findProtoMessage(update, parent.FullName(), om.Name())
-			} else if d != nil {
-				um = d
-			}
-			if um == nil {
-				msgs = append(msgs, fmt.Sprintf("MESSAGE_REMOVED: message %s was removed", om.FullName()))
-				continue
-			}
-			msgs = append(msgs, protoFieldIncompatibilities(om, um)...)
-			walk(om.Messages())
+	updated := map[protoreflect.FullName]protoreflect.MessageDescriptor{}
+	forEachMessage(update.Messages(), func(m protoreflect.MessageDescriptor) { updated[m.FullName()] = m })
+	forEachMessage(original.Messages(), func(om protoreflect.MessageDescriptor) {
+		um, ok := updated[om.FullName()]
+		if !ok {
+			msgs = append(msgs, fmt.Sprintf("MESSAGE_REMOVED: message %s was removed", om.FullName()))
+			return
 		}
-	}
-	walk(original.Messages())
+		msgs = append(msgs, protoFieldIncompatibilities(om, um)...)
+	})
 	return msgs
 }
 
-func findProtoMessage(f protoreflect.FileDescriptor, parent protoreflect.FullName, name protoreflect.Name) protoreflect.MessageDescriptor {
-	var find func(ms protoreflect.MessageDescriptors) protoreflect.MessageDescriptor
-	find = func(ms protoreflect.MessageDescriptors) protoreflect.MessageDescriptor {
-		for i := 0; i < ms.Len(); i++ {
-			m := ms.Get(i)
-			if m.FullName() == parent {
-				return m.Messages().ByName(name)
-			}
-			if r := find(m.Messages()); r != nil {
-				return r
-			}
+// forEachMessage visits messages and their nested messages, skipping the
+// synthetic entries of map fields, which compare as part of their field.
+func forEachMessage(ms protoreflect.MessageDescriptors, fn func(protoreflect.MessageDescriptor)) {
+	for i := 0; i < ms.Len(); i++ {
+		m := ms.Get(i)
+		if m.IsMapEntry() {
+			continue
 		}
-		return nil
+		fn(m)
+		forEachMessage(m.Messages(), fn)
 	}
-	return find(f.Messages())
 }
 
 func protoFieldIncompatibilities(om, um protoreflect.MessageDescriptor) []string {

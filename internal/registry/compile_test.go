@@ -2,9 +2,13 @@ package registry
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"slices"
 	"testing"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
 )
 
 func TestCompileHelpers(t *testing.T) {
@@ -56,4 +60,24 @@ message Order {
 	wantCode(t, err, ErrInvalidSchema)
 	_, err = AvroSchema(ctx, r, Schema{Text: `"int"`, References: []Reference{{Name: "X", Subject: "nope", Version: 1}}})
 	wantCode(t, err, ErrSubjectNotFound)
+}
+
+// TestProtobufDescriptorForm registers a schema as .proto text and finds
+// it again as a base64 FileDescriptorProto, the other form Confluent
+// accepts: both are the same schema, so the same id.
+func TestProtobufDescriptorForm(t *testing.T) {
+	ctx := context.Background()
+	r := openTestRegistry(t, newTestLog(t))
+	id := mustRegister(t, r, "p", Schema{Type: Protobuf, Text: protoV1})
+	fd, err := ProtobufFile(ctx, r, Schema{Type: Protobuf, Text: protoV1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := proto.Marshal(protodesc.ToFileDescriptorProto(fd))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again := mustRegister(t, r, "p", Schema{Type: Protobuf, Text: base64.StdEncoding.EncodeToString(raw)}); again != id {
+		t.Fatalf("descriptor form registered as id %d, want %d", again, id)
+	}
 }
