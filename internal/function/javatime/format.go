@@ -42,11 +42,12 @@ func appendPadded(dst []byte, v int64, width int) []byte {
 		dst = append(dst, '-')
 		v = -v
 	}
-	s := strconv.FormatInt(v, 10)
-	for i := len(s); i < width; i++ {
+	var buf [20]byte
+	digits := strconv.AppendInt(buf[:0], v, 10)
+	for i := len(digits); i < width; i++ {
 		dst = append(dst, '0')
 	}
-	return append(dst, s...)
+	return append(dst, digits...)
 }
 
 func appendField(dst []byte, c byte, n int, t time.Time) []byte {
@@ -139,7 +140,8 @@ func appendField(dst []byte, c byte, n int, t time.Time) []byte {
 	case 's':
 		return appendPadded(dst, int64(t.Second()), n)
 	case 'S':
-		frac := appendPadded(nil, int64(t.Nanosecond()), 9)
+		var buf [24]byte
+		frac := appendPadded(buf[:0], int64(t.Nanosecond()), 9)
 		for len(frac) < n {
 			frac = append(frac, '0')
 		}

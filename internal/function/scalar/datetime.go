@@ -61,7 +61,7 @@ func registerDateTime(b *builder) {
 	pc := b.patterns
 	formatter := func(pattern string) (*javatime.Formatter, error) { return pc.Get(pattern) }
 	zone := func(id string) (*time.Location, error) {
-		loc, err := javatime.LoadZone(id)
+		loc, err := pc.Zone(id)
 		if err != nil {
 			return nil, fmt.Errorf("Invalid time zone: %w", err)
 		}
