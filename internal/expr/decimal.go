@@ -244,11 +244,12 @@ func castToDecimal(v value.Value, to *types.Type) (value.Value, error) {
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return value.Null, evalErr("Character %s is neither a decimal digit number, decimal point, nor \"e\" notation exponential mark.", value.FormatDouble(f))
 		}
-		// new BigDecimal(double, MathContext(p)) rounds the binary value to
-		// p significant digits first; the exact rational is close enough
-		// for every value that survives the overflow check.
+		// new BigDecimal(double, MathContext(p)) rounds the exact binary
+		// value to p significant digits (HALF_UP) before setScale rounds
+		// again, so 2.675 (really 2.67499999...) becomes 2.68 at scale 2.
 		r = new(big.Rat)
 		r.SetFloat64(f)
+		r = roundSignificant(r, to.Precision)
 	case types.Decimal:
 		if int(v.Scale()) == to.Scale {
 			if _, err := decResult(v.Unscaled(), to); err != nil {
@@ -299,10 +300,43 @@ func plainString(v value.Value) string {
 	return v.String()
 }
 
-// roundHalfUp returns r × 10^scale rounded half away from zero.
+// roundSignificant rounds r to p significant digits, half away from zero.
+func roundSignificant(r *big.Rat, p int) *big.Rat {
+	if r.Sign() == 0 {
+		return r
+	}
+	abs := new(big.Rat).Abs(r)
+	f, _ := abs.Float64()
+	e := int(math.Floor(math.Log10(f)))
+	// Correct the float estimate so that 10^e <= |r| < 10^(e+1).
+	for abs.Cmp(ratPow10(e)) < 0 {
+		e--
+	}
+	for abs.Cmp(ratPow10(e+1)) >= 0 {
+		e++
+	}
+	scale := p - 1 - e
+	u := roundHalfUp(r, scale)
+	return new(big.Rat).Mul(new(big.Rat).SetInt(u), ratPow10(-scale))
+}
+
+func ratPow10(e int) *big.Rat {
+	if e >= 0 {
+		return new(big.Rat).SetInt(value.Pow10(e))
+	}
+	return new(big.Rat).SetFrac(big.NewInt(1), value.Pow10(-e))
+}
+
+// roundHalfUp returns r × 10^scale rounded half away from zero; scale may
+// be negative.
 func roundHalfUp(r *big.Rat, scale int) *big.Int {
-	n := new(big.Int).Mul(r.Num(), value.Pow10(scale))
-	d := r.Denom()
+	n := new(big.Int).Set(r.Num())
+	d := new(big.Int).Set(r.Denom())
+	if scale >= 0 {
+		n.Mul(n, value.Pow10(scale))
+	} else {
+		d.Mul(d, value.Pow10(-scale))
+	}
 	q, rem := new(big.Int).QuoRem(n, d, new(big.Int))
 	// |rem|*2 >= d rounds away from zero.
 	rem.Abs(rem)
