@@ -43,7 +43,16 @@ func appendKey(dst, k []byte) []byte {
 // decodeKey splits an escaped key off the front of b, returning the key and
 // the rest of b.
 func decodeKey(b []byte) (key, rest []byte, err error) {
-	var out []byte
+	var buf []byte
+	return decodeKeyInto(&buf, b)
+}
+
+// decodeKeyInto is decodeKey for iterators: a key that holds escapes is
+// unescaped into *buf, which keeps the grown buffer for the next key; a key
+// without escapes is returned as a subslice of b and leaves *buf alone.
+func decodeKeyInto(buf *[]byte, b []byte) (key, rest []byte, err error) {
+	out := (*buf)[:0]
+	escaped := false
 	for {
 		i := bytes.IndexByte(b, escByte)
 		if i < 0 || i+1 >= len(b) {
@@ -51,14 +60,17 @@ func decodeKey(b []byte) (key, rest []byte, err error) {
 		}
 		switch b[i+1] {
 		case escEnd:
-			if out == nil {
+			if !escaped {
 				// Common case: no escapes, so the key is a subslice.
 				return b[:i:i], b[i+2:], nil
 			}
-			return append(out, b[:i]...), b[i+2:], nil
+			out = append(out, b[:i]...)
+			*buf = out
+			return out, b[i+2:], nil
 		case escEscape:
 			out = append(out, b[:i+1]...)
 			b = b[i+2:]
+			escaped = true
 		default:
 			return nil, nil, fmt.Errorf("%w: bad escape 0x%02x", errBadKey, b[i+1])
 		}

@@ -233,3 +233,22 @@ func FuzzDecodeKey(f *testing.F) {
 		_, _, _ = decodeTime(rest)
 	})
 }
+
+// TestDecodeKeyIntoReuse decodes a sequence of keys with one buffer, as an
+// iterator does, and checks no key is corrupted and the input is never
+// written to.
+func TestDecodeKeyIntoReuse(t *testing.T) {
+	keys := [][]byte{{'a', 0, 'b'}, []byte("plain"), {0, 0, 0, 0, 0}, []byte("x"), {0}}
+	var buf []byte
+	for _, k := range keys {
+		enc := appendTime(appendKey(nil, k), 1)
+		orig := bytes.Clone(enc)
+		got, rest, err := decodeKeyInto(&buf, enc)
+		if err != nil || !bytes.Equal(got, k) || len(rest) != 8 {
+			t.Errorf("decode %x: %x, rest %x, %v", k, got, rest, err)
+		}
+		if !bytes.Equal(enc, orig) {
+			t.Errorf("decoding %x wrote to its input", k)
+		}
+	}
+}

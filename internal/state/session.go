@@ -196,6 +196,7 @@ type SessionIterator struct {
 	segs                     segIter
 	earliestEnd, latestStart int64
 	cur                      Session
+	keyBuf                   []byte // reused for keys that hold escape bytes
 	err                      error
 }
 
@@ -203,7 +204,7 @@ type SessionIterator struct {
 func (it *SessionIterator) Next() bool {
 	for it.err == nil && it.segs.advance() {
 		raw := it.segs.cur.Key()
-		key, rest, err := decodeKey(raw[9:])
+		key, rest, err := decodeKeyInto(&it.keyBuf, raw[9:])
 		if err == nil {
 			it.cur.End, rest, err = decodeTime(rest)
 		}

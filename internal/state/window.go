@@ -176,6 +176,7 @@ type WindowIterator struct {
 	from, to int64
 	dups     bool
 	key      []byte
+	keyBuf   []byte // reused for keys that hold escape bytes
 	start    int64
 	err      error
 }
@@ -184,7 +185,7 @@ type WindowIterator struct {
 func (it *WindowIterator) Next() bool {
 	for it.err == nil && it.segs.advance() {
 		raw := it.segs.cur.Key()
-		key, rest, err := decodeKey(raw[9:])
+		key, rest, err := decodeKeyInto(&it.keyBuf, raw[9:])
 		if err != nil {
 			it.err = err
 			return false

@@ -257,3 +257,86 @@ func BenchmarkStateSize(b *testing.B) {
 		b.ReportMetric(float64(db.DiskUsage())/(1<<20), "db-MiB")
 	}
 }
+
+// BenchmarkWindowFetch fetches one key's last hour of one-minute windows
+// from a store of 1000 keys × 120 windows, as a windowed pull query does.
+func BenchmarkWindowFetch(b *testing.B) {
+	db := benchDB(b)
+	s := mustStore(b, db, "winf")
+	bt := db.NewBatch()
+	defer bt.Close()
+	opts := state.WindowOptions{SegmentOptions: state.SegmentOptions{Retention: 2 * 3_600_000}}
+	ws, err := state.NewWindowStore(bt.Store(s), opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	val := make([]byte, benchValueSize)
+	for w := range int64(120) {
+		for k := range uint64(1000) {
+			if err := ws.Put(benchKey(k), w*60_000, val); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := bt.Commit(false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := db.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	ro, err := state.NewWindowStore(s, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		it, err := ro.Fetch(benchKey(rand.Uint64N(1000)), 60*60_000, 120*60_000)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for it.Next() {
+			n++
+		}
+		if err := it.Close(); err != nil || n != 60 {
+			b.Fatalf("fetched %d windows, err %v", n, err)
+		}
+	}
+}
+
+// BenchmarkSessionMerge is one record of a session-windowed aggregate:
+// find the sessions it joins, remove them, put the merged one.
+func BenchmarkSessionMerge(b *testing.B) {
+	db := benchDB(b)
+	s := mustStore(b, db, "sess")
+	bt := db.NewBatch()
+	defer bt.Close()
+	ss, err := state.NewSessionStore(bt.Store(s), state.SegmentOptions{Retention: 3_600_000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	val := make([]byte, benchValueSize)
+	ts := int64(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		ts += 7
+		key := benchKey(uint64(ts % 1000))
+		start, end, merged, err := ss.Mergeable(key, ts, 5_000)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, m := range merged {
+			if err := ss.Remove(m.Key, m.Start, m.End); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := ss.Put(key, start, end, val); err != nil {
+			b.Fatal(err)
+		}
+		if ts%7000 == 0 {
+			if err := bt.Commit(false); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
