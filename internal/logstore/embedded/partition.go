@@ -298,7 +298,7 @@ func (p *partition) readOnce(offset, end int64, maxRecords, maxBytes int) ([]log
 	// 256 bytes in Sluice's topics); a larger record grows its read.
 	chunk := min(maxBytes, maxRecords*256, 1<<20)
 	chunk = max(chunk, 4<<10)
-	out := make([]logstore.Record, 0, min(maxRecords, int(end-offset), 1024))
+	out := make([]logstore.Record, 0, min(maxRecords, int(min(end-offset, 1<<20)), max(16, maxBytes/128)))
 	bytes := 0
 	next := offset
 	for ; i < len(segs); i++ {
