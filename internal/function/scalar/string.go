@@ -44,11 +44,20 @@ func runeSlice(s string, from, to int) string {
 		}
 		return s[from:to]
 	}
-	r := []rune(s)
-	if to < 0 {
-		to = len(r)
+	// Walk to the byte offsets rather than converting to []rune, so the
+	// result shares s's memory.
+	start, end, n := len(s), len(s), 0
+	for i := range s {
+		if n == from {
+			start = i
+		}
+		if n == to {
+			end = i
+			break
+		}
+		n++
 	}
-	return string(r[from:to])
+	return s[start:end]
 }
 
 // substringBounds follows ksqlDB's SUBSTRING: positions are 1-based, a
