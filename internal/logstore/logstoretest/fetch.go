@@ -255,3 +255,67 @@ func testClose(t *testing.T, l logstore.Log) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+// testReadWhileWriting tails a partition with long polls while a writer
+// commits: the reader must see every record once, in order, and never part
+// of a transaction.
+func testReadWhileWriting(t *testing.T, l logstore.Log) {
+	ctx := ctxFor(t)
+	mustCreate(t, l, "tail", 1)
+	const txns, perTxn = 50, 10
+	start, err := l.ListOffsets(ctx, tp("tail", 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeErr := make(chan error, 1)
+	go func() {
+		for i := 0; i < txns; i++ {
+			tx, err := l.Begin(ctx, "tail-writer")
+			if err != nil {
+				writeErr <- err
+				return
+			}
+			for j := 0; j < perTxn; j++ {
+				if err := tx.Produce(ctx, "tail", logstore.Record{Value: []byte(fmt.Sprintf("%d/%d", i, j))}); err != nil {
+					writeErr <- err
+					return
+				}
+			}
+			if _, err := tx.Commit(ctx); err != nil {
+				writeErr <- err
+				return
+			}
+		}
+		writeErr <- nil
+	}()
+	var seen []string
+	next := start.End
+	deadline := time.Now().Add(30 * time.Second)
+	for len(seen) < txns*perTxn {
+		if time.Now().After(deadline) {
+			t.Fatalf("the reader saw %d of %d records in 30s", len(seen), txns*perTxn)
+		}
+		recs, err := l.Fetch(ctx, tp("tail", 0), next, logstore.FetchOptions{MaxRecords: 1000, MaxWait: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			seen = append(seen, string(r.Value))
+			next = r.Offset + 1
+		}
+		// Small records and a MaxRecords that is a multiple of the
+		// transaction size: a fetch ends on a transaction boundary unless
+		// part of a transaction was visible.
+		if len(seen)%perTxn != 0 {
+			t.Fatalf("after %d records the reader has seen part of a transaction: %v", len(seen), seen[len(seen)-len(seen)%perTxn:])
+		}
+	}
+	if err := <-writeErr; err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range seen {
+		if want := fmt.Sprintf("%d/%d", k/perTxn, k%perTxn); v != want {
+			t.Fatalf("record %d is %q, want %q", k, v, want)
+		}
+	}
+}

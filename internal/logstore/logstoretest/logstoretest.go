@@ -41,6 +41,7 @@ func Run(t *testing.T, newLog func(t *testing.T) logstore.Log) {
 		{"ListOffsets", testListOffsets},
 		{"DeleteRecreate", testDeleteRecreate},
 		{"ConcurrentProducers", testConcurrentProducers},
+		{"ReadWhileWriting", testReadWhileWriting},
 		{"ManyPartitions", testManyPartitions},
 		{"Close", testClose},
 	}
