@@ -9,14 +9,14 @@ import (
 
 	"github.com/sluicedb/sluice/internal/conformance"
 	"github.com/sluicedb/sluice/internal/function"
-	"github.com/sluicedb/sluice/internal/function/scalar"
+	"github.com/sluicedb/sluice/internal/function/builtin"
 )
 
 // runEngineConformance runs each test on a fresh engine and prints one JSON
 // line per test, then the totals.
 func runEngineConformance(ctx context.Context, tests []conformance.Test, re *regexp.Regexp, stdout, stderr io.Writer) int {
 	funcs := function.NewRegistry()
-	if err := scalar.Register(funcs); err != nil {
+	if err := builtin.Register(funcs); err != nil {
 		fmt.Fprintf(stderr, "sluice conformance: functions: %v\n", err)
 		return 1
 	}

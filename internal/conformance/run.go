@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/sluicedb/sluice/internal/registry"
 	"github.com/sluicedb/sluice/internal/sql/ast"
 	"github.com/sluicedb/sluice/internal/sql/parser"
+	"github.com/sluicedb/sluice/internal/state/pebblestore"
 )
 
 // Runner runs QTT tests against a fresh engine each.
@@ -44,10 +46,11 @@ func (r *Runner) Run(ctx context.Context, t Test) Result {
 
 // testEnv is one test's engine and storage.
 type testEnv struct {
-	dir string
-	log *embedded.Log
-	reg format.Registry
-	eng *engine.Engine
+	dir   string
+	log   *embedded.Log
+	state *pebblestore.DB
+	reg   format.Registry
+	eng   *engine.Engine
 	// plog collects processing errors so a failing test can show them.
 	plog *processingLog
 }
@@ -90,15 +93,22 @@ func (r *Runner) newEnv(ctx context.Context, t Test) (*testEnv, error) {
 	}
 	reg := engine.SchemaRegistry(sr)
 	plog := &processingLog{}
+	sdb, err := pebblestore.Open(filepath.Join(dir, "state"), pebblestore.Options{InMemory: true})
+	if err != nil {
+		lg.Close()
+		os.RemoveAll(dir)
+		return nil, err
+	}
 	eng := engine.New(engine.Options{
-		Log: lg, Registry: reg, Functions: r.Functions, Config: cfg, Logger: logger, Manual: true,
+		Log: lg, State: sdb, Registry: reg, Functions: r.Functions, Config: cfg, Logger: logger, Manual: true,
 		ProcessingLog: plog,
 	})
-	return &testEnv{dir: dir, log: lg, reg: reg, eng: eng, plog: plog}, nil
+	return &testEnv{dir: dir, log: lg, state: sdb, reg: reg, eng: eng, plog: plog}, nil
 }
 
 func (e *testEnv) close() {
 	e.eng.Close()
+	e.state.Close()
 	e.log.Close()
 	os.RemoveAll(e.dir)
 }

@@ -18,12 +18,14 @@ import (
 	"github.com/sluicedb/sluice/internal/logstore"
 	"github.com/sluicedb/sluice/internal/sql/ast"
 	"github.com/sluicedb/sluice/internal/sql/parser"
+	"github.com/sluicedb/sluice/internal/state"
 	"github.com/sluicedb/sluice/internal/stream"
 )
 
 // Options configures an Engine.
 type Options struct {
 	Log       logstore.Log
+	State     state.DB
 	Registry  format.Registry
 	Functions *function.Registry
 	// ServiceID is ksql.service.id; it prefixes internal topic and group names.
@@ -76,7 +78,7 @@ func New(opts Options) *Engine {
 	return &Engine{
 		opts:    opts,
 		cat:     catalog.New(),
-		rt:      stream.New(stream.Options{Log: opts.Log, Logger: opts.Logger, ProcessingLog: opts.ProcessingLog}),
+		rt:      stream.New(stream.Options{Log: opts.Log, State: opts.State, Logger: opts.Logger, ProcessingLog: opts.ProcessingLog}),
 		logger:  opts.Logger,
 		running: map[string]*stream.Query{},
 	}

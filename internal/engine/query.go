@@ -240,11 +240,12 @@ func sameSchema(a, b catalog.Schema) bool {
 // startQuery builds the operators of q, records it in the catalog and runs
 // it (or, in Manual mode, prepares it for Step).
 func (e *Engine) startQuery(ctx context.Context, sess *Session, q *plan.Query, text string) error {
-	spec, err := op.Build(ctx, q, op.Env{Registry: e.opts.Registry, Log: e.opts.Log})
+	group := "_confluent-ksql-" + e.opts.ServiceID + "query_" + q.ID
+	spec, err := op.Build(ctx, q, op.Env{Registry: e.opts.Registry, Log: e.opts.Log, Group: group})
 	if err != nil {
 		return err
 	}
-	spec.Group = "_confluent-ksql-" + e.opts.ServiceID + "query_" + q.ID
+	spec.Group = group
 	spec.OffsetReset = strings.ToLower(e.property(sess, "auto.offset.reset", "latest"))
 	if v, ok := sess.Props["ksql.streams.auto.offset.reset"]; ok {
 		spec.OffsetReset = strings.ToLower(v)

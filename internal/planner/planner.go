@@ -66,11 +66,8 @@ func (p *Planner) Plan(q *ast.Query, sinkName string, target *catalog.Source) (*
 	if from.Alias != nil {
 		alias = from.Alias.Name
 	}
-	if len(q.GroupBy) > 0 || q.Window != nil {
-		if q.Window != nil && len(q.GroupBy) == 0 {
-			return nil, fmt.Errorf("%sWINDOW clause requires a GROUP BY clause.", posPrefix(q.Window.Pos))
-		}
-		return nil, fmt.Errorf("aggregations are %w", errNotSupported)
+	if q.Window != nil && len(q.GroupBy) == 0 {
+		return nil, fmt.Errorf("WINDOW clause requires a GROUP BY clause.")
 	}
 	windowed := src.Window != catalog.NoWindow
 	var node plan.Node = &plan.Source{Src: src, Alias: alias, Sch: src.Schema}
@@ -106,6 +103,22 @@ func (p *Planner) Plan(q *ast.Query, sinkName string, target *catalog.Source) (*
 		keyWhat = "partitioning expression"
 	}
 
+	calls, err := p.aggregateCalls(append(selectExprs(q.Select), q.Having))
+	if err != nil {
+		return nil, err
+	}
+	if len(q.GroupBy) > 0 || len(calls) > 0 {
+		proj, err := p.planAggregate(q, node, sc, out, alias, sinkName)
+		if err != nil {
+			return nil, err
+		}
+		out.Root = proj
+		out.Schema = proj.Sch
+		return out, nil
+	}
+	if q.Having != nil {
+		return nil, errors.New("HAVING requires a GROUP BY clause.")
+	}
 	proj, err := p.project(q, node, sc, keyRefs, keyWhat, sinkName)
 	if err != nil {
 		return nil, err

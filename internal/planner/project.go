@@ -61,12 +61,20 @@ func (p *Planner) expandSelect(items []ast.SelectItem, node plan.Node, sc *scope
 			out = append(out, item)
 		}
 	}
+	var nonAgg []string
 	for i := range out {
 		ce, err := expr.Compile(out[i].e, sc, expr.Options{Functions: p.Functions})
 		if err != nil {
+			if sc.aggregated && strings.Contains(err.Error(), "cannot be resolved") {
+				nonAgg = append(nonAgg, expr.FormatSQL(out[i].e))
+				continue
+			}
 			return nil, err
 		}
 		out[i].ce = ce
+	}
+	if len(nonAgg) > 0 {
+		return nil, fmt.Errorf("Non-aggregate SELECT expression(s) not part of GROUP BY: %s", strings.Join(nonAgg, ", "))
 	}
 	return out, nil
 }

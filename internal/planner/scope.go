@@ -21,6 +21,9 @@ type scope struct {
 	exprs map[string]expr.Column
 	// clause names the clause being compiled for unknown-column errors.
 	clause string
+	// aggregated marks the scope after GROUP BY, where only grouping
+	// expressions and aggregates resolve.
+	aggregated bool
 }
 
 func newScope(sch catalog.Schema, windowed bool, qualifiers ...string) *scope {

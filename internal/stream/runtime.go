@@ -49,11 +49,23 @@ func (rt *Runtime) Prepare(ctx context.Context, spec QuerySpec) (*Query, error) 
 	for si, sub := range spec.Subs {
 		var parts int32
 		for _, in := range sub.Inputs {
+			if in.Create > 0 {
+				if err := ensureTopic(ctx, rt.opts.Log, in.Topic, in.Create, false); err != nil {
+					return nil, fmt.Errorf("query %s: %w", spec.ID, err)
+				}
+			}
+		}
+		for _, in := range sub.Inputs {
 			info, err := rt.opts.Log.DescribeTopic(ctx, in.Topic)
 			if err != nil {
 				return nil, fmt.Errorf("query %s: input %s: %w", spec.ID, in.Topic, err)
 			}
 			parts = max(parts, info.Partitions)
+		}
+		for _, st := range sub.Stores {
+			if err := ensureTopic(ctx, rt.opts.Log, ChangelogTopic(spec.Group, st), parts, true); err != nil {
+				return nil, fmt.Errorf("query %s: %w", spec.ID, err)
+			}
 		}
 		for p := int32(0); p < parts; p++ {
 			t := &task{q: q, sub: si, spec: sub, partition: p, txnID: fmt.Sprintf("%s-%d-%d", spec.Group, si, p)}
@@ -169,4 +181,13 @@ func (q *Query) Stop() error {
 		errs = append(errs, t.close())
 	}
 	return errors.Join(errs...)
+}
+
+// ensureTopic creates an internal topic unless it exists.
+func ensureTopic(ctx context.Context, lg logstore.Log, name string, parts int32, compact bool) error {
+	err := lg.CreateTopic(ctx, name, logstore.TopicConfig{Partitions: parts, Replicas: 1, Compact: compact})
+	if err != nil && !errors.Is(err, logstore.ErrTopicExists) {
+		return fmt.Errorf("create topic %s: %w", name, err)
+	}
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 
 	"github.com/sluicedb/sluice/internal/logstore"
+	"github.com/sluicedb/sluice/internal/state"
 )
 
 // Processor handles the records of one task. The runtime calls it from one
@@ -39,12 +40,18 @@ type Input struct {
 	Bootstrap bool
 	// Upstream lists queries whose output this input's bootstrap waits for.
 	Upstream []string
+	// Create, when positive, creates the topic with that many partitions
+	// if it is missing: the query's own repartition topics.
+	Create int32
 }
 
 // SubSpec is a sub-topology: a set of co-partitioned inputs processed by
 // one processor per partition.
 type SubSpec struct {
-	Inputs       []Input
+	Inputs []Input
+	// Stores names the state stores each task of this sub-topology keeps;
+	// each has a changelog topic with one partition per task.
+	Stores       []string
 	NewProcessor func(tc *TaskContext) (Processor, error)
 }
 
@@ -70,6 +77,7 @@ type ProcessingLogger interface {
 // Options configures a Runtime.
 type Options struct {
 	Log           logstore.Log
+	State         state.DB
 	Logger        *slog.Logger
 	ProcessingLog ProcessingLogger
 }
@@ -96,6 +104,8 @@ type TaskContext struct {
 	out   []emitted
 	plog  ProcessingLogger
 	slog  *slog.Logger
+	// stores are the task's state stores by declared name.
+	stores map[string]*taskStore
 }
 
 // Context returns the task's context.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sluicedb/sluice/internal/logstore"
+	"github.com/sluicedb/sluice/internal/state"
 )
 
 // task runs one partition of one sub-topology.
@@ -23,6 +24,7 @@ type task struct {
 	tc        *TaskContext
 	txnID     string
 	started   bool
+	batch     state.Batch
 }
 
 func (t *task) init(ctx context.Context) error {
@@ -58,6 +60,9 @@ func (t *task) init(ctx context.Context) error {
 		log:       lg,
 		plog:      t.q.rt.opts.ProcessingLog,
 		slog:      t.q.rt.logger.With("query_id", t.q.spec.ID, "partition", t.partition),
+	}
+	if err := t.openStores(ctx); err != nil {
+		return err
 	}
 	proc, err := t.spec.NewProcessor(t.tc)
 	if err != nil {
@@ -201,8 +206,12 @@ func (t *task) commit(ctx context.Context) error {
 		_ = txn.Abort(ctx)
 		return fmt.Errorf("task %s: commit offsets: %w", t.txnID, err)
 	}
-	if _, err := txn.Commit(ctx); err != nil {
+	assigned, err := txn.Commit(ctx)
+	if err != nil {
 		return fmt.Errorf("task %s: commit: %w", t.txnID, err)
+	}
+	if err := t.commitStores(assigned); err != nil {
+		return err
 	}
 	clear(t.tc.out)
 	t.tc.out = t.tc.out[:0]
@@ -210,8 +219,12 @@ func (t *task) commit(ctx context.Context) error {
 }
 
 func (t *task) close() error {
-	if t.proc == nil {
-		return nil
+	var errs []error
+	if t.proc != nil {
+		errs = append(errs, t.proc.Close())
 	}
-	return t.proc.Close()
+	if t.batch != nil {
+		errs = append(errs, t.batch.Close())
+	}
+	return errors.Join(errs...)
 }

@@ -11,6 +11,9 @@ type Row struct {
 	Offset    int64 // ROWOFFSET
 	Window    *Window
 	Headers   []Header
+	// Undo marks a table row's previous value on its way to an
+	// aggregation, which subtracts it rather than adding it.
+	Undo bool
 }
 
 // Window holds the bounds of a windowed key, WINDOWSTART and WINDOWEND in ms.

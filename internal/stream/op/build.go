@@ -2,10 +2,12 @@ package op
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"time"
 
 	"github.com/sluicedb/sluice/internal/catalog"
+	"github.com/sluicedb/sluice/internal/expr"
 	"github.com/sluicedb/sluice/internal/format"
 	"github.com/sluicedb/sluice/internal/function/javatime"
 	"github.com/sluicedb/sluice/internal/logstore"
@@ -19,71 +21,169 @@ import (
 type Env struct {
 	Registry format.Registry
 	Log      logstore.Log
+	// Group is the query's consumer group, the prefix of its internal
+	// topic and store names.
+	Group string
 }
 
-// Build turns a planned persistent query into the runtime's spec. Each task
-// gets its own operator instances (and so its own serializer buffers).
+// Build turns a planned persistent query into the runtime's spec: one
+// sub-topology per stretch of the plan between repartition topics. Each
+// task gets its own operator instances (and so its own buffers and state
+// views).
 func Build(ctx context.Context, q *plan.Query, env Env) (stream.QuerySpec, error) {
-	src, chain, err := linearChain(q.Sink)
-	if err != nil {
-		return stream.QuerySpec{}, err
-	}
 	info, err := env.Log.DescribeTopic(ctx, q.Sink.Target.Topic)
 	if err != nil {
 		return stream.QuerySpec{}, fmt.Errorf("sink topic %s: %w", q.Sink.Target.Topic, err)
 	}
 	sinkParts := info.Partitions
-	// Validate serdes once up front so that a bad format fails the
-	// statement, not the first record.
-	if _, err := newSource(ctx, src.Src, env); err != nil {
-		return stream.QuerySpec{}, err
-	}
+	// Validate the sink's serdes once so a bad format fails the statement,
+	// not the first record.
 	if _, err := newSink(ctx, q.Sink.Target, sinkParts, env); err != nil {
 		return stream.QuerySpec{}, err
 	}
-	sub := stream.SubSpec{
-		Inputs: []stream.Input{{Topic: src.Src.Topic}},
-		NewProcessor: func(tc *stream.TaskContext) (stream.Processor, error) {
-			sink, err := newSink(tc.Context(), q.Sink.Target, sinkParts, env)
-			if err != nil {
-				return nil, err
-			}
-			var next Op = sink
-			for i := len(chain) - 1; i >= 0; i-- {
-				next = chain[i](next, src.Src.Kind == catalog.Table)
-			}
-			s, err := newSource(tc.Context(), src.Src, env)
-			if err != nil {
-				return nil, err
-			}
-			s.Next = next
-			return &Chain{Sources: []*Source{s}}, nil
-		},
+	b := &builder{env: env, group: env.Group}
+	target := q.Sink.Target
+	err = b.sub(ctx, q.Sink.Input, func(tc *stream.TaskContext) (Op, error) {
+		return newSink(tc.Context(), target, sinkParts, env)
+	})
+	if err != nil {
+		return stream.QuerySpec{}, err
 	}
-	return stream.QuerySpec{ID: q.ID, Subs: []stream.SubSpec{sub}}, nil
+	return stream.QuerySpec{ID: q.ID, Subs: b.subs}, nil
 }
 
-// linearChain walks Sink → ... → Source and returns the operator factories
-// in source-to-sink order.
-func linearChain(sink *plan.Sink) (*plan.Source, []func(Op, bool) Op, error) {
-	var chain []func(Op, bool) Op
-	n := sink.Input
+// builder accumulates sub-topologies.
+type builder struct {
+	env   Env
+	group string
+	subs  []stream.SubSpec
+}
+
+// stage builds one operator given the operator after it.
+type stage func(tc *stream.TaskContext, next Op) (Op, error)
+
+// sub builds the sub-topology ending at terminal, whose input is found by
+// walking down from n, and recursively the ones below any repartition.
+func (b *builder) sub(ctx context.Context, n plan.Node, terminal func(tc *stream.TaskContext) (Op, error)) error {
+	var stages []stage
+	var stores []string
+	table := false
 	for {
 		switch x := n.(type) {
 		case *plan.Source:
-			return x, chain, nil
+			src := x.Src
+			table = src.Kind == catalog.Table
+			if _, err := newSource(ctx, src, b.env); err != nil {
+				return err
+			}
+			b.subs = append(b.subs, stream.SubSpec{
+				Inputs: []stream.Input{{Topic: src.Topic}},
+				Stores: stores,
+				NewProcessor: func(tc *stream.TaskContext) (stream.Processor, error) {
+					next, err := assemble(tc, stages, terminal, table)
+					if err != nil {
+						return nil, err
+					}
+					s, err := newSource(tc.Context(), src, b.env)
+					if err != nil {
+						return nil, err
+					}
+					s.Next = next
+					return &Chain{Sources: []*Source{s}}, nil
+				},
+			})
+			return nil
+		case *plan.Repartition:
+			topic := b.group + "-" + x.Topic
+			parts := max(x.Partitions, 1)
+			b.subs = append(b.subs, stream.SubSpec{
+				Inputs: []stream.Input{{Topic: topic, Create: parts}},
+				Stores: stores,
+				NewProcessor: func(tc *stream.TaskContext) (stream.Processor, error) {
+					next, err := assemble(tc, stages, terminal, table)
+					if err != nil {
+						return nil, err
+					}
+					rs := &RepartitionSource{Next: next}
+					return &internalChain{src: rs}, nil
+				},
+			})
+			return b.sub(ctx, x.Input, func(*stream.TaskContext) (Op, error) {
+				return &RepartitionSink{Topic: topic, Partitions: parts}, nil
+			})
 		case *plan.Filter:
 			pred := x.Pred
-			chain = append([]func(Op, bool) Op{func(next Op, table bool) Op { return &Filter{Pred: pred.Eval, Next: next, Table: table} }}, chain...)
+			stages = append([]stage{func(_ *stream.TaskContext, next Op) (Op, error) {
+				return &Filter{Pred: pred.Eval, Next: next, Table: table}, nil
+			}}, stages...)
 			n = x.Input
 		case *plan.Project:
 			keys, vals := evals(x.Key), evals(x.Val)
-			chain = append([]func(Op, bool) Op{func(next Op, _ bool) Op { return &Project{Key: keys, Val: vals, Next: next} }}, chain...)
+			stages = append([]stage{func(_ *stream.TaskContext, next Op) (Op, error) {
+				return &Project{Key: keys, Val: vals, Next: next}, nil
+			}}, stages...)
+			n = x.Input
+		case *plan.Aggregate:
+			agg := x
+			stores = append(stores, agg.Store)
+			if agg.Final {
+				stores = append(stores, agg.Store+"-Suppress")
+			}
+			stages = append([]stage{func(tc *stream.TaskContext, next Op) (Op, error) {
+				st, err := tc.Store(agg.Store)
+				if err != nil {
+					return nil, err
+				}
+				op := &Aggregate{Window: agg.Window, Store: st, Next: next, Final: agg.Final}
+				if agg.Final {
+					if op.Suppress, err = tc.Store(agg.Store + "-Suppress"); err != nil {
+						return nil, err
+					}
+				}
+				for _, c := range agg.Aggs {
+					op.Aggs = append(op.Aggs, AggSpec{Agg: c.Agg, Args: exprEvals(c.Args)})
+				}
+				return op, nil
+			}}, stages...)
 			n = x.Input
 		default:
-			return nil, nil, fmt.Errorf("plan node %T is not supported yet", n)
+			return fmt.Errorf("plan node %T is not supported yet", n)
 		}
 	}
+}
+
+// assemble instantiates a sub-topology's operators for one task.
+func assemble(tc *stream.TaskContext, stages []stage, terminal func(tc *stream.TaskContext) (Op, error), _ bool) (Op, error) {
+	next, err := terminal(tc)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(stages) - 1; i >= 0; i-- {
+		if next, err = stages[i](tc, next); err != nil {
+			return nil, err
+		}
+	}
+	return next, nil
+}
+
+// internalChain is the processor of a sub-topology fed by a repartition
+// topic.
+type internalChain struct {
+	src *RepartitionSource
+}
+
+func (c *internalChain) Process(tc *stream.TaskContext, _ int, rec *logstore.Record) error {
+	return c.src.Process(tc, rec)
+}
+
+func (c *internalChain) Close() error { return nil }
+
+func exprEvals(es []*expr.Expr) []Eval {
+	out := make([]Eval, len(es))
+	for i, e := range es {
+		out[i] = e.Eval
+	}
+	return out
 }
 
 func evals(cols []plan.Column) []Eval {
@@ -144,6 +244,26 @@ func newSource(ctx context.Context, src *catalog.Source, env Env) (*Source, erro
 		return nil, err
 	}
 	s := &Source{Topic: src.Topic, KeyDe: kd, ValDe: vd, KeyLen: len(src.Schema.Key()), Table: src.Kind == catalog.Table}
+	switch src.Window {
+	case catalog.Tumbling, catalog.Hopping:
+		size := src.WindowSize
+		s.Window = func(key []byte) ([]byte, *value.Window, error) {
+			if len(key) < 8 {
+				return nil, nil, fmt.Errorf("windowed key of %d bytes is too short", len(key))
+			}
+			start := int64(binary.BigEndian.Uint64(key[len(key)-8:]))
+			return key[:len(key)-8], &value.Window{Start: start, End: start + size}, nil
+		}
+	case catalog.Session:
+		s.Window = func(key []byte) ([]byte, *value.Window, error) {
+			if len(key) < 16 {
+				return nil, nil, fmt.Errorf("session key of %d bytes is too short", len(key))
+			}
+			end := int64(binary.BigEndian.Uint64(key[len(key)-16:]))
+			start := int64(binary.BigEndian.Uint64(key[len(key)-8:]))
+			return key[:len(key)-16], &value.Window{Start: start, End: end}, nil
+		}
+	}
 	if hs := headerLayout(src.Schema); hs != nil {
 		s.Headers = hs
 	}
@@ -269,5 +389,15 @@ func newSink(ctx context.Context, dst *catalog.Source, parts int32, env Env) (*S
 	if err != nil {
 		return nil, err
 	}
-	return &Sink{Topic: dst.Topic, Partitions: parts, KeySer: ks, ValSer: vs}, nil
+	sink := &Sink{Topic: dst.Topic, Partitions: parts, KeySer: ks, ValSer: vs}
+	switch dst.Window {
+	case catalog.Tumbling, catalog.Hopping:
+		sink.Window = func(b []byte, w *value.Window) []byte { return binary.BigEndian.AppendUint64(b, uint64(w.Start)) }
+	case catalog.Session:
+		sink.Window = func(b []byte, w *value.Window) []byte {
+			b = binary.BigEndian.AppendUint64(b, uint64(w.End))
+			return binary.BigEndian.AppendUint64(b, uint64(w.Start))
+		}
+	}
+	return sink, nil
 }

@@ -1,0 +1,314 @@
+package planner
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/sluicedb/sluice/internal/catalog"
+	"github.com/sluicedb/sluice/internal/expr"
+	"github.com/sluicedb/sluice/internal/function"
+	"github.com/sluicedb/sluice/internal/plan"
+	"github.com/sluicedb/sluice/internal/sql/ast"
+	"github.com/sluicedb/sluice/internal/types"
+	"github.com/sluicedb/sluice/internal/value"
+)
+
+// Aggregator lookup is the part of the function registry aggregations use.
+type Aggregates interface {
+	KindOf(name string) (function.Kind, bool)
+	ResolveAggregate(name string, argTypes []*types.Type) (*function.ResolvedAggregate, error)
+}
+
+// aggregates collects the distinct aggregate calls in exprs, in order of
+// first appearance, rejecting nested aggregates.
+func (p *Planner) aggregateCalls(exprs []ast.Expr) ([]*ast.FuncCall, error) {
+	var out []*ast.FuncCall
+	seen := map[string]bool{}
+	var walkErr error
+	for _, e := range exprs {
+		if e == nil {
+			continue
+		}
+		ast.Walk(e, func(n ast.Node) bool {
+			fc, ok := n.(*ast.FuncCall)
+			if !ok || !p.isAggregate(fc.Name.Name) {
+				return true
+			}
+			for _, a := range fc.Args {
+				ast.Walk(a, func(m ast.Node) bool {
+					if inner, ok := m.(*ast.FuncCall); ok && p.isAggregate(inner.Name.Name) && walkErr == nil {
+						walkErr = fmt.Errorf("Aggregate functions can not be nested: %s(%s(...))", strings.ToUpper(fc.Name.Name), strings.ToUpper(inner.Name.Name))
+					}
+					return true
+				})
+			}
+			k := exprKey(fc)
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, fc)
+			}
+			return false
+		})
+	}
+	return out, walkErr
+}
+
+func (p *Planner) isAggregate(name string) bool {
+	k, ok := p.Functions.KindOf(name)
+	return ok && k == function.Aggregate
+}
+
+func (p *Planner) aggregates() (Aggregates, error) {
+	a, ok := p.Functions.(Aggregates)
+	if !ok {
+		return nil, errors.New("the function registry does not resolve aggregates")
+	}
+	return a, nil
+}
+
+func selectExprs(items []ast.SelectItem) []ast.Expr {
+	var out []ast.Expr
+	for _, it := range items {
+		if se, ok := it.(*ast.SelectExpr); ok {
+			out = append(out, se.Expr)
+		}
+	}
+	return out
+}
+
+// planAggregate plans GROUP BY (or a select of aggregates with no GROUP
+// BY): re-key by the grouping expressions, repartition if the key changed,
+// aggregate, apply HAVING, then project.
+func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Planned, alias, sinkName string) (*plan.Project, error) {
+	aggs, err := p.aggregates()
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range q.GroupBy {
+		calls, _ := p.aggregateCalls([]ast.Expr{g})
+		if len(calls) > 0 {
+			return nil, fmt.Errorf("GROUP BY does not support aggregate functions: %s is an aggregate function.", strings.ToUpper(calls[0].Name.Name))
+		}
+	}
+	if q.Where != nil {
+		if calls, _ := p.aggregateCalls([]ast.Expr{q.Where}); len(calls) > 0 {
+			return nil, fmt.Errorf("Aggregate functions can not be used in WHERE clause: %s", expr.FormatSQL(calls[0]))
+		}
+	}
+	calls, err := p.aggregateCalls(append(selectExprs(q.Select), q.Having))
+	if err != nil {
+		return nil, err
+	}
+	if len(calls) == 0 {
+		return nil, errors.New("GROUP BY requires aggregate functions in either the SELECT or HAVING clause.")
+	}
+	if len(q.GroupBy) == 0 {
+		return nil, errors.New("Aggregate functions require a GROUP BY clause.")
+	}
+	windowedSource := out.Window != catalog.NoWindow
+	if windowedSource {
+		return nil, fmt.Errorf("aggregating windowed sources is %w", errNotSupported)
+	}
+
+	// Re-key by the grouping expressions.
+	in := node.Schema()
+	gen := newAliasGen(in)
+	sc.clause = "GROUP BY"
+	var keyCols []plan.Column
+	var newKey []catalog.Column
+	var refs []keyRef
+	exprMap := map[string]expr.Column{}
+	sameKey := len(q.GroupBy) == len(in.Key())
+	for i, g := range q.GroupBy {
+		ce, err := expr.Compile(g, sc, expr.Options{Functions: p.Functions})
+		if err != nil {
+			return nil, err
+		}
+		name := ""
+		if cr, ok := g.(*ast.ColumnRef); ok {
+			col, _ := sc.Resolve("", cr.Name.Name)
+			name = col.Name
+			if col.Kind != expr.KeyColumn || col.Index != i {
+				sameKey = false
+			}
+		} else {
+			name = gen.forExpr(g)
+			sameKey = false
+		}
+		keyCols = append(keyCols, plan.Column{Name: name, Expr: ce})
+		newKey = append(newKey, catalog.Column{Name: name, Type: ce.Type, Namespace: catalog.Key})
+		refs = append(refs, keyRef{name: name, text: expr.FormatSQL(g), expr: g})
+		exprMap[exprKey(g)] = expr.Column{Name: name, Kind: expr.KeyColumn, Index: i, Type: ce.Type}
+	}
+	sc.clause = ""
+	if !sameKey {
+		var valCols []plan.Column
+		var newVal []catalog.Column
+		for _, c := range append(in.Key(), in.Value()...) {
+			ce, err := expr.Compile(&ast.ColumnRef{Name: ast.Ident{Name: c.Name}}, sc, expr.Options{Functions: p.Functions})
+			if err != nil {
+				return nil, err
+			}
+			valCols = append(valCols, plan.Column{Name: c.Name, Expr: ce})
+			newVal = append(newVal, catalog.Column{Name: c.Name, Type: c.Type, Namespace: catalog.Value})
+		}
+		sch := catalog.Schema{Columns: append(newKey, newVal...)}
+		node = &plan.Project{Input: node, Key: keyCols, Val: valCols, Sch: sch, Rekey: true}
+		node = &plan.Repartition{Input: node, Topic: "Aggregate-GroupBy-repartition", Partitions: out.From.Partitions}
+		sc = newScope(sch, false, keysOf(sc.qualifier)...)
+	}
+	preScope := sc
+
+	// The aggregate: one accumulator per distinct call.
+	aggNode := &plan.Aggregate{Input: node, Store: "Aggregate-Aggregate-Materialize", Table: out.Table}
+	aggCols := append([]catalog.Column{}, newKey...)
+	for i, fc := range calls {
+		var args []*expr.Expr
+		var argTypes []*types.Type
+		var colArgs []ast.Expr
+		if !fc.Star {
+			colArgs = fc.Args
+		}
+		for _, a := range colArgs {
+			ce, err := expr.Compile(a, preScope, expr.Options{Functions: p.Functions})
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, ce)
+			argTypes = append(argTypes, ce.Type)
+		}
+		res, err := aggs.ResolveAggregate(fc.Name.Name, argTypes)
+		if err != nil {
+			return nil, err
+		}
+		isInit := res.InitParams()
+		var colExprs []*expr.Expr
+		var initVals []value.Value
+		var colTypes []*types.Type
+		for j, a := range args {
+			if j < len(isInit) && isInit[j] {
+				if !a.IsConstant() {
+					return nil, fmt.Errorf("Parameter %d passed to function %s must be a literal constant, but was expression: '%s'", j+1, strings.ToUpper(fc.Name.Name), expr.FormatSQL(colArgs[j]))
+				}
+				v, err := a.Eval(&value.Row{})
+				if err != nil {
+					return nil, err
+				}
+				initVals = append(initVals, v)
+				continue
+			}
+			colExprs = append(colExprs, a)
+			colTypes = append(colTypes, res.ArgTypes[j])
+		}
+		ag, err := res.Overload.New(function.AggCall{ArgTypes: colTypes, InitArgs: initVals, Generics: res.Generics, Props: p.props()})
+		if err != nil {
+			return nil, err
+		}
+		if out.Table && ag.Undo == nil {
+			return nil, fmt.Errorf("The aggregation function %s cannot be applied to a table source, only to a stream source.", strings.ToUpper(fc.Name.Name))
+		}
+		name := fmt.Sprintf("KSQL_AGG_VARIABLE_%d", i)
+		aggNode.Aggs = append(aggNode.Aggs, plan.AggCall{Name: strings.ToUpper(fc.Name.Name), Agg: ag, Args: colExprs})
+		aggCols = append(aggCols, catalog.Column{Name: name, Type: ag.ReturnType, Namespace: catalog.Value})
+		exprMap[exprKey(fc)] = expr.Column{Name: name, Kind: expr.ValueColumn, Index: i, Type: ag.ReturnType}
+	}
+	if q.Window != nil {
+		ws, err := windowSpec(q.Window)
+		if err != nil {
+			return nil, err
+		}
+		aggNode.Window = ws
+		aggNode.Final = q.Emit == ast.EmitFinal
+		out.Window, out.WindowSize = ws.Type, ws.Size
+		if ws.Type == catalog.Session {
+			out.WindowSize = 0
+		}
+	} else if q.Emit == ast.EmitFinal {
+		return nil, errors.New("EMIT FINAL is only supported for windowed aggregations.")
+	}
+	aggNode.Sch = catalog.Schema{Columns: aggCols}
+	out.Table = true
+	post := newScope(aggNode.Sch, q.Window != nil, keysOf(preScope.qualifier)...)
+	post.exprs = exprMap
+	post.aggregated = true
+	var result plan.Node = aggNode
+	if q.Having != nil {
+		post.clause = "HAVING"
+		pred, err := expr.Compile(q.Having, post, expr.Options{Functions: p.Functions})
+		if err != nil {
+			return nil, nonAggregate(err, q.Having)
+		}
+		if pred.Type.Kind != types.Boolean {
+			return nil, fmt.Errorf("Type error in HAVING expression: Should evaluate to boolean but is %s (%s) instead.", expr.FormatSQL(q.Having), pred.Type)
+		}
+		result = &plan.Filter{Input: result, Pred: pred, Stage: "HAVING"}
+		post.clause = ""
+	}
+	return p.project(q, result, post, refs, "grouping expression", sinkName)
+}
+
+// nonAggregate rewrites an unresolvable column in an aggregated query as
+// ksqlDB reports it.
+func nonAggregate(err error, e ast.Expr) error {
+	if strings.Contains(err.Error(), "cannot be resolved") {
+		return fmt.Errorf("Non-aggregate SELECT expression(s) not part of GROUP BY: %s", expr.FormatSQL(e))
+	}
+	return err
+}
+
+func (p *Planner) props() map[string]string {
+	out := map[string]string{}
+	for _, k := range []string{"ksql.functions.collect_list.limit", "ksql.functions.collect_set.limit"} {
+		if v := p.prop(k, ""); v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// durationMillis converts a parsed duration.
+func durationMillis(d ast.Duration) int64 {
+	unit := map[string]int64{"MILLISECONDS": 1, "SECONDS": 1000, "MINUTES": 60_000, "HOURS": 3_600_000, "DAYS": 86_400_000}[d.Unit]
+	if unit == 0 {
+		unit = 1
+	}
+	return d.Value * unit
+}
+
+// defaultGrace is Kafka Streams' legacy default: windows accept records
+// up to 24 hours late, less the window size.
+const day = int64(86_400_000)
+
+func windowSpec(w *ast.Window) (*plan.WindowSpec, error) {
+	ws := &plan.WindowSpec{Size: durationMillis(w.Size)}
+	switch w.Kind {
+	case ast.WindowTumbling:
+		ws.Type = catalog.Tumbling
+		ws.Advance = ws.Size
+	case ast.WindowHopping:
+		ws.Type = catalog.Hopping
+		if w.Advance != nil {
+			ws.Advance = durationMillis(*w.Advance)
+		}
+		if ws.Advance <= 0 || ws.Advance > ws.Size {
+			return nil, fmt.Errorf("Window advanceBy must be greater than zero and not greater than the window size")
+		}
+	case ast.WindowSession:
+		ws.Type = catalog.Session
+	}
+	if ws.Size <= 0 {
+		return nil, errors.New("Window size must be greater than zero")
+	}
+	if w.Grace != nil {
+		ws.Grace = durationMillis(*w.Grace)
+	} else {
+		ws.Grace = max(day-ws.Size, 0)
+	}
+	if w.Retention != nil {
+		ws.Retention = durationMillis(*w.Retention)
+	} else {
+		ws.Retention = max(ws.Size+ws.Grace, day)
+	}
+	return ws, nil
+}
