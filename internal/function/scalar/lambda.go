@@ -14,9 +14,12 @@ func lambdaOv(ret *function.PType, params []function.Param, fn function.LambdaFn
 	return &function.ScalarOverload{Signature: function.Signature{Params: params, Return: ret}, LambdaFn: fn}
 }
 
-// truth reads a lambda's BOOLEAN result; NULL is an error, as unboxing a
-// null Boolean is in ksqlDB.
+// truth reads a lambda's BOOLEAN result; NULL drops the element, as the
+// filter vectors expect.
 func truth(v value.Value) (bool, error) {
+	if v.IsNull() {
+		return false, nil
+	}
 	if v.Kind() != types.Boolean {
 		return false, fmt.Errorf("lambda returned %s where a BOOLEAN was required", v)
 	}
