@@ -19,7 +19,10 @@ type Options struct {
 	// TxnID is the transactional id the registry writes with. Default
 	// "sluice-schema-registry".
 	TxnID string
-	// Logger defaults to slog.Default().
+	// Logger receives registrations (at debug) and problems reading the
+	// topic (at warn). Default: discard, as the embedded log does, so a
+	// caller that opens many registries (the conformance runner) stays
+	// quiet unless it asks.
 	Logger *slog.Logger
 }
 
@@ -32,7 +35,7 @@ func (o *Options) EnsureDefaults() {
 		o.TxnID = "sluice-schema-registry"
 	}
 	if o.Logger == nil {
-		o.Logger = slog.Default()
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 }
 

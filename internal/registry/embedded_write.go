@@ -80,7 +80,7 @@ func (e *Embedded) Register(ctx context.Context, subject string, s Schema) (int,
 		return 0, err
 	}
 	e.exact[exactKey] = id
-	e.opts.Logger.Info("schema registry: registered", "subject", subject, "version", version, "id", id)
+	e.opts.Logger.Debug("schema registry: registered", "subject", subject, "version", version, "id", id)
 	return id, nil
 }
 
