@@ -33,8 +33,9 @@ func (r *Registry) List() []Summary {
 // ArgDoc describes one parameter in DESCRIBE FUNCTION.
 type ArgDoc struct {
 	Name        string
-	Type        string
+	Type        string // for a variadic parameter, the element type
 	Description string
+	IsVariadic  bool
 }
 
 // Variation describes one overload in DESCRIBE FUNCTION.
@@ -57,11 +58,7 @@ func variation(s *Signature, returnDoc string) Variation {
 		v.ReturnType = s.Return.String()
 	}
 	for _, p := range s.Params {
-		t := p.Type.String()
-		if p.Variadic {
-			t += "[]"
-		}
-		v.Args = append(v.Args, ArgDoc{Name: p.Name, Type: t, Description: p.Description})
+		v.Args = append(v.Args, ArgDoc{Name: p.Name, Type: p.Type.String(), Description: p.Description, IsVariadic: p.Variadic})
 	}
 	return v
 }

@@ -17,7 +17,9 @@ type Arg struct {
 	Lambda LambdaTyper
 	// LambdaArity is the number of parameters the lambda declares.
 	LambdaArity int
-	// IntervalUnit marks a time unit keyword (DAYS, HOURS, ...).
+	// IntervalUnit marks a time unit keyword (DAYS, HOURS, ...). At call
+	// time its value is a STRING holding the unit's upper-case name, as
+	// listed in scalar.IntervalUnits.
 	IntervalUnit bool
 }
 
