@@ -200,4 +200,13 @@ func Subject(topic string, isKey bool) string {
 	return ValueSubject(topic)
 }
 
+// RecordSubject and TopicRecordSubject name subjects under Confluent's
+// RecordNameStrategy and TopicRecordNameStrategy, which Kafka Connect
+// users select with key/value.subject.name.strategy; recordName is the
+// fully qualified record (or Protobuf message) name.
+func RecordSubject(recordName string) string { return recordName }
+
+// TopicRecordSubject is "<topic>-<recordName>".
+func TopicRecordSubject(topic, recordName string) string { return topic + "-" + recordName }
+
 func (s SubjectVersion) String() string { return fmt.Sprintf("%s/%d", s.Subject, s.Version) }

@@ -91,6 +91,12 @@ func TestSubjectNames(t *testing.T) {
 	if got := Subject("orders", false); got != "orders-value" {
 		t.Errorf("value subject = %q", got)
 	}
+	if got := TopicRecordSubject("orders", "shop.Order"); got != "orders-shop.Order" {
+		t.Errorf("topic record subject = %q", got)
+	}
+	if got := RecordSubject("shop.Order"); got != "shop.Order" {
+		t.Errorf("record subject = %q", got)
+	}
 }
 
 func equalInts(a, b []int) bool {
