@@ -3,7 +3,6 @@ package format
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/hamba/avro/v2"
 
@@ -152,9 +151,11 @@ type avroDeserializer struct {
 	t         Target
 	reg       Registry
 	unwrapped bool
+	r         avroReader // reused: closures would make a local escape
 
-	mu    sync.Mutex // guards plans; decoders themselves are not shared
-	plans map[int]*avroPlan
+	lastID   int
+	lastPlan *avroPlan
+	plans    map[int]*avroPlan
 }
 
 // plan returns the compiled decoder for a writer schema id, fetching and
@@ -162,9 +163,11 @@ type avroDeserializer struct {
 // context, since Deserialize has none: lookups are by immutable id and
 // cached, so a slow registry costs at most one stall per new schema.
 func (d *avroDeserializer) plan(id int) *avroPlan {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	if d.lastPlan != nil && d.lastID == id {
+		return d.lastPlan
+	}
 	if p, ok := d.plans[id]; ok {
+		d.lastID, d.lastPlan = id, p
 		return p
 	}
 	p := &avroPlan{}
@@ -182,6 +185,7 @@ func (d *avroDeserializer) plan(id int) *avroPlan {
 		p.record, p.err = compileAvroTop(sch, d.t.Columns)
 	}
 	d.plans[id] = p
+	d.lastID, d.lastPlan = id, p
 	return p
 }
 
@@ -259,10 +263,12 @@ func (d *avroDeserializer) Deserialize(data []byte, into []value.Value) ([]value
 	if p.err != nil {
 		return nil, deserErr(&d.t, p.err)
 	}
-	r := avroReader{b: payload}
+	d.r = avroReader{b: payload}
+	r := &d.r
+	defer func() { d.r.b = nil }()
 	out := grow(into, len(d.t.Columns))
 	if d.unwrapped {
-		v, err := p.single(&r)
+		v, err := p.single(r)
 		if err != nil {
 			return nil, deserErr(&d.t, err)
 		}
@@ -270,7 +276,7 @@ func (d *avroDeserializer) Deserialize(data []byte, into []value.Value) ([]value
 			return nil, nil
 		}
 		out[0] = v
-	} else if err := p.record(&r, out); err != nil {
+	} else if err := p.record(r, out); err != nil {
 		if err == errNullRecord {
 			return nil, nil
 		}

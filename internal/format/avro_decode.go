@@ -346,6 +346,25 @@ func compileAvroUnion(u *avro.UnionSchema, t *types.Type, depth int) (avroDec, e
 			decs[i] = d
 		}
 	}
+	if len(decs) == 2 && len(nn) == 1 {
+		// The common optional field, ["null", T] or [T, "null"]: one
+		// indirect call fewer per field.
+		nullIdx, _ := avroNullIndex(u)
+		inner := decs[1-nullIdx]
+		return func(r *avroReader) (value.Value, error) {
+			n, err := r.long()
+			if err != nil {
+				return value.Null, err
+			}
+			switch n {
+			case int64(nullIdx):
+				return value.Null, nil
+			case int64(1 - nullIdx):
+				return inner(r)
+			}
+			return value.Null, fmt.Errorf("union index %d out of range", n)
+		}, nil
+	}
 	return func(r *avroReader) (value.Value, error) {
 		n, err := r.long()
 		if err != nil {

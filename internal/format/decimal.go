@@ -146,3 +146,108 @@ func decimalFromFloat(f float64, t *types.Type) (value.Value, error) {
 	}
 	return fitDecimal(u, sc, t)
 }
+
+// fastDecimal parses a plain decimal literal ("-12.5", no exponent) of up
+// to 18 digits straight to t's scale without big.Int, which is the common
+// case on hot paths. ok is false when the slow path must decide.
+func fastDecimal(s []byte, t *types.Type) (value.Value, bool) {
+	i, neg := 0, false
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		neg, i = s[0] == '-', 1
+	}
+	var n int64
+	digits, scale, dot, saw := 0, 0, false, false
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			saw = true
+			if digits >= 18 {
+				return value.Null, false
+			}
+			n = n*10 + int64(c-'0')
+			if n != 0 {
+				digits++
+			}
+			if dot {
+				scale++
+			}
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return value.Null, false
+		}
+	}
+	if !saw {
+		return value.Null, false
+	}
+	for scale < t.Scale {
+		if digits >= 18 {
+			return value.Null, false
+		}
+		n *= 10
+		scale++
+		if n != 0 {
+			digits++
+		}
+	}
+	for scale > t.Scale {
+		if n%10 != 0 {
+			return value.Null, false // needs rounding: the slow path reports it
+		}
+		n /= 10
+		scale--
+	}
+	if digitCountInt(n) > t.Precision {
+		return value.Null, false
+	}
+	if neg {
+		n = -n
+	}
+	return value.DecimalInt64(n, int32(t.Scale)), true
+}
+
+// appendDecimal appends a DECIMAL's plain text (BigDecimal.toPlainString).
+func appendDecimal(b []byte, v value.Value) []byte {
+	n, ok := v.UnscaledInt64()
+	sc := int(v.Scale())
+	if !ok || sc < 0 || n == math.MinInt64 {
+		return append(b, v.DecimalString()...)
+	}
+	if n < 0 {
+		b = append(b, '-')
+		n = -n
+	}
+	var tmp [24]byte
+	d := strconv.AppendInt(tmp[:0], n, 10)
+	if sc == 0 {
+		return append(b, d...)
+	}
+	if len(d) <= sc {
+		b = append(b, '0', '.')
+		for i := len(d); i < sc; i++ {
+			b = append(b, '0')
+		}
+		return append(b, d...)
+	}
+	b = append(b, d[:len(d)-sc]...)
+	b = append(b, '.')
+	return append(b, d[len(d)-sc:]...)
+}
+
+// appendJavaDouble appends f as Java's Double.toString prints it, without
+// allocating in the common range.
+func appendJavaDouble(b []byte, f float64) []byte {
+	abs := math.Abs(f)
+	if abs >= 1e-3 && abs < 1e7 {
+		start := len(b)
+		b = strconv.AppendFloat(b, f, 'f', -1, 64)
+		for _, c := range b[start:] {
+			if c == '.' {
+				return b
+			}
+		}
+		return append(b, '.', '0')
+	}
+	return append(b, value.FormatDouble(f)...)
+}

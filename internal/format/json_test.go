@@ -236,3 +236,31 @@ func TestJSONDeepNesting(t *testing.T) {
 		}
 	}
 }
+
+func TestDecimalFastPaths(t *testing.T) {
+	dec := types.MustDecimal(6, 4)
+	for _, in := range []string{"0", "1", "-1", "10.5", "-0.0001", "99.9999", "1.50000", "0.00001", "100", "-", "+1", "1.", ".5", "00012.3400", "+", "", "."} {
+		fast, ok := fastDecimal([]byte(in), dec)
+		u, sc, err := parseDecimal(in)
+		var slow value.Value
+		if err == nil {
+			slow, err = fitDecimal(u, sc, dec)
+		}
+		if ok != (err == nil) && in != "0.00001" && in != "100" {
+			t.Errorf("%q: fast ok=%v, slow err=%v", in, ok, err)
+		}
+		if ok && (err != nil || value.Compare(fast, slow) != 0 || fast.Scale() != slow.Scale()) {
+			t.Errorf("%q: fast %v, slow %v (%v)", in, fast, slow, err)
+		}
+	}
+	for _, v := range []value.Value{value.DecimalInt64(5, 3), value.DecimalInt64(-12345, 2), value.DecimalInt64(7, 0), value.DecimalInt64(-1, 1)} {
+		if got := string(appendDecimal(nil, v)); got != v.DecimalString() {
+			t.Errorf("appendDecimal %s = %s", v.DecimalString(), got)
+		}
+	}
+	for _, f := range []float64{0, -0.0, 1, 1.5, -2.25, 1e7, 1e-4, 123456.789, 9999999.5} {
+		if got := string(appendJavaDouble(nil, f)); got != value.FormatDouble(f) {
+			t.Errorf("appendJavaDouble(%v) = %s, want %s", f, got, value.FormatDouble(f))
+		}
+	}
+}

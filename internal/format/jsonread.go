@@ -340,13 +340,14 @@ const maxDepth = 200
 // fields maps names to positions, exactly first and then upper-cased, as
 // ksqlDB matches JSON object fields to columns and struct fields.
 type fields struct {
+	names []string
 	exact map[string]int
 	upper map[string]int
 	n     int
 }
 
 func newFields(names []string) *fields {
-	f := &fields{exact: make(map[string]int, len(names)), upper: make(map[string]int, len(names)), n: len(names)}
+	f := &fields{names: names, exact: make(map[string]int, len(names)), upper: make(map[string]int, len(names)), n: len(names)}
 	for i, n := range names {
 		f.exact[n] = i
 		if _, dup := f.upper[n]; !dup {
@@ -428,6 +429,7 @@ func (r *jsonReader) readObjectInto(f *fields, subs []*jsonTypeInfo, names func(
 	var exactSet uint64
 	var exactBig map[int]bool
 	var buf [64]byte
+	pos := 0
 	if r.peek() == '}' {
 		r.i++
 		return nil
@@ -437,7 +439,16 @@ func (r *jsonReader) readObjectInto(f *fields, subs []*jsonTypeInfo, names func(
 		if err != nil {
 			return err
 		}
-		idx, exact := f.lookup(key, &buf)
+		// Producers usually write fields in column order: try the next
+		// position before hashing.
+		var idx int
+		var exact bool
+		if pos < len(f.names) && f.names[pos] == string(key) {
+			idx, exact = pos, true
+		} else {
+			idx, exact = f.lookup(key, &buf)
+		}
+		pos++
 		if r.peek() != ':' {
 			return r.syntax("expected ':'")
 		}
@@ -554,24 +565,23 @@ func (r *jsonReader) read(ti *jsonTypeInfo, depth int) (value.Value, error) {
 			return value.Double(f), nil
 		}
 	case types.Decimal:
-		var s string
+		var tok []byte
+		var err error
 		switch {
 		case c == '"':
-			b, err := r.stringBytes()
-			if err != nil {
-				return value.Null, err
-			}
-			s = string(b)
+			tok, err = r.stringBytes()
 		case c == '-' || (c >= '0' && c <= '9'):
-			tok, err := r.number()
-			if err != nil {
-				return value.Null, err
-			}
-			s = string(tok)
+			tok, err = r.number()
 		default:
 			return value.Null, convErr(r.nodeName(), TypeString(t))
 		}
-		u, sc, err := parseDecimal(s)
+		if err != nil {
+			return value.Null, err
+		}
+		if v, ok := fastDecimal(tok, t); ok {
+			return v, nil
+		}
+		u, sc, err := parseDecimal(string(tok))
 		if err != nil {
 			return value.Null, &CoercionError{Msg: err.Error()}
 		}

@@ -38,12 +38,12 @@ func appendJSON(b []byte, v value.Value, t *types.Type) ([]byte, error) {
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return appendJSONString(b, value.FormatDouble(f)), nil
 		}
-		return append(b, value.FormatDouble(f)...), nil
+		return appendJavaDouble(b, f), nil
 	case types.Decimal:
 		if v.Kind() != types.Decimal {
 			break
 		}
-		return append(b, v.DecimalString()...), nil
+		return appendDecimal(b, v), nil
 	case types.String:
 		if v.Kind() != types.String {
 			break
