@@ -124,7 +124,8 @@ type ScalarOverload struct {
 	// from the resolved argument and return types, for functions whose
 	// behaviour depends on more than the values carry (TO_JSON_STRING
 	// needs struct field names) or that precompute per call site. It
-	// replaces Fn for that call site.
+	// replaces Fn for that call site: the resolved overload is a copy with
+	// Fn set to the specialised implementation.
 	Specialize func(argTypes []*types.Type, ret *types.Type) (ScalarFn, error)
 	// Volatile marks functions whose result changes between calls with the
 	// same arguments (RANDOM, UUID, UNIX_TIMESTAMP()), so they are never

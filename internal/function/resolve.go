@@ -188,13 +188,18 @@ func (r *Registry) ResolveScalarArgs(name string, args []Arg) (*ResolvedScalar, 
 		return nil, err
 	}
 	o := f.Overloads[i]
-	rs := &ResolvedScalar{Resolved: res, Func: f, Overload: o, Impl: o.Fn}
 	if o.Specialize != nil {
-		if rs.Impl, err = o.Specialize(res.ArgTypes, res.Return); err != nil {
+		fn, err := o.Specialize(res.ArgTypes, res.Return)
+		if err != nil {
 			return nil, fmt.Errorf("function %s: %w", f.Name, err)
 		}
+		// Hand out a copy whose Fn is the specialised implementation, so
+		// callers that invoke Overload.Fn directly get it too.
+		spec := *o
+		spec.Fn, spec.Specialize = fn, nil
+		o = &spec
 	}
-	return rs, nil
+	return &ResolvedScalar{Resolved: res, Func: f, Overload: o, Impl: o.Fn}, nil
 }
 
 // ResolvedTable is a table function call resolved to one overload.
