@@ -77,10 +77,11 @@ func (c *compiler) binary(n *ast.Binary) (node, error) {
 		return node{}, typeErr(n, "Error processing expression: %s. Unknown operator %s", exprString(n), n.Op)
 	}
 	l, r := ln.fn, rn.fn
+	onNull := nullOperand(n, rt)
 	if rn.folded && !rn.val.IsNull() {
 		// A constant right operand (x + 1, x * 2) is the common shape;
 		// skipping its evaluation halves the calls.
-		return node{t: rt, constant: ln.constant, fn: constRightArith(n.Op, rt, l, op, rn.val)}, nil
+		return node{t: rt, constant: ln.constant, fn: constRightArith(n.Op, rt, l, op, rn.val, onNull)}, nil
 	}
 	return node{t: rt, constant: ln.constant && rn.constant, fn: func(row *value.Row, lam []value.Value) (value.Value, error) {
 		a, err := l(row, lam)
@@ -92,10 +93,33 @@ func (c *compiler) binary(n *ast.Binary) (node, error) {
 			return value.Null, err
 		}
 		if a.IsNull() || b.IsNull() {
-			return value.Null, nil
+			return onNull(a, b)
 		}
 		return op(a, b)
 	}}, nil
+}
+
+// nullOperand decides arithmetic with a NULL operand as ksqlDB's
+// generated Java does: numbers are unboxed, so NULL fails the expression
+// (a NullPointerException there; the engine logs it and uses NULL, and
+// COALESCE(x + 1, 0) is NULL, not 0), while STRING + STRING is Java string
+// concatenation, which spells NULL as "null". The error is built once per
+// node so the failure path does not allocate.
+func nullOperand(n ast.Expr, rt *types.Type) binOp {
+	if rt.Kind == types.String {
+		return func(a, b value.Value) (value.Value, error) {
+			return value.String(javaStr(a) + javaStr(b)), nil
+		}
+	}
+	err := &RuntimeError{Msg: "NULL operand in arithmetic: " + exprString(n)}
+	return func(value.Value, value.Value) (value.Value, error) { return value.Null, err }
+}
+
+func javaStr(v value.Value) string {
+	if v.IsNull() {
+		return "null"
+	}
+	return v.Str()
 }
 
 type binOp func(a, b value.Value) (value.Value, error)
@@ -208,10 +232,14 @@ func (c *compiler) unary(n *ast.Unary) (node, error) {
 	default:
 		neg = decNeg
 	}
+	nullErr := &RuntimeError{Msg: "NULL operand in arithmetic: " + exprString(n)}
 	return node{t: x.t, constant: x.constant, fn: func(row *value.Row, lam []value.Value) (value.Value, error) {
 		v, err := f(row, lam)
-		if err != nil || v.IsNull() {
+		if err != nil {
 			return value.Null, err
+		}
+		if v.IsNull() {
+			return value.Null, nullErr
 		}
 		return neg(v), nil
 	}}, nil
@@ -250,23 +278,29 @@ func (c *compiler) concatOp(n *ast.Binary) (node, error) {
 	}}, nil
 }
 
-func constRightArith(opName string, rt *types.Type, l evalFn, op binOp, b value.Value) evalFn {
+func constRightArith(opName string, rt *types.Type, l evalFn, op binOp, b value.Value, onNull binOp) evalFn {
 	if rt.Kind == types.Int && b.Kind() == types.Int {
 		c := b.Int()
 		switch opName {
 		case "+":
 			return func(row *value.Row, lam []value.Value) (value.Value, error) {
 				a, err := l(row, lam)
-				if err != nil || a.IsNull() {
+				if err != nil {
 					return value.Null, err
+				}
+				if a.IsNull() {
+					return onNull(a, b)
 				}
 				return value.Int(a.Int() + c), nil
 			}
 		case "-":
 			return func(row *value.Row, lam []value.Value) (value.Value, error) {
 				a, err := l(row, lam)
-				if err != nil || a.IsNull() {
+				if err != nil {
 					return value.Null, err
+				}
+				if a.IsNull() {
+					return onNull(a, b)
 				}
 				return value.Int(a.Int() - c), nil
 			}
@@ -278,16 +312,22 @@ func constRightArith(opName string, rt *types.Type, l evalFn, op binOp, b value.
 		case "+":
 			return func(row *value.Row, lam []value.Value) (value.Value, error) {
 				a, err := l(row, lam)
-				if err != nil || a.IsNull() {
+				if err != nil {
 					return value.Null, err
+				}
+				if a.IsNull() {
+					return onNull(a, b)
 				}
 				return value.Bigint(a.AsInt64() + c), nil
 			}
 		case "-":
 			return func(row *value.Row, lam []value.Value) (value.Value, error) {
 				a, err := l(row, lam)
-				if err != nil || a.IsNull() {
+				if err != nil {
 					return value.Null, err
+				}
+				if a.IsNull() {
+					return onNull(a, b)
 				}
 				return value.Bigint(a.AsInt64() - c), nil
 			}
@@ -295,8 +335,11 @@ func constRightArith(opName string, rt *types.Type, l evalFn, op binOp, b value.
 	}
 	return func(row *value.Row, lam []value.Value) (value.Value, error) {
 		a, err := l(row, lam)
-		if err != nil || a.IsNull() {
+		if err != nil {
 			return value.Null, err
+		}
+		if a.IsNull() {
+			return onNull(a, b)
 		}
 		return op(a, b)
 	}

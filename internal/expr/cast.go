@@ -113,6 +113,28 @@ func implicitCast(x node, to *types.Type) (node, error) {
 	return n, nil
 }
 
+// coerceCast converts an element of a coerced list to the list's common
+// type: anything coercibleType allows, LAX for constants.
+func coerceCast(x node, to *types.Type) (node, error) {
+	if x.t.Kind == types.Null || x.t.Equal(to) {
+		x.t = to
+		return x, nil
+	}
+	if coercibleType(x.t, to, x.folded) == nil {
+		return node{}, &unsupportedCast{x.t, to}
+	}
+	cf, err := castFn(x.t, to)
+	if err != nil {
+		return node{}, err
+	}
+	if x.folded && !x.val.IsNull() {
+		if v, err := cf(x.val); err == nil {
+			return constNode(to, v), nil
+		}
+	}
+	return castNode(x, to, cf), nil
+}
+
 type unsupportedCast struct{ from, to *types.Type }
 
 func (e *unsupportedCast) Error() string {

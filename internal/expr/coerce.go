@@ -40,7 +40,7 @@ func (c *compiler) coerceList(es []ast.Expr) (*types.Type, []node, error) {
 		return nil, nodes, nil
 	}
 	for i, n := range nodes {
-		cn, err := implicitCast(n, common)
+		cn, err := coerceCast(n, common)
 		if err != nil {
 			return nil, nil, &Error{Pos: es[i].Position(), Msg: err.Error(), Kind: ErrType}
 		}
@@ -76,49 +76,79 @@ func commonListType(e ast.Expr, src, target *types.Type) (*types.Type, error) {
 			}
 			return target, nil
 		}
-		if isTemporal(target.Kind) {
-			return target, nil
-		}
 	}
-	if t := listCommonType(src, target); t != nil {
+	lax := isLiteral(e)
+	if t := coercibleType(src, target, lax); t != nil {
+		return t, nil
+	}
+	if t := coercibleType(target, src, lax); t != nil {
 		return t, nil
 	}
 	return nil, coercionErr(e, src, target)
 }
 
-// listCommonType is the widening both ways, with structs merged to the
-// union of their fields as ksqlDB does for STRUCT constructors in a list.
-func listCommonType(a, b *types.Type) *types.Type {
-	if a.Kind == types.Struct && b.Kind == types.Struct {
-		fields := append([]types.Field(nil), b.Fields...)
-		for _, f := range a.Fields {
-			i, g := b.Field(f.Name)
+// coercibleType is DefaultSqlValueCoercer.canCoerce: the type that holds
+// values of from converted toward to, or nil. STRICT (lax false) allows
+// numeric widening, strings to temporal types and bytes, and compound
+// types element-wise; LAX, used for literals, also converts between STRING
+// and BOOLEAN, numbers and temporal types. Structs merge to the union of
+// their fields.
+func coercibleType(from, to *types.Type, lax bool) *types.Type {
+	switch {
+	case from.Kind == types.Null:
+		return to
+	case from.IsNumeric() && to.IsNumeric():
+		if numericRank(from.Kind) > numericRank(to.Kind) {
+			return nil
+		}
+		if to.Kind == types.Decimal {
+			return types.WiderNumeric(from, to)
+		}
+		return to
+	case from.Kind == types.Array && to.Kind == types.Array:
+		if e := coercibleType(from.Elem, to.Elem, lax); e != nil {
+			return types.ArrayOf(e)
+		}
+		return nil
+	case from.Kind == types.Map && to.Kind == types.Map:
+		k, v := coercibleType(from.Key, to.Key, lax), coercibleType(from.Elem, to.Elem, lax)
+		if k != nil && v != nil {
+			return types.MapOf(k, v)
+		}
+		return nil
+	case from.Kind == types.Struct && to.Kind == types.Struct:
+		fields := append([]types.Field(nil), from.Fields...)
+		for _, f := range to.Fields {
+			i, g := from.Field(f.Name)
 			if g == nil {
 				fields = append(fields, f)
 				continue
 			}
-			t := listCommonType(f.Type, g.Type)
+			t := coercibleType(g.Type, f.Type, lax)
 			if t == nil {
 				return nil
 			}
 			fields[i].Type = t
 		}
 		return types.StructOf(fields...)
-	}
-	if a.Kind == types.Array && b.Kind == types.Array {
-		if e := listCommonType(a.Elem, b.Elem); e != nil {
-			return types.ArrayOf(e)
+	case from.Kind == to.Kind && from.IsPrimitive():
+		return to
+	case from.Kind == types.String:
+		switch to.Kind {
+		case types.Timestamp, types.Time, types.Date, types.Bytes:
+			return to
+		case types.Boolean, types.Int, types.Bigint, types.Decimal, types.Double:
+			if lax {
+				return to
+			}
 		}
-		return nil
-	}
-	if a.Kind == types.Map && b.Kind == types.Map {
-		k, v := listCommonType(a.Key, b.Key), listCommonType(a.Elem, b.Elem)
-		if k != nil && v != nil {
-			return types.MapOf(k, v)
+	case to.Kind == types.String && lax:
+		switch from.Kind {
+		case types.Boolean, types.Int, types.Bigint, types.Decimal, types.Double, types.Timestamp, types.Time, types.Date:
+			return to
 		}
-		return nil
 	}
-	return types.CommonType(a, b)
+	return nil
 }
 
 // stringNumericType types a string literal used as a number, as

@@ -233,6 +233,11 @@ func parseDecimalText(text string) (value.Value, error) {
 		u.Neg(u)
 	}
 	scale := len(frac) - exp
+	if scale < 0 {
+		// 2E+1 is 20: DECIMAL has no negative scale in Sluice (nor in SQL).
+		u.Mul(u, value.Pow10(-scale))
+		scale = 0
+	}
 	return value.DecimalBig(u, int32(scale)), nil
 }
 

@@ -3,11 +3,13 @@
 // ComparisonUtil, CastEvaluator) and compiles it once into a tree of Go
 // closures over *value.Row, so that no syntax tree is walked per record.
 //
-// Run-time semantics follow ksqlDB's generated code rather than textbook SQL
-// where the two differ and the conformance vectors can tell: a comparison
-// with a NULL operand is FALSE, not NULL; integer division by zero is an
-// error (the engine logs it and uses NULL); DOUBLE division by zero gives
-// Infinity or NaN.
+// Run-time semantics follow ksqlDB's generated Java rather than textbook
+// SQL where the two differ and the conformance vectors can tell: a
+// comparison with a NULL operand is FALSE, not NULL; arithmetic on a NULL
+// operand is an error (Java unboxing), as is integer division by zero (the
+// engine logs it and uses NULL); DOUBLE division by zero gives Infinity or
+// NaN; an error inside a CAST, a constructor element or a call-valued
+// argument becomes NULL right there (ksql.nested.error.set.null).
 package expr
 
 import (
