@@ -45,8 +45,10 @@ type Log struct {
 	ddlMu sync.Mutex
 
 	// syncMu is held by the committer that journals and publishes the
-	// queue of written commits (see txn.Commit).
-	syncMu sync.Mutex
+	// queue of written commits (see txn.Commit). It is a channel so that a
+	// committer can wait for its lock or for its own commit to be done by
+	// another leader, whichever comes first.
+	syncMu chan struct{}
 	jr     *journal // under syncMu
 
 	// commitMu serialises the writing of commits to the segments, so that
@@ -102,7 +104,8 @@ func Open(dir string, opts Options) (*Log, error) {
 		dir: dir, opts: opts, lg: opts.Logger, lock: lock,
 		topics: map[string]*topic{}, txns: map[string]*txn{},
 		closing: make(chan struct{}), groups: map[groupKey]groupOffset{},
-		dirty: map[*os.File]struct{}{},
+		syncMu: make(chan struct{}, 1),
+		dirty:  map[*os.File]struct{}{},
 	}
 	if err := l.recover(); err != nil {
 		l.closeFiles()
@@ -214,14 +217,14 @@ func (l *Log) closeFiles() {
 // the sync policy and releases the directory.
 func (l *Log) Close() error {
 	l.ddlMu.Lock()
-	l.syncMu.Lock()
+	l.lockSync()
 	l.commitMu.Lock()
 	l.commitBatch(l.takeQueue())
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
 		l.commitMu.Unlock()
-		l.syncMu.Unlock()
+		l.unlockSync()
 		l.ddlMu.Unlock()
 		return nil
 	}
@@ -233,7 +236,7 @@ func (l *Log) Close() error {
 	close(l.closing)
 	l.mu.Unlock()
 	l.commitMu.Unlock()
-	l.syncMu.Unlock()
+	l.unlockSync()
 	l.ddlMu.Unlock()
 
 	l.cancel()
@@ -252,8 +255,8 @@ func (l *Log) Close() error {
 
 // syncAll flushes every active segment and the journal.
 func (l *Log) syncAll() error {
-	l.syncMu.Lock()
-	defer l.syncMu.Unlock()
+	l.lockSync()
+	defer l.unlockSync()
 	l.commitMu.Lock()
 	defer l.commitMu.Unlock()
 	var errs []error
@@ -270,6 +273,9 @@ func (l *Log) syncAll() error {
 	}
 	return nil
 }
+
+func (l *Log) lockSync()   { l.syncMu <- struct{}{} }
+func (l *Log) unlockSync() { <-l.syncMu }
 
 func (l *Log) checkOpen() error {
 	select {

@@ -36,9 +36,9 @@ func (l *Log) syncDirty() {
 	l.dirty = map[*os.File]struct{}{}
 	l.dirtyMu.Unlock()
 	var journalFiles []*os.File
-	l.syncMu.Lock()
+	l.lockSync()
 	jf := l.jr.f
-	l.syncMu.Unlock()
+	l.unlockSync()
 	for f := range files {
 		if f == jf {
 			journalFiles = append(journalFiles, f)

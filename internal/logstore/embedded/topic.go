@@ -250,8 +250,8 @@ func (l *Log) buildTopicDir(dir string, m topicMeta) error {
 func (l *Log) DeleteTopic(ctx context.Context, name string) error {
 	l.ddlMu.Lock()
 	defer l.ddlMu.Unlock()
-	l.syncMu.Lock()
-	defer l.syncMu.Unlock()
+	l.lockSync()
+	defer l.unlockSync()
 	l.commitMu.Lock()
 	l.commitBatch(l.takeQueue())
 	l.mu.Lock()

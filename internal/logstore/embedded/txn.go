@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 
 	"github.com/sluicedb/sluice/internal/logstore"
@@ -46,8 +47,8 @@ func (l *Log) Begin(ctx context.Context, id string) (logstore.Txn, error) {
 	// Fencing takes the commit locks and drains the queue, so that a
 	// commit of the zombie is either finished before Begin returns or
 	// never happens.
-	l.syncMu.Lock()
-	defer l.syncMu.Unlock()
+	l.lockSync()
+	defer l.unlockSync()
 	l.commitMu.Lock()
 	defer l.commitMu.Unlock()
 	l.commitBatch(l.takeQueue())
@@ -172,13 +173,21 @@ func (t *txn) Commit(ctx context.Context) (map[logstore.TopicPartition][]int64, 
 	if err != nil || req == nil {
 		return map[logstore.TopicPartition][]int64{}, err
 	}
-	l.syncMu.Lock()
-	l.commitMu.Lock()
-	batch := l.takeQueue()
-	l.commitMu.Unlock()
-	l.commitBatch(batch)
-	l.syncMu.Unlock()
-	<-req.done
+	// Lead until the commit is done, unless another leader does it first:
+	// waiting for the lock alone could sit through rounds of fsyncs for
+	// commits queued after this one.
+	for done := false; !done; {
+		select {
+		case <-req.done:
+			done = true
+		case l.syncMu <- struct{}{}:
+			l.commitMu.Lock()
+			batch := l.takeQueue()
+			l.commitMu.Unlock()
+			l.commitBatch(batch)
+			l.unlockSync()
+		}
+	}
 	if req.err != nil {
 		return nil, req.err
 	}
@@ -320,15 +329,8 @@ func (l *Log) makeDurable(batch []*commitReq) error {
 	}
 	switch l.opts.Sync {
 	case SyncAlways:
-		for f := range files {
-			if err := f.Sync(); err != nil {
-				return fmt.Errorf("embedded: sync segment: %w", err)
-			}
-		}
-		for d := range dirs {
-			if err := syncDir(d); err != nil {
-				return err
-			}
+		if err := syncParallel(files, dirs); err != nil {
+			return err
 		}
 	case SyncInterval:
 		for f := range files {
@@ -390,4 +392,49 @@ func (l *Log) snapshotJournal() error {
 	}
 	l.groupsMu.RUnlock()
 	return l.jr.snapshot(ends, groups)
+}
+
+// syncParallel fsyncs files and directories concurrently: the filesystem
+// folds concurrent fsyncs into one journal commit, so a batch touching
+// many partitions costs about one fsync rather than one per file. The
+// goroutines end before it returns.
+func syncParallel(files map[*os.File]struct{}, dirs map[string]struct{}) error {
+	if len(files)+len(dirs) == 1 {
+		for f := range files {
+			if err := f.Sync(); err != nil {
+				return fmt.Errorf("embedded: sync segment: %w", err)
+			}
+		}
+		for d := range dirs {
+			return syncDir(d)
+		}
+		return nil
+	}
+	errs := make(chan error, len(files)+len(dirs))
+	var wg sync.WaitGroup
+	for f := range files {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f.Sync(); err != nil {
+				errs <- fmt.Errorf("embedded: sync segment: %w", err)
+			}
+		}()
+	}
+	for d := range dirs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := syncDir(d); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	return errors.Join(all...)
 }
