@@ -133,7 +133,7 @@ func registerCollect(b *builder) {
 			// The accumulator is a histogram of values seen, so removals
 			// can be undone.
 			t := argType(c, 0)
-			accT := types.ArrayOf(types.StructOf(types.Field{Name: "VAL", Type: t}, types.Field{Name: "COUNT", Type: types.IntType}))
+			accT := types.ArrayOf(types.StructOf(types.Field{Name: "VALUE", Type: t}, types.Field{Name: "COUNT", Type: types.IntType}))
 			add := func(acc value.Value, v value.Value, n int32) value.Value {
 				es := appendCopy(acc.Elems())
 				for i, e := range es {
