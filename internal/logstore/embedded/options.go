@@ -73,7 +73,8 @@ type Options struct {
 	// "delete.retention.ms" config overrides it.
 	DeleteRetention time.Duration
 	// MaxRecordBytes bounds one encoded record; Produce rejects larger ones
-	// with logstore.ErrRecordTooLarge. Default 8 MiB.
+	// with logstore.ErrRecordTooLarge. Default 8 MiB; a topic's
+	// "max.message.bytes" config overrides it.
 	MaxRecordBytes int
 	// JournalSnapshotBytes is the journal size past which the committed
 	// ends and group offsets are written to a snapshot and the journal is

@@ -309,6 +309,10 @@ func TestRecordTooLarge(t *testing.T) {
 	if !errors.Is(err, logstore.ErrRecordTooLarge) {
 		t.Errorf("Produce of 2000 bytes with MaxRecordBytes 1000 = %v", err)
 	}
+	l.CreateTopic(ctx, "big", logstore.TopicConfig{Partitions: 1, Configs: map[string]string{"max.message.bytes": "5000"}})
+	if err := tx.Produce(ctx, "big", logstore.Record{Value: make([]byte, 2000)}); err != nil {
+		t.Errorf("Produce of 2000 bytes to a topic with max.message.bytes=5000: %v", err)
+	}
 }
 
 func TestOptions(t *testing.T) {

@@ -49,6 +49,7 @@ type topic struct {
 	retentionTime   time.Duration
 	retentionBytes  int64
 	deleteRetention time.Duration
+	maxRecordBytes  int
 }
 
 func newTopic(m topicMeta, opts *Options) *topic {
@@ -67,6 +68,7 @@ func newTopic(m topicMeta, opts *Options) *topic {
 		retentionTime:   cfg.RetentionTime,
 		retentionBytes:  cfg.RetentionBytes,
 		deleteRetention: opts.DeleteRetention,
+		maxRecordBytes:  opts.MaxRecordBytes,
 	}
 	c := cfg.Configs
 	if strings.Contains(c["cleanup.policy"], "compact") {
@@ -80,6 +82,9 @@ func newTopic(m topicMeta, opts *Options) *topic {
 	}
 	if v, ok := configInt(c, "retention.bytes"); ok && t.retentionBytes == 0 && v > 0 {
 		t.retentionBytes = v
+	}
+	if v, ok := configInt(c, "max.message.bytes"); ok && v > 0 && v <= maxSegmentBytes/2 {
+		t.maxRecordBytes = int(v)
 	}
 	if v, ok := configInt(c, "delete.retention.ms"); ok && v >= 0 {
 		t.deleteRetention = time.Duration(v) * time.Millisecond

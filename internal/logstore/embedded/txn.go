@@ -92,8 +92,8 @@ func (t *txn) Produce(ctx context.Context, topicName string, recs ...logstore.Re
 		if r.Partition < 0 || r.Partition >= int32(len(tp.parts)) {
 			return fmt.Errorf("embedded: %s/%d of %d partitions: %w", topicName, r.Partition, len(tp.parts), logstore.ErrUnknownPartition)
 		}
-		if n := encodedSize(r); n > t.l.opts.MaxRecordBytes {
-			return fmt.Errorf("embedded: record of about %d bytes for %s/%d exceeds %d: %w", n, topicName, r.Partition, t.l.opts.MaxRecordBytes, logstore.ErrRecordTooLarge)
+		if n := encodedSize(r); n > tp.maxRecordBytes {
+			return fmt.Errorf("embedded: record of about %d bytes for %s/%d exceeds %d: %w", n, topicName, r.Partition, tp.maxRecordBytes, logstore.ErrRecordTooLarge)
 		}
 		p := tp.parts[r.Partition]
 		pr := t.parts[p]
