@@ -15,6 +15,10 @@ import (
 
 // InferOptions tune schema → columns inference.
 type InferOptions struct {
+	// Unwrapped maps the whole schema to one column, ROWKEY or ROWVAL, as
+	// ksqlDB does for keys (unwrapped by default) and for values with
+	// WRAP_SINGLE_VALUE=false, even when the schema is a record.
+	Unwrapped bool
 	// KeepNames keeps field names as the schema spells them. ksqlDB does
 	// this when the schema was picked by id (KEY_SCHEMA_ID/VALUE_SCHEMA_ID)
 	// and upper-cases them otherwise.
@@ -34,7 +38,12 @@ type Inferred struct {
 // InferColumns fetches a topic's key or value schema (by schemaId when
 // set, else the subject's latest) and maps it to ksqlDB columns, for
 // CREATE STREAM/TABLE statements that give no columns.
-func InferColumns(ctx context.Context, reg Registry, format string, props map[string]string, topic string, isKey bool) (Inferred, error) {
+//
+// wrap is the source's WRAP_SINGLE_VALUE (values) or the key's wrapping;
+// with the format's default, keys infer as one ROWKEY column where the
+// format unwraps keys (AVRO, JSON_SR) and as the message's fields where it
+// cannot (PROTOBUF).
+func InferColumns(ctx context.Context, reg Registry, format string, props map[string]string, topic string, isKey bool, wrap Wrapping) (Inferred, error) {
 	f := strings.ToUpper(strings.TrimSpace(format))
 	switch f {
 	case Avro, Protobuf, JSONSR:
@@ -65,7 +74,18 @@ func InferColumns(ctx context.Context, reg Registry, format string, props map[st
 		}
 		return Inferred{}, &Error{Kind: ErrSchema, Msg: fmt.Sprintf("fetch schema for message %s on topic '%s'", what, topic), Err: err}
 	}
-	opts := InferOptions{KeepNames: p[PropSchemaID] != "", FullSchemaName: p[PropFullSchemaName]}
+	sg := avroSingles
+	switch f {
+	case JSONSR:
+		sg = jsonSRSingles
+	case Protobuf:
+		sg = singles{format: Protobuf, canWrap: true}
+	}
+	un, err := sg.unwrapped(Target{IsKey: isKey, Wrap: wrap, Columns: make([]Column, 1)})
+	if err != nil {
+		return Inferred{}, err
+	}
+	opts := InferOptions{KeepNames: p[PropSchemaID] != "", FullSchemaName: p[PropFullSchemaName], Unwrapped: un}
 	out, err := Infer(s, isKey, opts)
 	if err != nil {
 		if f == Protobuf && opts.FullSchemaName != "" {
@@ -79,6 +99,9 @@ func InferColumns(ctx context.Context, reg Registry, format string, props map[st
 
 // Infer maps a registry schema of any type to ksqlDB columns.
 func Infer(s Schema, isKey bool, opts InferOptions) (Inferred, error) {
+	if opts.Unwrapped && strings.ToUpper(s.Type) != SchemaProtobuf {
+		return inferSingle(s, isKey, opts)
+	}
 	switch strings.ToUpper(s.Type) {
 	case "", SchemaAvro:
 		cols, un, err := inferAvro(s, isKey, opts.KeepNames)
@@ -170,16 +193,9 @@ func parseJNode(dec *json.Decoder, depth int) (*jnode, error) {
 // it, or hand-written) to columns: an object's properties, ordered by
 // connect.index when present, else as written.
 func inferJSONSchema(text string, isKey bool, keep bool) (Inferred, error) {
-	dec := json.NewDecoder(strings.NewReader(text))
-	dec.UseNumber()
-	root, err := parseJNode(dec, 0)
-	if err == nil {
-		if _, e := dec.Token(); e != io.EOF {
-			err = fmt.Errorf("trailing data after the schema")
-		}
-	}
+	root, err := parseJSONSchemaText(text)
 	if err != nil {
-		return Inferred{}, &Error{Kind: ErrSchema, Msg: "parse JSON schema", Err: err}
+		return Inferred{}, err
 	}
 	root = jsonNonNull(root)
 	if jsonType(root) == "object" && root.get("properties") != nil {
@@ -324,4 +340,46 @@ func jsonSchemaToSQL(n *jnode, keep bool, depth int) (*types.Type, error) {
 		return nil, fmt.Errorf("object without properties")
 	}
 	return nil, fmt.Errorf("JSON schema type %q is not supported", jsonType(n))
+}
+
+// inferSingle maps a whole Avro or JSON schema to one unwrapped column.
+func inferSingle(s Schema, isKey bool, opts InferOptions) (Inferred, error) {
+	name := "ROWVAL"
+	if isKey {
+		name = "ROWKEY"
+	}
+	var t *types.Type
+	if strings.ToUpper(s.Type) == SchemaJSON {
+		root, err := parseJSONSchemaText(s.Text)
+		if err != nil {
+			return Inferred{}, err
+		}
+		if t, err = jsonSchemaToSQL(root, opts.KeepNames, 0); err != nil {
+			return Inferred{}, &Error{Kind: ErrSchema, Msg: "infer columns", Err: err}
+		}
+	} else {
+		sch, err := parseAvro(s)
+		if err != nil {
+			return Inferred{}, err
+		}
+		if t, err = avroToSQL(sch, opts.KeepNames, 0); err != nil {
+			return Inferred{}, &Error{Kind: ErrSchema, Msg: "infer columns", Err: err}
+		}
+	}
+	return Inferred{Columns: []Column{{Name: name, Type: t}}, Unwrapped: true}, nil
+}
+
+func parseJSONSchemaText(text string) (*jnode, error) {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	root, err := parseJNode(dec, 0)
+	if err == nil {
+		if _, e := dec.Token(); e != io.EOF {
+			err = fmt.Errorf("trailing data after the schema")
+		}
+	}
+	if err != nil {
+		return nil, &Error{Kind: ErrSchema, Msg: "parse JSON schema", Err: err}
+	}
+	return root, nil
 }

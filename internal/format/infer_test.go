@@ -45,7 +45,7 @@ func TestInferColumns(t *testing.T) {
 		{"JSON", "orders", nil, false, "ERR JSON does not support schema inference"},
 	}
 	for _, tc := range tests {
-		got, err := InferColumns(ctx, reg, tc.format, tc.props, tc.topic, tc.key)
+		got, err := InferColumns(ctx, reg, tc.format, tc.props, tc.topic, tc.key, WrapDefault)
 		if strings.HasPrefix(tc.want, "ERR ") {
 			if err == nil || !strings.Contains(err.Error(), tc.want[4:]) {
 				t.Errorf("%s %s: got %v, want %q", tc.format, tc.topic, err, tc.want[4:])
@@ -63,7 +63,43 @@ func TestInferColumns(t *testing.T) {
 			t.Errorf("%s %s: got %s, want %s", tc.format, tc.topic, s, tc.want)
 		}
 	}
-	if got, _ := InferColumns(ctx, reg, "AVRO", nil, "orders", false); got.SchemaID != id {
+	if got, _ := InferColumns(ctx, reg, "AVRO", nil, "orders", false, WrapDefault); got.SchemaID != id {
 		t.Errorf("schema id %d, want %d", got.SchemaID, id)
+	}
+}
+
+// TestInferUnwrapped: keys, and values with WRAP_SINGLE_VALUE=false, infer
+// as one column holding the whole schema.
+func TestInferUnwrapped(t *testing.T) {
+	reg, _ := newTestRegistry(t)
+	ctx := context.Background()
+	rec := `{"type":"record","name":"k","fields":[{"name":"F1","type":["null","string"]}]}`
+	for _, subj := range []string{"t-key", "t-value"} {
+		if _, err := reg.Register(ctx, subj, Schema{Type: SchemaAvro, Text: rec}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := reg.Register(ctx, "p-key", Schema{Type: SchemaProtobuf, Text: `syntax = "proto3"; message K {int32 F1 = 1;}`}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		format, topic string
+		key           bool
+		wrap          Wrapping
+		want          string
+	}{
+		{"AVRO", "t", true, WrapDefault, "[`ROWKEY` STRUCT<`F1` STRING>]"},
+		{"AVRO", "t", false, Unwrapped, "[`ROWVAL` STRUCT<`F1` STRING>]"},
+		{"AVRO", "t", false, WrapDefault, "[`F1` STRING]"},
+		{"PROTOBUF", "p", true, WrapDefault, "[`F1` INTEGER]"},
+	}
+	for _, tc := range tests {
+		got, err := InferColumns(ctx, reg, tc.format, nil, tc.topic, tc.key, tc.wrap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := FormatColumns(got.Columns, false); s != tc.want {
+			t.Errorf("%s key=%v wrap=%d: got %s, want %s", tc.format, tc.key, tc.wrap, s, tc.want)
+		}
 	}
 }

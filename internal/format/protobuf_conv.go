@@ -65,6 +65,11 @@ func protoFieldValue(m protoreflect.Message, fd protoreflect.FieldDescriptor, t 
 	if fd.HasPresence() && !m.Has(fd) {
 		return value.Null, nil
 	}
+	if fd.Kind() == protoreflect.BytesKind && fd.Cardinality() != protoreflect.Repeated && !m.Has(fd) {
+		// ksqlDB reads an unset (empty) proto3 bytes field as NULL, unlike
+		// strings and numbers, which read as their defaults.
+		return value.Null, nil
+	}
 	v := m.Get(fd)
 	switch {
 	case fd.IsMap():
