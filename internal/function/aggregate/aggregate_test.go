@@ -187,3 +187,46 @@ func mustNew(t *testing.T, r *function.Registry, name string, ts ...*types.Type)
 	}
 	return res.New(nil, nil)
 }
+
+func TestCountDistinctScales(t *testing.T) {
+	r := function.NewRegistry()
+	if err := aggregate.Register(r); err != nil {
+		t.Fatal(err)
+	}
+	a, err := mustNew(t, r, "count_distinct", types.BigintType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{3, 2048, 2049, 50000} {
+		acc := a.Init()
+		for i := 0; i < n; i++ {
+			// Every value twice: duplicates must not count.
+			for range 2 {
+				if acc, err = a.Aggregate(acc, []value.Value{value.Bigint(int64(i * 7919))}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		got, _ := a.Map(acc)
+		tolerance := 0.0
+		if n > 2048 {
+			tolerance = 0.02 // HyperLogLog's error, with margin
+		}
+		if diff := float64(got.Bigint()-int64(n)) / float64(n); diff > tolerance || diff < -tolerance {
+			t.Errorf("n=%d: counted %d", n, got.Bigint())
+		}
+		if n > 2048 && len(acc.BytesVal()) > 1+1<<14 {
+			t.Errorf("n=%d: accumulator grew to %d bytes", n, len(acc.BytesVal()))
+		}
+	}
+	// Merging two sparse halves gives the exact union.
+	x, y := a.Init(), a.Init()
+	for i := 0; i < 10; i++ {
+		x, _ = a.Aggregate(x, []value.Value{value.Bigint(int64(i))})
+		y, _ = a.Aggregate(y, []value.Value{value.Bigint(int64(i + 5))})
+	}
+	m, _ := a.Merge(x, y)
+	if got, _ := a.Map(m); got.Bigint() != 15 {
+		t.Fatalf("merged count %d", got.Bigint())
+	}
+}

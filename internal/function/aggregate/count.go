@@ -34,28 +34,18 @@ func registerCount(b *builder) {
 		ov(function.PBigint, ps(p("val", tT)), "Counts records by key.", count(true)),
 	)
 	b.add("COUNT_DISTINCT", "This function returns the number of items found in a group.",
-		ov(function.PBigint, ps(p("val", tT)), "Count distinct", func(c function.AggCall) (*function.Aggregator, error) {
-			// ksqlDB estimates with HyperLogLog; Sluice counts exactly,
-			// which agrees with it whenever its estimate is right.
+		ov(function.PBigint, ps(p("val", tT)), "Count distinct", func(function.AggCall) (*function.Aggregator, error) {
 			return &function.Aggregator{
-				AccType: types.ArrayOf(argType(c, 0)), ReturnType: types.BigintType,
-				Init: func() value.Value { return value.Array(nil) },
+				AccType: types.BytesType, ReturnType: types.BigintType,
+				Init: func() value.Value { return value.Bytes(nil) },
 				Aggregate: func(acc value.Value, args []value.Value) (value.Value, error) {
-					if args[0].IsNull() || indexOf(acc.Elems(), args[0]) >= 0 {
+					if args[0].IsNull() {
 						return acc, nil
 					}
-					return value.Array(appendCopy(acc.Elems(), args[0])), nil
+					return distinctAdd(acc.BytesVal(), hashValue(args[0])), nil
 				},
-				Merge: func(a, b value.Value) (value.Value, error) {
-					out := append([]value.Value(nil), a.Elems()...)
-					for _, v := range b.Elems() {
-						if indexOf(out, v) < 0 {
-							out = append(out, v)
-						}
-					}
-					return value.Array(out), nil
-				},
-				Map: func(acc value.Value) (value.Value, error) { return value.Bigint(int64(len(acc.Elems()))), nil },
+				Merge: func(a, b value.Value) (value.Value, error) { return distinctMerge(a.BytesVal(), b.BytesVal()), nil },
+				Map:   func(acc value.Value) (value.Value, error) { return value.Bigint(distinctCount(acc.BytesVal())), nil },
 			}, nil
 		}))
 }
