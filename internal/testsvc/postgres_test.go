@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // TestPostgresLogicalDecoding proves the cluster is real and configured for
@@ -80,5 +81,78 @@ func TestDBName(t *testing.T) {
 		if !strings.HasPrefix(got, tc.prefix) || len(got) > 63 || len(got) != len(tc.prefix)+8 {
 			t.Errorf("dbName(%q) = %q, want prefix %q and 8 hex digits", tc.test, got, tc.prefix)
 		}
+	}
+}
+
+// TestPostgresPgoutput streams an insert through the replication protocol
+// with pgoutput, the path the PostgreSQL source takes.
+func TestPostgresPgoutput(t *testing.T) {
+	pg := Postgres(t)
+	dsn := pg.NewDatabase(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	for _, sql := range []string{
+		`CREATE TABLE orders (id int PRIMARY KEY, item text)`,
+		`CREATE PUBLICATION smoke_pub FOR TABLE orders`,
+	} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+
+	rconn, err := pgconn.Connect(ctx, dsn+"&replication=database")
+	if err != nil {
+		t.Fatalf("replication connection: %v", err)
+	}
+	defer rconn.Close(context.Background())
+	slot, err := pglogrepl.CreateReplicationSlot(ctx, rconn, "smoke_pgoutput", "pgoutput",
+		pglogrepl.CreateReplicationSlotOptions{Temporary: true})
+	if err != nil {
+		t.Fatalf("create slot: %v", err)
+	}
+	start, err := pglogrepl.ParseLSN(slot.ConsistentPoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pglogrepl.StartReplication(ctx, rconn, slot.SlotName, start, pglogrepl.StartReplicationOptions{
+		PluginArgs: []string{"proto_version '1'", "publication_names 'smoke_pub'"},
+	}); err != nil {
+		t.Fatalf("start replication: %v", err)
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO orders VALUES (7, 'gizmo')`); err != nil {
+		t.Fatal(err)
+	}
+
+	for {
+		msg, err := rconn.ReceiveMessage(ctx)
+		if err != nil {
+			t.Fatalf("no insert decoded: %v", err)
+		}
+		cd, ok := msg.(*pgproto3.CopyData)
+		if !ok || len(cd.Data) == 0 || cd.Data[0] != pglogrepl.XLogDataByteID {
+			continue
+		}
+		xld, err := pglogrepl.ParseXLogData(cd.Data[1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		lm, err := pglogrepl.Parse(xld.WALData)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ins, ok := lm.(*pglogrepl.InsertMessage)
+		if !ok {
+			continue
+		}
+		cols := ins.Tuple.Columns
+		if len(cols) != 2 || string(cols[0].Data) != "7" || string(cols[1].Data) != "gizmo" {
+			t.Fatalf("decoded insert columns %+v", cols)
+		}
+		return
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// startTimeout bounds what a test waits for a service, installs included:
+// testStartTimeout bounds what a test waits for a service, installs included:
 // a cold install of everything takes minutes on a small machine.
 const testStartTimeout = 15 * time.Minute
 
