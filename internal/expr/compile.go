@@ -326,6 +326,20 @@ func (c *compiler) nullOnError(n node) node {
 		return n
 	}
 	f, report := n.fn, c.opts.NestedErrors
+	if n.constant {
+		// A constant that fails (CAST('x' AS INT)) must fail per record,
+		// as in ksqlDB, not once at compile time: it is kept out of
+		// folding and reports its error on every evaluation.
+		if _, err := f(&value.Row{}, nil); err != nil {
+			return node{t: n.t, fn: func(*value.Row, []value.Value) (value.Value, error) {
+				if report != nil {
+					report(err)
+				}
+				return value.Null, nil
+			}}
+		}
+		return n
+	}
 	n.fn = func(row *value.Row, lam []value.Value) (value.Value, error) {
 		v, err := f(row, lam)
 		if err != nil {

@@ -312,6 +312,24 @@ func TestNestedErrors(t *testing.T) {
 	if len(reported) != 6 {
 		t.Errorf("reported %q, want 6 errors", reported)
 	}
+	// A failing constant reports per evaluation, not at compile time.
+	reported = nil
+	e, err := parser.ParseExpr("CAST('x' AS INT)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := Compile(e, scope, opts)
+	if err != nil || len(reported) != 0 {
+		t.Fatalf("compile: %v, reported %q", err, reported)
+	}
+	for i := 0; i < 2; i++ {
+		if v, err := x.Eval(row); err != nil || !v.IsNull() {
+			t.Errorf("eval: %v %v", v, err)
+		}
+	}
+	if len(reported) != 2 {
+		t.Errorf("reported %q, want 2 errors", reported)
+	}
 	opts.NestedErrorsFail = true
 	if got := evalText(t, "CAST(S AS INT)", scope, opts, row); got != `INTEGER runtime error: For input string: "hello"` {
 		t.Errorf("legacy nested errors: got %s", got)
