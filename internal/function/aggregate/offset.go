@@ -72,6 +72,9 @@ func registerOffset(b *builder) {
 		}
 		many := func(latest bool) func(function.AggCall) (*function.Aggregator, error) {
 			return func(c function.AggCall) (*function.Aggregator, error) {
+				if len(c.InitArgs) == 0 || c.InitArgs[0].IsNull() {
+					return nil, errors.New("the number of values to keep must be a literal")
+				}
 				n := int(c.InitArgs[0].AsInt64())
 				ignoreNulls := true
 				if len(c.InitArgs) > 1 && !c.InitArgs[1].IsNull() {
