@@ -109,6 +109,6 @@ func printStates(w io.Writer, sts map[testsvc.Name]*testsvc.State) {
 	sort.Strings(names)
 	for _, n := range names {
 		st := sts[testsvc.Name(n)]
-		fmt.Fprintf(w, "%-8s %-8s pid %-7d %s\n", n, st.Version, st.PID, st.URL)
+		fmt.Fprintf(w, "%-8s %-8s pid %-7d %s\n%8s log %s\n", n, st.Version, st.PID, st.URL, "", st.Log)
 	}
 }
