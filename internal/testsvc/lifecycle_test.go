@@ -5,7 +5,9 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -140,5 +142,40 @@ func TestPostgresUnreachableRoot(t *testing.T) {
 	}
 	if _, err := os.Stat(scratch); !os.IsNotExist(err) {
 		t.Fatalf("scratch dir %s left behind: %v", scratch, err)
+	}
+}
+
+// crashing is a service whose server dies during start-up, to check what a
+// failed start reports.
+type crashing struct{}
+
+func (crashing) name() Name                              { return "crashing" }
+func (crashing) version() string                         { return "1" }
+func (crashing) install(context.Context, *Options) error { return nil }
+func (crashing) ping(context.Context, *State) error      { return errors.New("refused") }
+func (crashing) ready(context.Context, *State) error     { return nil }
+func (crashing) stopSignal() syscall.Signal              { return syscall.SIGTERM }
+func (crashing) startTimeout() time.Duration             { return 30 * time.Second }
+func (crashing) launch(_ context.Context, _ *Options, dir string, st *State) error {
+	pid, err := spawn(exec.Command("sh", "-c", "echo 'bind: address already in use' >&2; exit 3", dir), st.Log)
+	st.PID = pid
+	return err
+}
+
+// TestStartFailureShowsLog checks that a server dying during start-up
+// fails fast with the tail of its log, and leaves no state behind.
+func TestStartFailureShowsLog(t *testing.T) {
+	o := privateOptions(t)
+	_, err := ensureService(context.Background(), &o, crashing{})
+	if err == nil {
+		t.Fatal("start of a crashing service succeeded")
+	}
+	for _, want := range []string{"exited during start-up", "bind: address already in use"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if _, err := os.Stat(o.statePath("crashing")); !os.IsNotExist(err) {
+		t.Errorf("state file left behind: %v", err)
 	}
 }

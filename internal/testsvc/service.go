@@ -173,6 +173,11 @@ func ensure(ctx context.Context, o *Options, n Name) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ensureService(ctx, o, s)
+}
+
+func ensureService(ctx context.Context, o *Options, s service) (*State, error) {
+	n := s.name()
 	lk, err := lockFile(ctx, o.lockPath(n))
 	if err != nil {
 		return nil, err
