@@ -12,22 +12,35 @@ var (
 	dayLong    = [...]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
 )
 
-// Format renders t, in t's location, as Java's DateTimeFormatter would.
+const allFields = UsesDate | UsesTime | UsesZone
+
+// Format renders t, in t's location, as Java's DateTimeFormatter would
+// render a ZonedDateTime.
 func (f *Formatter) Format(t time.Time) string {
 	return string(f.AppendFormat(make([]byte, 0, len(f.pattern)+8), t))
 }
 
 // AppendFormat appends the rendering of t to dst.
 func (f *Formatter) AppendFormat(dst []byte, t time.Time) []byte {
-	return appendItems(dst, f.items, t)
+	return appendItems(dst, f.items, t, allFields)
 }
 
-func appendItems(dst []byte, items []item, t time.Time) []byte {
+// FormatFields renders t as a temporal that has only the given field
+// classes (UsesDate for a LocalDate, UsesTime for a LocalTime): optional
+// sections that need other fields are left out. The caller checks
+// Requires first, as Java fails on a required field that is missing.
+func (f *Formatter) FormatFields(t time.Time, has int) string {
+	return string(appendItems(make([]byte, 0, len(f.pattern)+8), f.items, t, has))
+}
+
+func appendItems(dst []byte, items []item, t time.Time, has int) []byte {
 	for i := range items {
 		it := &items[i]
 		switch {
 		case it.isOpt:
-			dst = appendItems(dst, it.optional, t)
+			if uses(it.optional, true)&^has == 0 {
+				dst = appendItems(dst, it.optional, t, has)
+			}
 		case it.letter == 0:
 			dst = append(dst, it.lit...)
 		default:

@@ -165,14 +165,21 @@ const (
 
 // Uses reports which field classes the pattern mentions, optional
 // sections included.
-func (f *Formatter) Uses() int { return uses(f.items) }
+func (f *Formatter) Uses() int { return uses(f.items, true) }
 
-func uses(items []item) int {
+// Requires reports which field classes the pattern needs outside optional
+// sections: formatting a value that lacks one of them fails in Java, while
+// an optional section whose fields are missing is just left out.
+func (f *Formatter) Requires() int { return uses(f.items, false) }
+
+func uses(items []item, optional bool) int {
 	u := 0
 	for i := range items {
 		it := &items[i]
 		if it.isOpt {
-			u |= uses(it.optional)
+			if optional {
+				u |= uses(it.optional, true)
+			}
 			continue
 		}
 		switch it.letter {

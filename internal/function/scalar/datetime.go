@@ -50,7 +50,7 @@ func utcMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 func unsupported(f *javatime.Formatter, lacks int) error {
 	names := map[int]string{javatime.UsesDate: "a date field", javatime.UsesTime: "a time field", javatime.UsesZone: "a time-zone field"}
 	for _, k := range []int{javatime.UsesDate, javatime.UsesTime, javatime.UsesZone} {
-		if f.Uses()&lacks&k != 0 {
+		if f.Requires()&lacks&k != 0 {
 			return fmt.Errorf("Unsupported field: pattern '%s' uses %s", f.Pattern(), names[k])
 		}
 	}
@@ -101,7 +101,7 @@ func registerDateTime(b *builder) {
 			if err != nil {
 				return null, fmt.Errorf(errFormat, "time", formatLocalTime(a[0].Millis()), a[1].Str(), err)
 			}
-			return vstr(f.Format(utcMillis(a[0].Millis()))), nil
+			return vstr(f.FormatFields(utcMillis(a[0].Millis()), javatime.UsesTime)), nil
 		}))
 	formatTs := func(what string, ms int64, pattern string, loc *time.Location) (value.Value, error) {
 		f, err := formatter(pattern)
@@ -269,7 +269,7 @@ func formatDate(formatter func(string) (*javatime.Formatter, error), days int64,
 	if err != nil {
 		return null, fmt.Errorf(errFormat, "date", shown, pattern, err)
 	}
-	return vstr(f.Format(utcMillis(days * msPerDay))), nil
+	return vstr(f.FormatFields(utcMillis(days*msPerDay), javatime.UsesDate)), nil
 }
 
 func registerDateArithmetic(b *builder) {

@@ -24,6 +24,8 @@ func TestDateTime(t *testing.T) {
 		{"format_date", []any{value.Date(18993), str("dd-MMM-yyyy")}, "01-Jan-2022"},
 		{"format_date", []any{value.Date(18993), str("yyyy HH")}, "ERR: Failed to format date"},
 		{"datetostring", []any{i32(18027), str("dd/MM/yyyy")}, "11/05/2019"},
+		{"format_date", []any{value.Date(18993), str("yyyy-MM-dd[ HH:mm]")}, "2022-01-01"},
+		{"format_time", []any{value.Time(65000), str("[yyyy-MM-dd ]HH:mm:ss")}, "00:01:05"},
 		{"parse_date", []any{str("2018-05-11Lit"), str("yyyy-MM-dd'Lit'")}, "2018-05-11"},
 		{"parse_date", []any{str("2018-05-11 10"), str("yyyy-MM-dd HH")}, "ERR: Date format contains time field."},
 		{"stringtodate", []any{str("01-Jan-2022"), str("dd-MMM-yyyy")}, "18993"},
