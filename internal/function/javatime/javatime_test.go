@@ -26,6 +26,12 @@ func TestFormat(t *testing.T) {
 		{"[yyyy]SSSSSS", ts, "2018123456"},
 		{"D", ts, "131"},
 		{"O", ts.In(la), "GMT-7"},
+		{"EEE, dd MMM yyyy HH:mm:ss z", ts, "Fri, 11 May 2018 17:04:05 UTC"},
+		{"MM/dd/yyyy hh:mm a", ts, "05/11/2018 05:04 PM"},
+		{"xxx", ts, "+00:00"},
+		{"ZZZZZ", ts, "Z"},
+		{"ZZZZ", ts.In(la), "GMT-07:00"},
+		{"EEEE MMMM", ts, "Friday May"},
 	}
 	for _, tc := range tests {
 		f, err := Compile(tc.pattern)
@@ -57,6 +63,14 @@ func TestParse(t *testing.T) {
 		{"yyyy-MM-dd", "2018-02-30", ""},
 		{"yyyy-MM-dd", "2018-05-11x", ""},
 		{"hh:mm a", "01:15 PM", "1970-01-01T13:15:00Z"},
+		{"hh:mm a", "12:15 am", "1970-01-01T00:15:00Z"},
+		{"EEE, dd MMM yyyy HH:mm:ss z", "Fri, 11 May 2018 21:58:33 GMT", "2018-05-11T21:58:33Z"},
+		{"yyyy-MM-dd'T'HH:mm:ss.SSSZ", "2020-01-02T03:04:05.678+0100", "2020-01-02T02:04:05.678Z"},
+		{"yyyy-MM-dd'T'HH:mm:ss.SSSSSSxxx", "2020-01-02T03:04:05.123456-05:30", "2020-01-02T08:34:05.123456Z"},
+		{"uuuu-MM-dd", "2020-02-29", "2020-02-29T00:00:00Z"},
+		{"MM/dd/yyyy", "2/3/2020", ""},
+		{"M/d/yyyy", "2/3/2020", "2020-02-03T00:00:00Z"},
+		{"yyyy-MM-dd HH:mm:ss.SSS", "2018-05-11 17:04:05.12", ""},
 	}
 	for _, tc := range tests {
 		f, err := Compile(tc.pattern)
