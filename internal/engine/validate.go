@@ -39,7 +39,7 @@ func (e *Engine) inferColumns(ctx context.Context, src *catalog.Source, cols []c
 		}
 	}
 	if !hasVal && supportsInference(src.ValueFormat.Name) {
-		inf, err := format.InferColumns(ctx, e.opts.Registry, src.ValueFormat.Name, src.ValueFormat.Props, src.Topic, false)
+		inf, err := format.InferColumns(ctx, e.opts.Registry, src.ValueFormat.Name, src.ValueFormat.Props, src.Topic, false, op.Target(src, false).Wrap)
 		if err != nil {
 			return nil, err
 		}
@@ -51,7 +51,7 @@ func (e *Engine) inferColumns(ctx context.Context, src *catalog.Source, cols []c
 		}
 	}
 	if !hasKey && supportsInference(src.KeyFormat.Name) {
-		inf, err := format.InferColumns(ctx, e.opts.Registry, src.KeyFormat.Name, src.KeyFormat.Props, src.Topic, true)
+		inf, err := format.InferColumns(ctx, e.opts.Registry, src.KeyFormat.Name, src.KeyFormat.Props, src.Topic, true, format.WrapDefault)
 		if err != nil {
 			return nil, err
 		}

@@ -52,6 +52,8 @@ type Project struct {
 	// Rekey marks a change of key: the rows must be repartitioned before
 	// any stateful step that groups by the new key.
 	Rekey bool
+	// KeepVal passes the input's value columns through unchanged.
+	KeepVal bool
 }
 
 // TableFunction is one table function call of a FlatMap.

@@ -245,7 +245,11 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 		result = &plan.Filter{Input: result, Pred: pred, Stage: "HAVING"}
 		post.clause = ""
 	}
-	return p.project(q, result, post, refs, "grouping expression", sinkName)
+	req := keyReq{what: "grouping expression"}
+	for _, r := range refs {
+		req.refs = append(req.refs, r.text)
+	}
+	return p.project(q, result, post, req, sinkName)
 }
 
 // nonAggregate rewrites an unresolvable column in an aggregated query as

@@ -54,25 +54,41 @@ func (p *Planner) prop(name, def string) string {
 // Plan plans q for a persistent query writing to sinkName; target is the
 // existing sink for INSERT INTO, or nil.
 func (p *Planner) Plan(q *ast.Query, sinkName string, target *catalog.Source) (*Planned, error) {
-	from, ok := q.From.(*ast.AliasedSource)
-	if !ok {
-		return nil, fmt.Errorf("joins are %w", errNotSupported)
-	}
-	src, ok := p.Catalog.Source(from.Name.Name)
-	if !ok {
-		return nil, fmt.Errorf("%s: Source `%s` does not exist.", posPrefix(from.Name.Pos), from.Name.Name)
-	}
-	alias := src.Name
-	if from.Alias != nil {
-		alias = from.Alias.Name
-	}
 	if q.Window != nil && len(q.GroupBy) == 0 {
 		return nil, fmt.Errorf("WINDOW clause requires a GROUP BY clause.")
 	}
-	windowed := src.Window != catalog.NoWindow
-	var node plan.Node = &plan.Source{Src: src, Alias: alias, Sch: src.Schema}
-	sc := newScope(src.Schema, windowed, src.Name, alias)
-	out := &Planned{From: src, Sources: []*catalog.Source{src}, Table: src.Kind == catalog.Table, Window: src.Window, WindowSize: src.WindowSize}
+	var node plan.Node
+	var sc *scope
+	var out *Planned
+	var alias string
+	var windowed bool
+	var joinReq *keyReq
+	switch from := q.From.(type) {
+	case *ast.AliasedSource:
+		src, ok := p.Catalog.Source(from.Name.Name)
+		if !ok {
+			return nil, fmt.Errorf("%s: Source `%s` does not exist.", posPrefix(from.Name.Pos), from.Name.Name)
+		}
+		alias = src.Name
+		if from.Alias != nil {
+			alias = from.Alias.Name
+		}
+		windowed = src.Window != catalog.NoWindow
+		node = &plan.Source{Src: src, Alias: alias, Sch: src.Schema}
+		sc = newScope(src.Schema, windowed, src.Name, alias)
+		out = &Planned{From: src, Sources: []*catalog.Source{src}, Table: src.Kind == catalog.Table, Window: src.Window, WindowSize: src.WindowSize}
+	case *ast.JoinRelation:
+		j, err := p.planJoin(q, from)
+		if err != nil {
+			return nil, err
+		}
+		node, sc, out, joinReq = j.node, j.scope, j.out, &j.req
+		windowed = out.Window != catalog.NoWindow
+	default:
+		return nil, fmt.Errorf("unsupported FROM clause %T", q.From)
+	}
+	src := out.From
+	_ = src
 
 	if q.Where != nil {
 		sc.clause = "WHERE"
@@ -89,18 +105,27 @@ func (p *Planner) Plan(q *ast.Query, sinkName string, target *catalog.Source) (*
 
 	// keyRefs are the expressions the projection must contain so the
 	// result keeps its key, with ksqlDB's wording for what they are.
-	keyRefs := keyColumnRefs(src.Schema)
-	keyWhat := "key column"
+	req := keyReq{what: "key column"}
+	for _, c := range node.Schema().Key() {
+		req.refs = append(req.refs, c.Name)
+	}
+	if joinReq != nil {
+		req = *joinReq
+	}
 	if len(q.PartitionBy) > 0 {
 		if out.Table {
 			return nil, errors.New("PARTITION BY is not supported on tables")
 		}
 		var err error
-		node, sc, keyRefs, err = p.partitionBy(node, sc, q.PartitionBy, alias, windowed)
+		var refs []keyRef
+		node, sc, refs, err = p.partitionBy(node, sc, q.PartitionBy, alias, windowed)
 		if err != nil {
 			return nil, err
 		}
-		keyWhat = "partitioning expression"
+		req = keyReq{what: "partitioning expression"}
+		for _, r := range refs {
+			req.refs = append(req.refs, r.text)
+		}
 	}
 
 	calls, err := p.aggregateCalls(append(selectExprs(q.Select), q.Having))
@@ -119,7 +144,7 @@ func (p *Planner) Plan(q *ast.Query, sinkName string, target *catalog.Source) (*
 	if q.Having != nil {
 		return nil, errors.New("HAVING requires a GROUP BY clause.")
 	}
-	proj, err := p.project(q, node, sc, keyRefs, keyWhat, sinkName)
+	proj, err := p.project(q, node, sc, req, sinkName)
 	if err != nil {
 		return nil, err
 	}

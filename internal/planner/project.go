@@ -32,8 +32,14 @@ func (p *Planner) expandSelect(items []ast.SelectItem, node plan.Node, sc *scope
 			if s.Qualifier != nil && !sc.qualifier[s.Qualifier.Name] {
 				return nil, fmt.Errorf("'%s' is not a valid stream/table name or alias.", s.Qualifier.Name)
 			}
-			for _, c := range sch.Columns {
-				out = append(out, selectItem{alias: c.Name, e: &ast.ColumnRef{Pos: s.Pos, Name: ast.Ident{Pos: s.Pos, Name: c.Name, Quoted: true}}})
+			names := sc.star(s.Qualifier)
+			if names == nil {
+				for _, c := range sch.Columns {
+					names = append(names, c.Name)
+				}
+			}
+			for _, n := range names {
+				out = append(out, selectItem{alias: n, e: &ast.ColumnRef{Pos: s.Pos, Name: ast.Ident{Pos: s.Pos, Name: n, Quoted: true}}})
 			}
 		case *ast.SelectStructAll:
 			base, err := expr.Compile(s.Base, sc, expr.Options{Functions: p.Functions})
@@ -54,6 +60,9 @@ func (p *Planner) expandSelect(items []ast.SelectItem, node plan.Node, sc *scope
 			default:
 				if cr, ok := s.Expr.(*ast.ColumnRef); ok {
 					item.alias = cr.Name.Name
+					if cr.Qualifier != nil && sc.clashing(cr.Name.Name) {
+						item.alias = cr.Qualifier.Name + "_" + cr.Name.Name
+					}
 				} else {
 					item.alias = gen.forExpr(s.Expr)
 				}
@@ -83,7 +92,7 @@ func (p *Planner) expandSelect(items []ast.SelectItem, node plan.Node, sc *scope
 // ksqlDB's key rules: every key of the input must appear in the select
 // list as a plain reference (it stays the key, renamed by its alias), and
 // the value columns are the other items in order.
-func (p *Planner) project(q *ast.Query, node plan.Node, sc *scope, keyRefs []keyRef, keyWhat, sinkName string) (*plan.Project, error) {
+func (p *Planner) project(q *ast.Query, node plan.Node, sc *scope, req keyReq, sinkName string) (*plan.Project, error) {
 	in := node.Schema()
 	gen := newAliasGen(in)
 	items, err := p.expandSelect(q.Select, node, sc, gen)
@@ -101,14 +110,14 @@ func (p *Planner) project(q *ast.Query, node plan.Node, sc *scope, keyRefs []key
 		keyAliases[cols[0].Index] = append(keyAliases[cols[0].Index], i)
 		isKey[i] = true
 	}
-	var missing []string
+	missing := false
 	for i := range inKeys {
 		if len(keyAliases[i]) == 0 {
-			missing = append(missing, keyRefs[i].text)
+			missing = true
 		}
 	}
-	if len(missing) > 0 {
-		return nil, keysMissing(sinkName, keyWhat, missing)
+	if missing {
+		return nil, keysMissing(sinkName, req)
 	}
 	for i, idxs := range keyAliases {
 		if len(idxs) > 1 {
@@ -175,15 +184,44 @@ func isWindowBound(it selectItem) bool {
 	return cr.Name.Name == catalog.WindowStart || cr.Name.Name == catalog.WindowEnd
 }
 
-func keysMissing(sink, what string, refs []string) error {
-	plural := ""
-	whatP := what
+// keyReq says which expressions a projection must contain to keep the
+// result's key, for the error when it does not.
+type keyReq struct {
+	what string   // "key column", "grouping expression", ...
+	refs []string // the expressions, as printed
+	any  bool     // one of refs suffices (join keys)
+	note string   // appended explanation (synthetic join keys)
+}
+
+func keysMissing(sink string, req keyReq) error {
+	refs := req.refs
+	plural, whatP := "", req.what
 	if len(refs) > 1 {
-		plural = "s"
-		whatP = what + "s"
+		whatP = req.what + "s"
+		if !req.any {
+			plural = "s"
+		}
 	}
-	return fmt.Errorf("Key%s missing from projection (ie, SELECT).\nThe query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).",
-		plural, sink, whatP, joinAnd(refs), strings.Join(refs, ", "))
+	list, eg := joinAnd(refs), strings.Join(refs, ", ")
+	if req.any {
+		list = joinOr(refs)
+		if len(refs) > 0 {
+			eg = refs[0]
+		}
+	}
+	return fmt.Errorf("Key%s missing from projection (ie, SELECT).\nThe query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).%s",
+		plural, sink, whatP, list, eg, req.note)
+}
+
+// joinOr joins names as "A", "A or B", "A, B or C".
+func joinOr(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // joinAnd joins names as "A", "A and B", "A, B and C".

@@ -24,6 +24,23 @@ type scope struct {
 	// aggregated marks the scope after GROUP BY, where only grouping
 	// expressions and aggregates resolve.
 	aggregated bool
+	// join, when set, resolves names over the joined sources.
+	join *joinSides
+}
+
+// star returns the columns SELECT * (or q.*) expands to, or nil for the
+// schema's own columns.
+func (s *scope) star(q *ast.Ident) []string {
+	if s.join == nil {
+		return nil
+	}
+	return s.join.star(q)
+}
+
+// clashing reports a column name that more than one joined source has, so
+// a qualified reference to it is aliased SOURCE_COLUMN.
+func (s *scope) clashing(name string) bool {
+	return s.join != nil && s.join.count(name) > 1
 }
 
 func newScope(sch catalog.Schema, windowed bool, qualifiers ...string) *scope {
@@ -38,6 +55,9 @@ func newScope(sch catalog.Schema, windowed bool, qualifiers ...string) *scope {
 
 // Resolve implements expr.Scope.
 func (s *scope) Resolve(qualifier, name string) (expr.Column, error) {
+	if s.join != nil {
+		return s.join.resolve(s, qualifier, name)
+	}
 	if qualifier != "" && !s.qualifier[qualifier] {
 		return expr.Column{}, s.unknown(qualifier, name)
 	}
@@ -105,3 +125,16 @@ func (s *scope) ResolveExpr(e ast.Expr) (expr.Column, bool) {
 
 // exprKey identifies an expression structurally, ignoring positions.
 func exprKey(e ast.Expr) string { return ast.Format(e) }
+
+// sourceAlias returns the alias a single-source scope's columns are
+// qualified with in messages: the longest accepted qualifier that is not
+// the source's own name, else the name.
+func (s *scope) sourceAlias() string {
+	best := ""
+	for q := range s.qualifier {
+		if best == "" || len(q) < len(best) {
+			best = q
+		}
+	}
+	return best
+}

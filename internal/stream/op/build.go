@@ -111,6 +111,8 @@ func (b *builder) sub(ctx context.Context, n plan.Node, terminal func(tc *stream
 			return b.sub(ctx, x.Input, func(*stream.TaskContext) (Op, error) {
 				return &RepartitionSink{Topic: topic, Partitions: parts}, nil
 			})
+		case *plan.Join:
+			return b.joinSub(ctx, x, stages, stores, terminal)
 		case *plan.Filter:
 			pred := x.Pred
 			stages = append([]stage{func(_ *stream.TaskContext, next Op) (Op, error) {
@@ -118,9 +120,9 @@ func (b *builder) sub(ctx context.Context, n plan.Node, terminal func(tc *stream
 			}}, stages...)
 			n = x.Input
 		case *plan.Project:
-			keys, vals := evals(x.Key), evals(x.Val)
+			keys, vals, keep := evals(x.Key), evals(x.Val), x.KeepVal
 			stages = append([]stage{func(_ *stream.TaskContext, next Op) (Op, error) {
-				return &Project{Key: keys, Val: vals, Next: next}, nil
+				return &Project{Key: keys, Val: vals, Next: next, KeepVal: keep}, nil
 			}}, stages...)
 			n = x.Input
 		case *plan.Aggregate:
@@ -401,3 +403,155 @@ func newSink(ctx context.Context, dst *catalog.Source, parts int32, env Env) (*S
 	}
 	return sink, nil
 }
+
+// branch is one input of a multi-input sub-topology: its topic and how a
+// task builds the entry operator that feeds next.
+type branch struct {
+	input stream.Input
+	entry func(tc *stream.TaskContext, next Op) (recordProcessor, error)
+	table bool
+}
+
+// recordProcessor decodes one input's records and feeds its chain.
+type recordProcessor interface {
+	Process(tc *stream.TaskContext, rec *logstore.Record) error
+}
+
+// branchOf walks down from n to the branch's input, collecting its stages;
+// below a repartition it builds the lower sub-topology too.
+func (b *builder) branchOf(ctx context.Context, n plan.Node) (*branch, error) {
+	var stages []stage
+	table := false
+	for {
+		switch x := n.(type) {
+		case *plan.Source:
+			src := x.Src
+			table = src.Kind == catalog.Table
+			if _, err := newSource(ctx, src, b.env); err != nil {
+				return nil, err
+			}
+			st := stages
+			return &branch{input: stream.Input{Topic: src.Topic}, table: table, entry: func(tc *stream.TaskContext, next Op) (recordProcessor, error) {
+				chain, err := assemble(tc, st, func(*stream.TaskContext) (Op, error) { return next, nil }, table)
+				if err != nil {
+					return nil, err
+				}
+				s, err := newSource(tc.Context(), src, b.env)
+				if err != nil {
+					return nil, err
+				}
+				s.Next = chain
+				return s, nil
+			}}, nil
+		case *plan.Repartition:
+			topic := b.group + "-" + x.Topic
+			parts := max(x.Partitions, 1)
+			if err := b.sub(ctx, x.Input, func(*stream.TaskContext) (Op, error) {
+				return &RepartitionSink{Topic: topic, Partitions: parts}, nil
+			}); err != nil {
+				return nil, err
+			}
+			st := stages
+			return &branch{input: stream.Input{Topic: topic, Create: parts}, table: isTable(x.Input), entry: func(tc *stream.TaskContext, next Op) (recordProcessor, error) {
+				chain, err := assemble(tc, st, func(*stream.TaskContext) (Op, error) { return next, nil }, false)
+				if err != nil {
+					return nil, err
+				}
+				return &RepartitionSource{Next: chain}, nil
+			}}, nil
+		case *plan.Filter:
+			pred := x.Pred
+			tbl := isTable(x.Input)
+			stages = append([]stage{func(_ *stream.TaskContext, next Op) (Op, error) {
+				return &Filter{Pred: pred.Eval, Next: next, Table: tbl}, nil
+			}}, stages...)
+			n = x.Input
+		case *plan.Project:
+			keys, vals, keep := evals(x.Key), evals(x.Val), x.KeepVal
+			stages = append([]stage{func(_ *stream.TaskContext, next Op) (Op, error) {
+				return &Project{Key: keys, Val: vals, Next: next, KeepVal: keep}, nil
+			}}, stages...)
+			n = x.Input
+		default:
+			return nil, fmt.Errorf("plan node %T is not supported below a join yet", n)
+		}
+	}
+}
+
+// isTable reports whether a plan node produces a table.
+func isTable(n plan.Node) bool {
+	switch x := n.(type) {
+	case *plan.Source:
+		return x.Src.Kind == catalog.Table
+	case *plan.Join:
+		return x.Kind == plan.TableTable
+	case *plan.Aggregate:
+		return true
+	}
+	for _, c := range n.Children() {
+		return isTable(c)
+	}
+	return false
+}
+
+// joinSub builds the sub-topology of a join: two inputs feeding the join
+// operator, then the stages above it.
+func (b *builder) joinSub(ctx context.Context, j *plan.Join, stages []stage, stores []string, terminal func(tc *stream.TaskContext) (Op, error)) error {
+	left, err := b.branchOf(ctx, j.Left)
+	if err != nil {
+		return err
+	}
+	right, err := b.branchOf(ctx, j.Right)
+	if err != nil {
+		return err
+	}
+	// A stream-table join reads its table up to the end first, so that
+	// stream records find the rows already there.
+	if j.Kind == plan.StreamTable {
+		right.input.Bootstrap = true
+	}
+	stores = append(stores, j.LeftStore, j.RightStore)
+	b.subs = append(b.subs, stream.SubSpec{
+		Inputs: []stream.Input{left.input, right.input},
+		Stores: stores,
+		NewProcessor: func(tc *stream.TaskContext) (stream.Processor, error) {
+			next, err := assemble(tc, stages, terminal, false)
+			if err != nil {
+				return nil, err
+			}
+			ls, err := tc.Store(j.LeftStore)
+			if err != nil {
+				return nil, err
+			}
+			rs, err := tc.Store(j.RightStore)
+			if err != nil {
+				return nil, err
+			}
+			op := &Join{Type: j.Type, Kind: j.Kind, Window: j.Window, LeftWidth: j.LeftWidth, RightWidth: j.RightWidth, Left: ls, Right: rs, Next: next}
+			if err := op.Init(); err != nil {
+				return nil, err
+			}
+			le, err := left.entry(tc, op.LeftInput())
+			if err != nil {
+				return nil, err
+			}
+			re, err := right.entry(tc, op.RightInput())
+			if err != nil {
+				return nil, err
+			}
+			return &multiChain{entries: []recordProcessor{le, re}}, nil
+		},
+	})
+	return nil
+}
+
+// multiChain is the processor of a sub-topology with several inputs.
+type multiChain struct {
+	entries []recordProcessor
+}
+
+func (c *multiChain) Process(tc *stream.TaskContext, input int, rec *logstore.Record) error {
+	return c.entries[input].Process(tc, rec)
+}
+
+func (c *multiChain) Close() error { return nil }

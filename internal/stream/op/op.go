@@ -64,8 +64,9 @@ type Project struct {
 	Key  []Eval
 	Val  []Eval
 	Next Op
-	// KeepWindow keeps the input's window bounds on the output row.
-	out value.Row
+	// KeepVal passes the input's value columns through.
+	KeepVal bool
+	out     value.Row
 }
 
 // Process implements Op.
@@ -74,7 +75,11 @@ func (p *Project) Process(tc *stream.TaskContext, row *value.Row) error {
 	*out = value.Row{Time: row.Time, Partition: row.Partition, Offset: row.Offset, Window: row.Window, Headers: row.Headers}
 	out.Key = evalAll(tc, row, p.Key, out.Key[:0], "select key")
 	if row.Val != nil {
-		out.Val = evalAll(tc, row, p.Val, make([]value.Value, 0, len(p.Val)), "select")
+		if p.KeepVal {
+			out.Val = row.Val
+		} else {
+			out.Val = evalAll(tc, row, p.Val, make([]value.Value, 0, len(p.Val)), "select")
+		}
 	}
 	return p.Next.Process(tc, out)
 }

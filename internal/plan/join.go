@@ -1,0 +1,70 @@
+package plan
+
+import (
+	"fmt"
+
+	"github.com/sluicedb/sluice/internal/catalog"
+)
+
+// JoinType is INNER, LEFT, RIGHT or FULL (OUTER).
+type JoinType uint8
+
+// Join types.
+const (
+	InnerJoin JoinType = iota
+	LeftJoin
+	RightJoin
+	OuterJoin
+)
+
+func (t JoinType) String() string {
+	return [...]string{"INNER", "LEFT", "RIGHT", "OUTER"}[t]
+}
+
+// JoinKind says what is joined with what.
+type JoinKind uint8
+
+// Join kinds.
+const (
+	StreamStream JoinKind = iota
+	StreamTable
+	TableTable
+)
+
+func (k JoinKind) String() string {
+	return [...]string{"stream-stream", "stream-table", "table-table"}[k]
+}
+
+// JoinWindow is a stream-stream join's WITHIN window, in milliseconds.
+type JoinWindow struct {
+	Before int64
+	After  int64
+	// Grace is set when the query gave GRACE PERIOD; with it, outer
+	// results wait for the window to close instead of being emitted at
+	// once (Kafka Streams' spurious-result fix).
+	Grace    int64
+	HasGrace bool
+}
+
+// Join joins two inputs that are both keyed by the join key. Each input
+// row carries the join key in Row.Key and all of its side's columns in
+// Row.Val; the output key is the join key and the output value is the
+// left side's columns followed by the right side's (NULLs for a missing
+// side).
+type Join struct {
+	Left, Right Node
+	Type        JoinType
+	Kind        JoinKind
+	Window      *JoinWindow
+	LeftWidth   int
+	RightWidth  int
+	Sch         catalog.Schema
+	// Stores are the state stores of the left and right sides.
+	LeftStore, RightStore string
+}
+
+func (n *Join) Schema() catalog.Schema { return n.Sch }
+func (n *Join) Children() []Node       { return []Node{n.Left, n.Right} }
+func (n *Join) Label() string {
+	return fmt.Sprintf("Join %s %s [%s]", n.Kind, n.Type, n.Sch)
+}

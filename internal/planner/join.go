@@ -1,0 +1,599 @@
+package planner
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/sluicedb/sluice/internal/catalog"
+	"github.com/sluicedb/sluice/internal/expr"
+	"github.com/sluicedb/sluice/internal/plan"
+	"github.com/sluicedb/sluice/internal/sql/ast"
+	"github.com/sluicedb/sluice/internal/types"
+)
+
+// joinSide is one joined source as a join's rows lay it out: all its
+// columns (key columns first, then value columns) at offset in Row.Val.
+type joinSide struct {
+	alias  string
+	source *catalog.Source
+	cols   []catalog.Column
+	offset int
+}
+
+// joinSides resolves names over the sources of a join. The join key is
+// the one key column of the join's rows; keyQual/keyName say which source
+// column the projection uses for it (or a synthetic ROWKEY).
+type joinSides struct {
+	sides     []joinSide
+	keyQual   string
+	keyName   string
+	keyCol    catalog.Column
+	synthetic bool
+}
+
+func (j *joinSides) side(q string) *joinSide {
+	for i := range j.sides {
+		if j.sides[i].alias == q {
+			return &j.sides[i]
+		}
+	}
+	for i := range j.sides {
+		if j.sides[i].source.Name == q {
+			return &j.sides[i]
+		}
+	}
+	return nil
+}
+
+// colIndex finds name in a side, mapping ROWKEY to its single key column
+// as queries written for ksqlDB 0.8 expect.
+func (s *joinSide) colIndex(name string) int {
+	for i, c := range s.cols {
+		if c.Name == name {
+			return i
+		}
+	}
+	if name == "ROWKEY" {
+		keys := s.source.Schema.Key()
+		if len(keys) == 1 {
+			return s.colIndex(keys[0].Name)
+		}
+	}
+	return -1
+}
+
+func (j *joinSides) count(name string) int {
+	n := 0
+	for i := range j.sides {
+		for _, c := range j.sides[i].cols {
+			if c.Name == name {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func (j *joinSides) resolve(sc *scope, qualifier, name string) (expr.Column, error) {
+	if qualifier == "" {
+		if j.synthetic && name == j.keyCol.Name {
+			return expr.Column{Name: name, Kind: expr.KeyColumn, Type: j.keyCol.Type}, nil
+		}
+		var found []*joinSide
+		for i := range j.sides {
+			if j.sides[i].colIndex(name) >= 0 {
+				found = append(found, &j.sides[i])
+			}
+		}
+		if len(found) > 1 {
+			var names []string
+			for _, s := range found {
+				names = append(names, s.alias+"."+name)
+			}
+			return expr.Column{}, fmt.Errorf("Column '%s' is ambiguous. Could be any of: %s", name, strings.Join(names, ", "))
+		}
+		if len(found) == 1 {
+			return j.resolveIn(found[0], name)
+		}
+		// A generated name from SELECT *: SOURCE_COLUMN.
+		for i := range j.sides {
+			s := &j.sides[i]
+			if strings.HasPrefix(name, s.alias+"_") {
+				if s.colIndex(strings.TrimPrefix(name, s.alias+"_")) >= 0 {
+					return j.resolveIn(s, strings.TrimPrefix(name, s.alias+"_"))
+				}
+			}
+		}
+		return pseudo(sc, qualifier, name)
+	}
+	s := j.side(qualifier)
+	if s == nil {
+		return expr.Column{}, fmt.Errorf("'%s' is not a valid stream/table name or alias.", qualifier)
+	}
+	if s.colIndex(name) < 0 {
+		return pseudo(sc, qualifier, name)
+	}
+	return j.resolveIn(s, name)
+}
+
+func (j *joinSides) resolveIn(s *joinSide, name string) (expr.Column, error) {
+	i := s.colIndex(name)
+	c := s.cols[i]
+	if !j.synthetic && s.alias == j.keyQual && c.Name == j.keyName {
+		return expr.Column{Name: j.keyCol.Name, Kind: expr.KeyColumn, Type: c.Type}, nil
+	}
+	return expr.Column{Name: s.alias + "_" + c.Name, Kind: expr.ValueColumn, Index: s.offset + i, Type: c.Type}, nil
+}
+
+// pseudo resolves the pseudo columns every row has.
+func pseudo(sc *scope, qualifier, name string) (expr.Column, error) {
+	switch name {
+	case catalog.RowTime:
+		return expr.Column{Name: name, Kind: expr.RowTime, Type: types.BigintType}, nil
+	case catalog.RowPartition:
+		return expr.Column{Name: name, Kind: expr.RowPartition, Type: types.IntType}, nil
+	case catalog.RowOffset:
+		return expr.Column{Name: name, Kind: expr.RowOffset, Type: types.BigintType}, nil
+	}
+	return expr.Column{}, sc.unknown(qualifier, name)
+}
+
+func (j *joinSides) star(q *ast.Ident) []string {
+	var out []string
+	if q == nil && j.synthetic {
+		out = append(out, j.keyCol.Name)
+	}
+	for _, s := range j.sides {
+		if q != nil && q.Name != s.alias && q.Name != s.source.Name {
+			continue
+		}
+		for _, c := range s.cols {
+			out = append(out, s.alias+"_"+c.Name)
+		}
+	}
+	return out
+}
+
+// joined is a planned join: its node, the scope over its output, what the
+// result is, and what its projection must contain.
+type joined struct {
+	node  plan.Node
+	scope *scope
+	out   *Planned
+	req   keyReq
+}
+
+// joinInput is one side of a join being planned.
+type joinInput struct {
+	node     plan.Node
+	sides    []joinSide
+	table    bool
+	windowed bool
+	sources  []*catalog.Source
+	// equiv holds the qualified column references (as printed) that equal
+	// this input's key, for n-way joins that need no repartition.
+	equiv map[string]bool
+	// keyRef is the input's key column as a qualified reference, when it
+	// has exactly one.
+	keyRef string
+	width  int
+}
+
+func (p *Planner) sourceInput(as *ast.AliasedSource) (*joinInput, error) {
+	src, ok := p.Catalog.Source(as.Name.Name)
+	if !ok {
+		return nil, fmt.Errorf("%s: Source `%s` does not exist.", posPrefix(as.Name.Pos), as.Name.Name)
+	}
+	alias := src.Name
+	if as.Alias != nil {
+		alias = as.Alias.Name
+	}
+	cols := append(append([]catalog.Column{}, src.Schema.Key()...), src.Schema.Value()...)
+	in := &joinInput{
+		node:     &plan.Source{Src: src, Alias: alias, Sch: src.Schema},
+		sides:    []joinSide{{alias: alias, source: src, cols: cols}},
+		table:    src.Kind == catalog.Table,
+		windowed: src.Window != catalog.NoWindow,
+		sources:  []*catalog.Source{src},
+		equiv:    map[string]bool{},
+		width:    len(cols),
+	}
+	if keys := src.Schema.Key(); len(keys) == 1 {
+		in.keyRef = alias + "." + keys[0].Name
+		in.equiv[in.keyRef] = true
+	}
+	return in, nil
+}
+
+// planJoin plans a left-deep chain of joins.
+func (p *Planner) planJoin(q *ast.Query, jr *ast.JoinRelation) (*joined, error) {
+	left, err := p.sourceInput(jr.Left)
+	if err != nil {
+		return nil, err
+	}
+	var viable []string
+	var last *plan.Join
+	var lastSides *joinSides
+	for n, j := range jr.Joins {
+		right, err := p.sourceInput(j.Source)
+		if err != nil {
+			return nil, err
+		}
+		final := n == len(jr.Joins)-1
+		res, err := p.joinOne(q, left, right, j, final, fmt.Sprint(n))
+		if err != nil {
+			return nil, err
+		}
+		left = res.input
+		last = res.node
+		lastSides = res.sides
+		viable = res.viable
+	}
+	out := &Planned{Sources: left.sources, From: left.sources[0], Table: left.table && last.Kind == plan.TableTable}
+	if left.windowed {
+		out.Window, out.WindowSize = left.sources[0].Window, left.sources[0].WindowSize
+	}
+	sc := newScope(last.Sch, left.windowed)
+	sc.join = lastSides
+	for _, s := range lastSides.sides {
+		sc.qualifier[s.alias] = true
+		sc.qualifier[s.source.Name] = true
+	}
+	req := keyReq{what: "join expression", refs: viable, any: true}
+	if lastSides.synthetic {
+		req.refs = []string{lastSides.keyCol.Name}
+		req.note = "\n" + lastSides.keyCol.Name + " was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased. "
+	}
+	return &joined{node: last, scope: sc, out: out, req: req}, nil
+}
+
+type joinResult struct {
+	input  *joinInput
+	node   *plan.Join
+	sides  *joinSides
+	viable []string
+}
+
+// joinOne joins left with right on j's condition.
+func (p *Planner) joinOne(q *ast.Query, left, right *joinInput, j *ast.Join, final bool, id string) (*joinResult, error) {
+	cmp, ok := j.On.(*ast.Comparison)
+	if !ok || cmp.Op != "=" {
+		return nil, fmt.Errorf("Unsupported join criteria: %s. Only equality conditions are supported.", expr.FormatSQL(j.On))
+	}
+	lsc := p.inputScope(left)
+	rsc := p.inputScope(right)
+	lexpr, rexpr := cmp.L, cmp.R
+	lOnLeft, lOnRight := refersTo(lexpr, lsc), refersTo(lexpr, rsc)
+	rOnLeft, rOnRight := refersTo(rexpr, lsc), refersTo(rexpr, rsc)
+	switch {
+	case lOnLeft && !lOnRight && rOnRight && !rOnLeft:
+	case lOnRight && !lOnLeft && rOnLeft && !rOnRight:
+		lexpr, rexpr = rexpr, lexpr
+	default:
+		bad := lexpr
+		if (lOnLeft || lOnRight) && !(lOnLeft && lOnRight) {
+			bad = rexpr
+		}
+		return nil, fmt.Errorf("Invalid comparison expression '%s' in join '%s'. Each side of the join comparision must contain references from exactly one source.", expr.FormatSQL(bad), expr.FormatSQL(j.On))
+	}
+	kind := plan.StreamStream
+	switch {
+	case !left.table && right.table:
+		kind = plan.StreamTable
+	case left.table && right.table:
+		kind = plan.TableTable
+	case left.table && !right.table:
+		return nil, fmt.Errorf("Invalid join order: table-stream joins are not supported; only stream-table joins. Got %s %s %s.", left.sources[0].Name, joinTypeName(j.Type), right.sources[0].Name)
+	}
+	jt := map[ast.JoinType]plan.JoinType{ast.JoinInner: plan.InnerJoin, ast.JoinLeft: plan.LeftJoin, ast.JoinRight: plan.RightJoin, ast.JoinFull: plan.OuterJoin}[j.Type]
+	if kind == plan.StreamTable && (jt == plan.OuterJoin || jt == plan.RightJoin) {
+		return nil, fmt.Errorf("Invalid join type: full-outer join not supported for stream-table join. Got %s %s %s.", left.sources[0].Name, joinTypeName(j.Type), right.sources[0].Name)
+	}
+	if kind == plan.StreamStream && j.Within == nil {
+		return nil, errors.New("Stream-Stream joins must have a WITHIN clause specified. None was provided. To learn about how to specify a WITHIN clause with a stream-stream join, please visit: https://docs.confluent.io/current/ksql/docs/syntax-reference.html#create-stream-as-select")
+	}
+	if kind != plan.StreamStream && j.Within != nil {
+		return nil, fmt.Errorf("A window definition was provided for a %s join. These joins are not windowed. Please drop the window definition (ie. the WITHIN clause) and try to execute your join again.", map[plan.JoinKind]string{plan.StreamTable: "Stream-Table", plan.TableTable: "Table-Table"}[kind])
+	}
+	if left.windowed != right.windowed {
+		return nil, fmt.Errorf("Can not join windowed source to non-windowed source.\n`%s` is %s\n`%s` is %s", left.sources[0].Name, windowWord(left), right.sources[0].Name, windowWord(right))
+	}
+	lce, err := expr.Compile(lexpr, lsc, expr.Options{Functions: p.Functions})
+	if err != nil {
+		return nil, err
+	}
+	rce, err := expr.Compile(rexpr, rsc, expr.Options{Functions: p.Functions})
+	if err != nil {
+		return nil, err
+	}
+	if !lce.Type.Equal(rce.Type) {
+		return nil, fmt.Errorf("Invalid join condition: types don't match. Got %s{%s} = %s{%s}.", expr.FormatSQL(lexpr), lce.Type, expr.FormatSQL(rexpr), rce.Type)
+	}
+	lText, rText := p.qualifiedText(lexpr, lsc), p.qualifiedText(rexpr, rsc)
+	// A table must be joined on its key: it cannot be repartitioned.
+	if right.table && !right.equiv[rText] {
+		if kind == plan.StreamTable {
+			return nil, fmt.Errorf("Invalid join condition: stream-table joins require to join on the table's primary key. Got %s = %s.", lText, rText)
+		}
+		return nil, fmt.Errorf("Invalid join condition: table-table joins require to join on the primary key of the right input table. Got %s = %s.", lText, rText)
+	}
+	if left.table && !left.equiv[lText] {
+		return nil, fmt.Errorf("foreign-key table-table joins are %w", errNotSupported)
+	}
+	parts := func(in *joinInput) int32 {
+		return max(in.sources[0].Partitions, 1)
+	}
+	if parts(left) != parts(right) && kind != plan.TableTable || (kind == plan.TableTable && parts(left) != parts(right)) {
+		return nil, fmt.Errorf("Can't join %s with %s since the number of partitions don't match. %s partitions = %d; %s partitions = %d. Please repartition either one so that the number of partitions match.",
+			left.sources[0].Name, right.sources[0].Name, left.sources[0].Name, parts(left), right.sources[0].Name, parts(right))
+	}
+	lnode := p.keyBy(left, lce, lsc, !left.equiv[lText], "L"+id)
+	rnode := p.keyBy(right, rce, rsc, !right.equiv[rText], "R"+id)
+
+	// The result's sides: right's offsets shift past left's columns.
+	sides := &joinSides{}
+	sides.sides = append(sides.sides, left.sides...)
+	for _, s := range right.sides {
+		s.offset += left.width
+		sides.sides = append(sides.sides, s)
+	}
+	equiv := map[string]bool{}
+	for k := range left.equiv {
+		if left.equiv[lText] {
+			equiv[k] = true
+		}
+	}
+	for k := range right.equiv {
+		if right.equiv[rText] {
+			equiv[k] = true
+		}
+	}
+	equiv[lText], equiv[rText] = true, true
+	// Viable keys: the column references equal to the key, left first;
+	// none for a full outer join, whose key may come from either side.
+	var viable []string
+	if jt != plan.OuterJoin {
+		cands := []string{}
+		if left.keyRef != "" && equiv[left.keyRef] {
+			cands = append(cands, left.keyRef)
+		}
+		if isColumnRef(lexpr) {
+			cands = append(cands, lText)
+		}
+		if right.keyRef != "" && equiv[right.keyRef] {
+			cands = append(cands, right.keyRef)
+		}
+		if isColumnRef(rexpr) {
+			cands = append(cands, rText)
+		}
+		seen := map[string]bool{}
+		for _, c := range cands {
+			if !seen[c] {
+				seen[c] = true
+				viable = append(viable, c)
+			}
+		}
+	}
+	keyType := lce.Type
+	if len(viable) == 0 {
+		sides.synthetic = true
+		sides.keyCol = catalog.Column{Name: syntheticKeyName(sides), Type: keyType, Namespace: catalog.Key}
+	} else {
+		chosen := viable[0]
+		if final {
+			for _, v := range viable {
+				if projectionHas(q, v, sides) {
+					chosen = v
+					break
+				}
+			}
+		}
+		qual, name, _ := strings.Cut(chosen, ".")
+		sides.keyQual, sides.keyName = qual, canonicalKeyName(sides, qual, name)
+		sides.keyCol = catalog.Column{Name: qual + "_" + sides.keyName, Type: keyType, Namespace: catalog.Key}
+	}
+	cols := []catalog.Column{sides.keyCol}
+	for _, s := range sides.sides {
+		for _, c := range s.cols {
+			cols = append(cols, catalog.Column{Name: s.alias + "_" + c.Name, Type: c.Type, Namespace: catalog.Value})
+		}
+	}
+	node := &plan.Join{
+		Left: lnode, Right: rnode, Type: jt, Kind: kind,
+		LeftWidth: left.width, RightWidth: right.width,
+		Sch:       catalog.Schema{Columns: cols},
+		LeftStore: "Join" + id + "-left", RightStore: "Join" + id + "-right",
+	}
+	if j.Within != nil {
+		w := &plan.JoinWindow{Before: durationMillis(j.Within.Before), After: durationMillis(j.Within.Before)}
+		if j.Within.After != nil {
+			w.After = durationMillis(*j.Within.After)
+		}
+		if j.Within.Grace != nil {
+			w.Grace, w.HasGrace = durationMillis(*j.Within.Grace), true
+		} else {
+			w.Grace = max(day-w.Before-w.After, 0)
+		}
+		node.Window = w
+	}
+	in := &joinInput{
+		node: node, sides: sides.sides, table: left.table && right.table,
+		windowed: left.windowed, sources: append(append([]*catalog.Source{}, left.sources...), right.sources...),
+		equiv: equiv, width: left.width + right.width,
+	}
+	if !sides.synthetic {
+		in.keyRef = sides.keyQual + "." + sides.keyName
+	}
+	return &joinResult{input: in, node: node, sides: sides, viable: viable}, nil
+}
+
+func canonicalKeyName(j *joinSides, qual, name string) string {
+	if s := j.side(qual); s != nil {
+		if i := s.colIndex(name); i >= 0 {
+			return s.cols[i].Name
+		}
+	}
+	return name
+}
+
+func windowWord(in *joinInput) string {
+	if !in.windowed {
+		return "not windowed"
+	}
+	return in.sources[0].Window.String() + " windowed"
+}
+
+func joinTypeName(t ast.JoinType) string {
+	return map[ast.JoinType]string{ast.JoinInner: "INNER", ast.JoinLeft: "LEFT", ast.JoinRight: "RIGHT", ast.JoinFull: "OUTER"}[t]
+}
+
+func isColumnRef(e ast.Expr) bool {
+	_, ok := e.(*ast.ColumnRef)
+	return ok
+}
+
+func syntheticKeyName(j *joinSides) string {
+	used := map[string]bool{}
+	for _, s := range j.sides {
+		for _, c := range s.cols {
+			used[c.Name] = true
+		}
+	}
+	name := "ROWKEY"
+	for i := 1; used[name]; i++ {
+		name = fmt.Sprintf("ROWKEY_%d", i)
+	}
+	return name
+}
+
+// projectionHas reports whether the select list names the qualified column
+// ref (as "ALIAS.COL").
+func projectionHas(q *ast.Query, ref string, sides *joinSides) bool {
+	qual, name, _ := strings.Cut(ref, ".")
+	for _, it := range q.Select {
+		se, ok := it.(*ast.SelectExpr)
+		if !ok {
+			continue
+		}
+		cr, ok := se.Expr.(*ast.ColumnRef)
+		if !ok {
+			continue
+		}
+		if cr.Qualifier != nil {
+			s := sides.side(cr.Qualifier.Name)
+			if s != nil && s.alias == qual && canonicalKeyName(sides, qual, cr.Name.Name) == name {
+				return true
+			}
+			continue
+		}
+		if cr.Name.Name == name && sides.count(name) == 1 {
+			if s := sides.side(qual); s != nil && s.colIndex(name) >= 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// inputScope resolves names against a join input's rows before keying.
+func (p *Planner) inputScope(in *joinInput) *scope {
+	if src, ok := in.node.(*plan.Source); ok {
+		sc := newScope(src.Sch, in.windowed, src.Src.Name, src.Alias)
+		return sc
+	}
+	sc := newScope(in.node.Schema(), in.windowed)
+	js := &joinSides{sides: in.sides, synthetic: true, keyCol: in.node.Schema().Key()[0]}
+	if j, ok := in.node.(*plan.Join); ok {
+		_ = j
+	}
+	sc.join = js
+	for _, s := range in.sides {
+		sc.qualifier[s.alias] = true
+	}
+	return sc
+}
+
+// refersTo reports whether e references any column sc resolves.
+func refersTo(e ast.Expr, sc *scope) bool {
+	found := false
+	ast.Walk(e, func(n ast.Node) bool {
+		cr, ok := n.(*ast.ColumnRef)
+		if !ok {
+			return true
+		}
+		q := ""
+		if cr.Qualifier != nil {
+			q = cr.Qualifier.Name
+		}
+		if _, err := sc.Resolve(q, cr.Name.Name); err == nil {
+			found = true
+		}
+		return true
+	})
+	return found
+}
+
+// qualifiedText prints a join expression with its columns qualified, as
+// ksqlDB's messages and equivalence sets spell them.
+func (p *Planner) qualifiedText(e ast.Expr, sc *scope) string {
+	if cr, ok := e.(*ast.ColumnRef); ok {
+		q := ""
+		if cr.Qualifier != nil {
+			q = cr.Qualifier.Name
+		}
+		if sc.join == nil {
+			for a := range sc.qualifier {
+				if q == "" || a == q {
+					if src := sc.sourceAlias(); src != "" {
+						name := cr.Name.Name
+						if name == "ROWKEY" {
+							if keys := sc.sch.Key(); len(keys) == 1 {
+								name = keys[0].Name
+							}
+						}
+						return src + "." + name
+					}
+					_ = a
+				}
+			}
+		}
+		for _, s := range sc.join.sides {
+			if q == "" || q == s.alias || q == s.source.Name {
+				if i := s.colIndex(cr.Name.Name); i >= 0 {
+					return s.alias + "." + s.cols[i].Name
+				}
+			}
+		}
+	}
+	return expr.FormatSQL(e)
+}
+
+// keyBy makes an input's rows carry the join key in Row.Key and all its
+// columns in Row.Val, repartitioning when the key changes.
+func (p *Planner) keyBy(in *joinInput, key *expr.Expr, sc *scope, repartition bool, id string) plan.Node {
+	var vals []plan.Column
+	if src, ok := in.node.(*plan.Source); ok {
+		for _, c := range append(append([]catalog.Column{}, src.Sch.Key()...), src.Sch.Value()...) {
+			ce, _ := expr.Compile(&ast.ColumnRef{Name: ast.Ident{Name: c.Name, Quoted: true}}, sc, expr.Options{})
+			vals = append(vals, plan.Column{Name: c.Name, Expr: ce})
+		}
+	}
+	var node plan.Node
+	keyCol := catalog.Column{Name: "JOINKEY", Type: key.Type, Namespace: catalog.Key}
+	if vals != nil {
+		var valCols []catalog.Column
+		for _, v := range vals {
+			valCols = append(valCols, catalog.Column{Name: v.Name, Type: v.Expr.Type})
+		}
+		node = &plan.Project{Input: in.node, Key: []plan.Column{{Name: keyCol.Name, Expr: key}}, Val: vals, Sch: catalog.Schema{Columns: append([]catalog.Column{keyCol}, valCols...)}, Rekey: repartition}
+	} else {
+		// A join's output already carries every column in Row.Val; only
+		// its key changes.
+		node = &plan.Project{Input: in.node, Key: []plan.Column{{Name: keyCol.Name, Expr: key}}, KeepVal: true, Sch: in.node.Schema(), Rekey: repartition}
+	}
+	if repartition {
+		node = &plan.Repartition{Input: node, Topic: "Join-" + id + "-repartition", Partitions: max(in.sources[0].Partitions, 1)}
+	}
+	return node
+}

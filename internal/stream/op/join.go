@@ -1,0 +1,270 @@
+package op
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/sluicedb/sluice/internal/plan"
+	"github.com/sluicedb/sluice/internal/state"
+	"github.com/sluicedb/sluice/internal/stream"
+	"github.com/sluicedb/sluice/internal/value"
+)
+
+// Join joins two keyed inputs. Rows arrive with the join key in Row.Key
+// and all of their side's columns in Row.Val. Tables are materialized in
+// the side stores; stream-stream joins keep each side's recent records in
+// window stores for the WITHIN interval.
+type Join struct {
+	Type       plan.JoinType
+	Kind       plan.JoinKind
+	Window     *plan.JoinWindow
+	LeftWidth  int
+	RightWidth int
+	Left       state.ReadWriter
+	Right      state.ReadWriter
+	Next       Op
+
+	leftWin, rightWin *state.WindowStore
+	streamTime        int64
+	keyBuf            []byte
+}
+
+// Init prepares the window stores of a stream-stream join.
+func (j *Join) Init() error {
+	if j.Kind != plan.StreamStream {
+		return nil
+	}
+	ret := j.Window.Before + j.Window.After + j.Window.Grace + 1
+	var err error
+	if j.leftWin, err = state.NewWindowStore(j.Left, state.WindowOptions{SegmentOptions: state.SegmentOptions{Retention: ret}, RetainDuplicates: true}); err != nil {
+		return err
+	}
+	j.rightWin, err = state.NewWindowStore(j.Right, state.WindowOptions{SegmentOptions: state.SegmentOptions{Retention: ret}, RetainDuplicates: true})
+	return err
+}
+
+// LeftInput and RightInput are the operators feeding each side.
+func (j *Join) LeftInput() Op  { return joinSide{j, false} }
+func (j *Join) RightInput() Op { return joinSide{j, true} }
+
+type joinSide struct {
+	j     *Join
+	right bool
+}
+
+func (s joinSide) Process(tc *stream.TaskContext, row *value.Row) error {
+	switch s.j.Kind {
+	case plan.StreamTable:
+		if s.right {
+			return s.j.tableUpdate(s.j.Right, row)
+		}
+		return s.j.streamTable(tc, row)
+	case plan.TableTable:
+		return s.j.tableTable(tc, row, s.right)
+	default:
+		return s.j.streamStream(tc, row, s.right)
+	}
+}
+
+func (j *Join) key(row *value.Row) []byte {
+	j.keyBuf = j.keyBuf[:0]
+	for _, k := range row.Key {
+		j.keyBuf = value.AppendKey(j.keyBuf, k)
+	}
+	return j.keyBuf
+}
+
+func encodeSide(vals []value.Value, ts int64) []byte {
+	return binary.AppendVarint(value.AppendValues(nil, vals), ts)
+}
+
+func decodeSide(b []byte) ([]value.Value, int64, error) {
+	vals, rest, err := value.DecodeValues(b, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	ts, n := binary.Varint(rest)
+	if n <= 0 {
+		return nil, 0, errors.New("corrupt join state")
+	}
+	return vals, ts, nil
+}
+
+// tableUpdate materializes a table side.
+func (j *Join) tableUpdate(st state.ReadWriter, row *value.Row) error {
+	if row.Key == nil || len(row.Key) == 0 || row.Key[0].IsNull() {
+		return nil
+	}
+	k := j.key(row)
+	if row.Val == nil {
+		return st.Delete(k)
+	}
+	return st.Put(k, encodeSide(row.Val, row.Time))
+}
+
+func (j *Join) lookup(st state.ReadWriter, row *value.Row) ([]value.Value, int64, bool, error) {
+	b, err := st.Get(j.key(row))
+	if errors.Is(err, state.ErrNotFound) {
+		return nil, 0, false, nil
+	}
+	if err != nil {
+		return nil, 0, false, err
+	}
+	v, ts, err := decodeSide(b)
+	return v, ts, err == nil, err
+}
+
+// joined builds an output row from both sides' columns; nil means a
+// missing side, filled with NULLs.
+func (j *Join) joined(key []value.Value, l, r []value.Value, ts int64, src *value.Row) *value.Row {
+	val := make([]value.Value, j.LeftWidth+j.RightWidth)
+	copy(val, l)
+	copy(val[j.LeftWidth:], r)
+	return &value.Row{Key: key, Val: val, Time: ts, Partition: src.Partition, Offset: src.Offset}
+}
+
+func (j *Join) streamTable(tc *stream.TaskContext, row *value.Row) error {
+	if row.Val == nil {
+		return nil
+	}
+	nullKey := len(row.Key) == 0 || row.Key[0].IsNull()
+	var r []value.Value
+	found := false
+	if !nullKey {
+		var err error
+		if r, _, found, err = j.lookup(j.Right, row); err != nil {
+			return err
+		}
+	}
+	if !found && j.Type == plan.InnerJoin {
+		return nil
+	}
+	return j.Next.Process(tc, j.joined(row.Key, row.Val, r, row.Time, row))
+}
+
+func (j *Join) tableTable(tc *stream.TaskContext, row *value.Row, right bool) error {
+	mine, other := j.Left, j.Right
+	if right {
+		mine, other = j.Right, j.Left
+	}
+	if len(row.Key) == 0 || row.Key[0].IsNull() {
+		return nil
+	}
+	_, _, hadMine, err := j.lookup(mine, row)
+	if err != nil {
+		return err
+	}
+	if err := j.tableUpdate(mine, row); err != nil {
+		return err
+	}
+	o, ots, hasOther, err := j.lookup(other, row)
+	if err != nil {
+		return err
+	}
+	ts := max(row.Time, ots)
+	var l, r []value.Value
+	hasL, hasR := row.Val != nil, hasOther
+	if right {
+		l, r = o, row.Val
+		hasL, hasR = hasOther, row.Val != nil
+	} else {
+		l, r = row.Val, o
+	}
+	keep := false
+	switch j.Type {
+	case plan.InnerJoin:
+		keep = hasL && hasR
+	case plan.LeftJoin:
+		keep = hasL
+	case plan.RightJoin:
+		keep = hasR
+	case plan.OuterJoin:
+		keep = hasL || hasR
+	}
+	if keep {
+		return j.Next.Process(tc, j.joined(row.Key, l, r, ts, row))
+	}
+	// The result for this key is gone (or never was); a delete of a row
+	// that had a result sends a tombstone downstream.
+	prev := false
+	switch j.Type {
+	case plan.InnerJoin:
+		prev = hadMine && hasOther
+	case plan.LeftJoin:
+		prev = (!right && hadMine) || (right && hasOther)
+	case plan.RightJoin:
+		prev = (right && hadMine) || (!right && hasOther)
+	case plan.OuterJoin:
+		prev = hadMine || hasOther
+	}
+	if !prev {
+		return nil
+	}
+	return j.Next.Process(tc, &value.Row{Key: row.Key, Time: ts, Partition: row.Partition, Offset: row.Offset})
+}
+
+// streamStream joins a record with the other side's records within the
+// window, as Kafka Streams' KStreamKStreamJoin does without the spurious
+// result fix: an outer side with no match is emitted at once with NULLs.
+func (j *Join) streamStream(tc *stream.TaskContext, row *value.Row, right bool) error {
+	if row.Val == nil || len(row.Key) == 0 || row.Key[0].IsNull() {
+		return nil
+	}
+	j.streamTime = max(j.streamTime, row.Time)
+	w := j.Window
+	mine, other := j.leftWin, j.rightWin
+	from, to := row.Time-w.Before, row.Time+w.After
+	after := w.After
+	if right {
+		mine, other = j.rightWin, j.leftWin
+		from, to = row.Time-w.After, row.Time+w.Before
+		after = w.Before
+	}
+	if row.Time+after+w.Grace < j.streamTime {
+		// Too late for any window it could join.
+		return nil
+	}
+	k := append([]byte(nil), j.key(row)...)
+	if err := mine.Put(k, row.Time, encodeSide(row.Val, row.Time)); err != nil && !errors.Is(err, state.ErrExpired) {
+		return err
+	}
+	it, err := other.Fetch(k, from, to)
+	if err != nil {
+		return err
+	}
+	var matches []*value.Row
+	for it.Next() {
+		o, ots, err := decodeSide(it.Value())
+		if err != nil {
+			it.Close()
+			return err
+		}
+		l, r := row.Val, o
+		if right {
+			l, r = o, row.Val
+		}
+		matches = append(matches, j.joined(row.Key, l, r, max(row.Time, ots), row))
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	for _, m := range matches {
+		if err := j.Next.Process(tc, m); err != nil {
+			return err
+		}
+	}
+	if len(matches) > 0 {
+		return nil
+	}
+	outer := j.Type == plan.OuterJoin || (!right && j.Type == plan.LeftJoin) || (right && j.Type == plan.RightJoin)
+	if !outer {
+		return nil
+	}
+	if right {
+		return j.Next.Process(tc, j.joined(row.Key, nil, row.Val, row.Time, row))
+	}
+	return j.Next.Process(tc, j.joined(row.Key, row.Val, nil, row.Time, row))
+}
+
+var _ = fmt.Sprintf
