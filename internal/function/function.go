@@ -2,8 +2,25 @@
 // table and aggregate) and the Registry that resolves a call to one
 // overload the way ksqlDB's UdfIndex does. It registers nothing itself: the
 // built-in families live in the scalar, table and aggregate sub-packages and
-// register into a Registry the caller creates, and users (or the
-// conformance runner's test-only functions) register through the same API.
+// register into a Registry the caller creates (builtin.New does all three),
+// and users (or the conformance runner's test-only functions) register
+// through the same API.
+//
+// A caller resolves once per call site and evaluates per row:
+//
+//	res, err := reg.ResolveScalarArgs("transform", args) // types, lambdas, units
+//	...
+//	v, err := res.Call(values, lambdas) // widens per res.Casts, honours NullOnNull
+//
+// Lambda arguments are typed during resolution through Arg.Lambda; interval
+// units (DAYS, HOURS, ...) are passed at call time as STRING values holding
+// the unit name. A function error means "this row failed": the engine
+// logs it and uses NULL, as ksqlDB does when a UDF throws.
+//
+// Aggregates resolve with ResolveAggregate over the column arguments and
+// then the literal initial arguments (InitParams tells which is which);
+// ResolvedAggregate.New builds an Aggregator whose accumulators are
+// value.Values.
 package function
 
 import (
