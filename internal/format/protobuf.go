@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -130,6 +129,7 @@ func (f *protobufFormat) Serializer(ctx context.Context, t Target) (Serializer, 
 
 type protobufSerializer struct {
 	t      Target
+	codec  protoCodec
 	md     protoreflect.MessageDescriptor
 	plan   *protoPlan
 	header []byte
@@ -146,14 +146,14 @@ func (s *protobufSerializer) Serialize(dst []byte, row []value.Value) (_ []byte,
 		return nil, serErr(&s.t, fmt.Errorf("row has %d values for %d columns", len(row), len(s.t.Columns)))
 	}
 	m := dynamicpb.NewMessage(s.md)
-	if err := s.plan.write(m, row); err != nil {
+	if err := s.plan.write(&s.codec, m, row); err != nil {
 		return nil, serErr(&s.t, err)
 	}
 	if dst == nil {
 		dst = make([]byte, 0, 64)
 	}
 	dst = append(dst, s.header...)
-	out, merr := proto.MarshalOptions{Deterministic: true}.MarshalAppend(dst, m)
+	out, merr := proto.MarshalOptions{Deterministic: true, AllowPartial: true}.MarshalAppend(dst, m)
 	if merr != nil {
 		return nil, serErr(&s.t, merr)
 	}
@@ -177,36 +177,57 @@ func (f *protobufFormat) Deserializer(ctx context.Context, t Target) (Deserializ
 }
 
 type protoKey struct {
-	id  int
-	idx string
+	id   int
+	path string // message indexes, "" for the common [0]
 }
 
 type protoReadPlan struct {
-	plan *protoPlan
-	err  error
+	plan      *protoPlan
+	err       error
+	transient bool // the registry failed; try again next record
 }
 
 type protobufDeserializer struct {
 	t     Target
+	codec protoCodec
 	f     *protobufFormat
 	fixed *protoReadPlan
 
-	mu    sync.Mutex // guards plans
-	plans map[protoKey]*protoReadPlan
+	lastID   int
+	lastPlan *protoReadPlan // for id lastID and message path [0]
+	plans    map[protoKey]*protoReadPlan
 }
 
 // plan compiles the reader for a writer schema id and message path on
 // first use; see avroDeserializer.plan for why it has no context.
 func (d *protobufDeserializer) plan(id int, idx []int) *protoReadPlan {
-	key := protoKey{id: id, idx: fmt.Sprint(idx)}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if p, ok := d.plans[key]; ok {
-		return p
+	key := protoKey{id: id}
+	first := len(idx) == 1 && idx[0] == 0
+	if first {
+		if d.lastPlan != nil && d.lastID == id {
+			return d.lastPlan
+		}
+	} else {
+		key.path = fmt.Sprint(idx)
 	}
+	p, ok := d.plans[key]
+	if !ok {
+		p = d.compile(id, idx)
+		if p.transient {
+			return p
+		}
+		d.plans[key] = p
+	}
+	if first {
+		d.lastID, d.lastPlan = id, p
+	}
+	return p
+}
+
+func (d *protobufDeserializer) compile(id int, idx []int) *protoReadPlan {
 	s, err := d.f.reg.SchemaByID(context.Background(), id)
 	if err != nil {
-		return &protoReadPlan{err: fmt.Errorf("fetch schema id %d: %w", id, err)}
+		return &protoReadPlan{err: fmt.Errorf("fetch schema id %d: %w", id, err), transient: true}
 	}
 	p := &protoReadPlan{}
 	fd, err := compileProto(s)
@@ -218,9 +239,10 @@ func (d *protobufDeserializer) plan(id int, idx []int) *protoReadPlan {
 		}
 	}
 	p.err = err
-	d.plans[key] = p
 	return p
 }
+
+var firstMessage = []int{0}
 
 func (d *protobufDeserializer) Deserialize(data []byte, into []value.Value) (_ []value.Value, err error) {
 	defer recoverTo(&err, func(e error) error { return deserErr(&d.t, e) })
@@ -233,8 +255,10 @@ func (d *protobufDeserializer) Deserialize(data []byte, into []value.Value) (_ [
 		if err != nil {
 			return nil, deserErr(&d.t, err)
 		}
-		idx, rest, err := registry.DecodeMessageIndexes(rest)
-		if err != nil {
+		idx := firstMessage
+		if len(rest) > 0 && rest[0] == 0 {
+			rest = rest[1:] // the common path [0], written as one byte
+		} else if idx, rest, err = registry.DecodeMessageIndexes(rest); err != nil {
 			return nil, deserErr(&d.t, err)
 		}
 		p, data = d.plan(id, idx), rest
@@ -243,11 +267,13 @@ func (d *protobufDeserializer) Deserialize(data []byte, into []value.Value) (_ [
 		return nil, deserErr(&d.t, p.err)
 	}
 	m := dynamicpb.NewMessage(p.plan.md)
-	if err := proto.Unmarshal(data, m); err != nil {
+	// proto3 has no required fields, so the initialization check that
+	// plain Unmarshal runs is pure cost.
+	if err := (proto.UnmarshalOptions{AllowPartial: true}).Unmarshal(data, m); err != nil {
 		return nil, deserErr(&d.t, err)
 	}
 	out := grow(into, len(d.t.Columns))
-	if err := p.plan.read(m, out, 0); err != nil {
+	if err := p.plan.read(&d.codec, m, out, 0); err != nil {
 		return nil, deserErr(&d.t, err)
 	}
 	return out, nil

@@ -13,6 +13,32 @@ import (
 	"github.com/sluicedb/sluice/internal/value"
 )
 
+// protoCodec converts between messages and values for one serde. It
+// caches the plans of nested messages, which would otherwise be rebuilt
+// for every struct of every record; like the serdes, it is not safe for
+// concurrent use.
+type protoCodec struct {
+	plans map[protoPlanKey]*protoPlan
+}
+
+type protoPlanKey struct {
+	md protoreflect.MessageDescriptor
+	t  *types.Type
+}
+
+func (c *protoCodec) plan(md protoreflect.MessageDescriptor, t *types.Type) *protoPlan {
+	k := protoPlanKey{md, t}
+	if p, ok := c.plans[k]; ok {
+		return p
+	}
+	if c.plans == nil {
+		c.plans = map[protoPlanKey]*protoPlan{}
+	}
+	p := newProtoPlan(md, structNames(t), structTypes(t))
+	c.plans[k] = p
+	return p
+}
+
 // protoPlan maps a message's fields to target positions, exact names
 // first and then case-insensitively, as for the other formats.
 type protoPlan struct {
@@ -41,12 +67,12 @@ func newProtoPlan(md protoreflect.MessageDescriptor, names []string, typs []*typ
 }
 
 // read converts a message's fields into out.
-func (p *protoPlan) read(m protoreflect.Message, out []value.Value, depth int) error {
+func (p *protoPlan) read(c *protoCodec, m protoreflect.Message, out []value.Value, depth int) error {
 	for i, fd := range p.fields {
 		if fd == nil {
 			continue
 		}
-		v, err := protoFieldValue(m, fd, p.typs[i], depth)
+		v, err := c.protoFieldValue(m, fd, p.typs[i], depth)
 		if err != nil {
 			return fmt.Errorf("field %s: %w", fd.Name(), err)
 		}
@@ -58,7 +84,7 @@ func (p *protoPlan) read(m protoreflect.Message, out []value.Value, depth int) e
 // protoFieldValue reads one field. Fields without presence read as their
 // proto3 default, as ksqlDB's converter does; unset messages, optional
 // fields and wrappers read as NULL.
-func protoFieldValue(m protoreflect.Message, fd protoreflect.FieldDescriptor, t *types.Type, depth int) (value.Value, error) {
+func (c *protoCodec) protoFieldValue(m protoreflect.Message, fd protoreflect.FieldDescriptor, t *types.Type, depth int) (value.Value, error) {
 	if depth > 64 {
 		return value.Null, fmt.Errorf("message nests too deeply")
 	}
@@ -81,10 +107,10 @@ func protoFieldValue(m protoreflect.Message, fd protoreflect.FieldDescriptor, t 
 		var err error
 		mp.Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
 			var kv, vv value.Value
-			if kv, err = protoScalar(k.Value(), fd.MapKey(), t.Key, depth); err != nil {
+			if kv, err = c.protoScalar(k.Value(), fd.MapKey(), t.Key, depth); err != nil {
 				return false
 			}
-			if vv, err = protoScalar(mv, fd.MapValue(), t.Elem, depth); err != nil {
+			if vv, err = c.protoScalar(mv, fd.MapValue(), t.Elem, depth); err != nil {
 				return false
 			}
 			out = append(out, value.Entry{Key: kv, Val: vv})
@@ -105,11 +131,11 @@ func protoFieldValue(m protoreflect.Message, fd protoreflect.FieldDescriptor, t 
 			out := make([]value.Entry, 0, l.Len())
 			for i := 0; i < l.Len(); i++ {
 				em := l.Get(i).Message()
-				kv, err := protoFieldValue(em, kf, t.Key, depth+1)
+				kv, err := c.protoFieldValue(em, kf, t.Key, depth+1)
 				if err != nil {
 					return value.Null, err
 				}
-				vv, err := protoFieldValue(em, vf, t.Elem, depth+1)
+				vv, err := c.protoFieldValue(em, vf, t.Elem, depth+1)
 				if err != nil {
 					return value.Null, err
 				}
@@ -122,7 +148,7 @@ func protoFieldValue(m protoreflect.Message, fd protoreflect.FieldDescriptor, t 
 		}
 		out := make([]value.Value, l.Len())
 		for i := range out {
-			e, err := protoScalar(l.Get(i), fd, t.Elem, depth)
+			e, err := c.protoScalar(l.Get(i), fd, t.Elem, depth)
 			if err != nil {
 				return value.Null, err
 			}
@@ -130,7 +156,7 @@ func protoFieldValue(m protoreflect.Message, fd protoreflect.FieldDescriptor, t 
 		}
 		return value.Array(out), nil
 	}
-	return protoScalar(v, fd, t, depth)
+	return c.protoScalar(v, fd, t, depth)
 }
 
 func isEntryMessage(md protoreflect.MessageDescriptor) bool {
@@ -147,7 +173,7 @@ func sortEntries(es []value.Entry) {
 	}
 }
 
-func protoScalar(v protoreflect.Value, fd protoreflect.FieldDescriptor, t *types.Type, depth int) (value.Value, error) {
+func (c *protoCodec) protoScalar(v protoreflect.Value, fd protoreflect.FieldDescriptor, t *types.Type, depth int) (value.Value, error) {
 	switch fd.Kind() {
 	case protoreflect.BoolKind:
 		switch t.Kind {
@@ -185,12 +211,12 @@ func protoScalar(v protoreflect.Value, fd protoreflect.FieldDescriptor, t *types
 			return value.String(strconv.Itoa(int(v.Enum()))), nil
 		}
 	case protoreflect.MessageKind, protoreflect.GroupKind:
-		return protoMessageValue(v.Message(), t, depth+1)
+		return c.protoMessageValue(v.Message(), t, depth+1)
 	}
 	return value.Null, fmt.Errorf("Can't convert type. sourceType: %s, requiredType: %s", fd.Kind(), TypeString(t))
 }
 
-func protoMessageValue(m protoreflect.Message, t *types.Type, depth int) (value.Value, error) {
+func (c *protoCodec) protoMessageValue(m protoreflect.Message, t *types.Type, depth int) (value.Value, error) {
 	if depth > 64 {
 		return value.Null, fmt.Errorf("message nests too deeply")
 	}
@@ -234,13 +260,13 @@ func protoMessageValue(m protoreflect.Message, t *types.Type, depth int) (value.
 		}
 	}
 	if w, ok := protoWrapperKind(md); ok && t.Kind != types.Struct {
-		return protoScalar(m.Get(w), w, t, depth)
+		return c.protoScalar(m.Get(w), w, t, depth)
 	}
 	if t.Kind != types.Struct {
 		return value.Null, fmt.Errorf("Can't convert type. sourceType: %s, requiredType: %s", md.FullName(), TypeString(t))
 	}
 	out := make([]value.Value, len(t.Fields))
-	if err := newProtoPlan(md, structNames(t), structTypes(t)).read(m, out, depth); err != nil {
+	if err := c.plan(md, t).read(c, m, out, depth); err != nil {
 		return value.Null, err
 	}
 	return value.Struct(out), nil
@@ -248,24 +274,24 @@ func protoMessageValue(m protoreflect.Message, t *types.Type, depth int) (value.
 
 // write sets a message's fields from vals. NULL leaves a field unset,
 // which proto3 reads back as its default unless the field has presence.
-func (p *protoPlan) write(m protoreflect.Message, vals []value.Value) error {
+func (p *protoPlan) write(c *protoCodec, m protoreflect.Message, vals []value.Value) error {
 	for i, fd := range p.fields {
 		if fd == nil || i >= len(vals) || vals[i].IsNull() {
 			continue
 		}
-		if err := protoSetField(m, fd, vals[i], p.typs[i]); err != nil {
+		if err := c.protoSetField(m, fd, vals[i], p.typs[i]); err != nil {
 			return fmt.Errorf("field %s: %w", fd.Name(), err)
 		}
 	}
 	return nil
 }
 
-func protoSetField(m protoreflect.Message, fd protoreflect.FieldDescriptor, v value.Value, t *types.Type) error {
+func (c *protoCodec) protoSetField(m protoreflect.Message, fd protoreflect.FieldDescriptor, v value.Value, t *types.Type) error {
 	switch {
 	case fd.IsMap():
 		mp := m.Mutable(fd).Map()
 		for _, e := range v.Entries() {
-			k, err := protoFromValue(e.Key, fd.MapKey(), t.Key, mp.NewValue)
+			k, err := c.protoFromValue(e.Key, fd.MapKey(), t.Key, mp.NewValue)
 			if err != nil {
 				return err
 			}
@@ -273,7 +299,7 @@ func protoSetField(m protoreflect.Message, fd protoreflect.FieldDescriptor, v va
 				mp.Set(k.MapKey(), protoZero(fd.MapValue(), mp.NewValue))
 				continue
 			}
-			val, err := protoFromValue(e.Val, fd.MapValue(), t.Elem, mp.NewValue)
+			val, err := c.protoFromValue(e.Val, fd.MapValue(), t.Elem, mp.NewValue)
 			if err != nil {
 				return err
 			}
@@ -291,12 +317,12 @@ func protoSetField(m protoreflect.Message, fd protoreflect.FieldDescriptor, v va
 			for _, e := range v.Entries() {
 				em := dynamicpb.NewMessage(md)
 				if !e.Key.IsNull() {
-					if err := protoSetField(em, kf, e.Key, t.Key); err != nil {
+					if err := c.protoSetField(em, kf, e.Key, t.Key); err != nil {
 						return err
 					}
 				}
 				if !e.Val.IsNull() {
-					if err := protoSetField(em, vf, e.Val, t.Elem); err != nil {
+					if err := c.protoSetField(em, vf, e.Val, t.Elem); err != nil {
 						return err
 					}
 				}
@@ -312,7 +338,7 @@ func protoSetField(m protoreflect.Message, fd protoreflect.FieldDescriptor, v va
 				l.Append(protoZero(fd, l.NewElement))
 				continue
 			}
-			pv, err := protoFromValue(e, fd, t.Elem, l.NewElement)
+			pv, err := c.protoFromValue(e, fd, t.Elem, l.NewElement)
 			if err != nil {
 				return err
 			}
@@ -320,7 +346,7 @@ func protoSetField(m protoreflect.Message, fd protoreflect.FieldDescriptor, v va
 		}
 		return nil
 	}
-	pv, err := protoFromValue(v, fd, t, func() protoreflect.Value { return m.NewField(fd) })
+	pv, err := c.protoFromValue(v, fd, t, func() protoreflect.Value { return m.NewField(fd) })
 	if err != nil {
 		return err
 	}
@@ -359,7 +385,7 @@ func protoZero(fd protoreflect.FieldDescriptor, newMsg func() protoreflect.Value
 }
 
 // protoFromValue converts a non-NULL value of type t to fd's kind.
-func protoFromValue(v value.Value, fd protoreflect.FieldDescriptor, t *types.Type, newMsg func() protoreflect.Value) (protoreflect.Value, error) {
+func (c *protoCodec) protoFromValue(v value.Value, fd protoreflect.FieldDescriptor, t *types.Type, newMsg func() protoreflect.Value) (protoreflect.Value, error) {
 	switch fd.Kind() {
 	case protoreflect.BoolKind:
 		if t.Kind == types.Boolean {
@@ -407,7 +433,7 @@ func protoFromValue(v value.Value, fd protoreflect.FieldDescriptor, t *types.Typ
 		}
 	case protoreflect.MessageKind, protoreflect.GroupKind:
 		pm := newMsg()
-		if err := protoFillMessage(pm.Message(), v, t); err != nil {
+		if err := c.protoFillMessage(pm.Message(), v, t); err != nil {
 			return protoreflect.Value{}, err
 		}
 		return pm, nil
@@ -423,7 +449,7 @@ func isIntegral(k types.Kind) bool {
 	return false
 }
 
-func protoFillMessage(m protoreflect.Message, v value.Value, t *types.Type) error {
+func (c *protoCodec) protoFillMessage(m protoreflect.Message, v value.Value, t *types.Type) error {
 	md := m.Descriptor()
 	f := md.Fields()
 	switch string(md.FullName()) {
@@ -469,7 +495,7 @@ func protoFillMessage(m protoreflect.Message, v value.Value, t *types.Type) erro
 		}
 	}
 	if w, ok := protoWrapperKind(md); ok && t.Kind != types.Struct {
-		pv, err := protoFromValue(v, w, t, nil)
+		pv, err := c.protoFromValue(v, w, t, nil)
 		if err != nil {
 			return err
 		}
@@ -479,5 +505,5 @@ func protoFillMessage(m protoreflect.Message, v value.Value, t *types.Type) erro
 	if t.Kind != types.Struct {
 		return fmt.Errorf("Can't convert type. sourceType: %s, requiredType: %s", TypeString(t), md.FullName())
 	}
-	return newProtoPlan(md, structNames(t), structTypes(t)).write(m, v.Elems())
+	return c.plan(md, t).write(c, m, v.Elems())
 }

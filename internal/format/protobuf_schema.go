@@ -9,6 +9,7 @@ import (
 	"github.com/bufbuild/protocompile"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
@@ -102,7 +103,34 @@ func compileProto(s Schema) (protoreflect.FileDescriptor, error) {
 	if err != nil {
 		return nil, &Error{Kind: ErrSchema, Msg: "parse Protobuf schema", Err: err}
 	}
-	return files[0], nil
+	fd, err := nativeFile(files[0], new(protoregistry.Files))
+	if err != nil {
+		return nil, &Error{Kind: ErrSchema, Msg: "load Protobuf schema", Err: err}
+	}
+	return fd, nil
+}
+
+// nativeFile rebuilds a compiled file (and its imports) as the protobuf
+// runtime's own descriptors. protocompile's descriptors resolve editions
+// features on every HasPresence call, which made decoding several times
+// slower.
+func nativeFile(f protoreflect.FileDescriptor, files *protoregistry.Files) (protoreflect.FileDescriptor, error) {
+	if d, err := files.FindFileByPath(f.Path()); err == nil {
+		return d, nil
+	}
+	for i := 0; i < f.Imports().Len(); i++ {
+		if _, err := nativeFile(f.Imports().Get(i).FileDescriptor, files); err != nil {
+			return nil, err
+		}
+	}
+	nf, err := protodesc.NewFile(protodesc.ToFileDescriptorProto(f), files)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Path(), err)
+	}
+	if err := files.RegisterFile(nf); err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Path(), err)
+	}
+	return nf, nil
 }
 
 // findMessage picks the message a schema's records use: the one named by
