@@ -36,9 +36,12 @@ var zoneAliases = map[string]string{
 // ("America/Los_Angeles"), "Z"/"UTC"/"GMT", an offset ("+02:00", "-0800"),
 // a prefixed offset ("UTC+2", "GMT-08:00") or one of Java's short ids.
 func LoadZone(id string) (*time.Location, error) {
-	switch strings.ToUpper(id) {
-	case "Z", "UTC", "GMT", "UT":
+	// Zero-offset ids keep their own names, which the 'z' letter prints.
+	switch id {
+	case "UTC":
 		return time.UTC, nil
+	case "GMT", "UT", "Z":
+		return time.FixedZone(id, 0), nil
 	}
 	if alias, ok := zoneAliases[id]; ok {
 		id = alias

@@ -122,9 +122,11 @@ func registerDateTime(b *builder) {
 			return formatTs("timestamp", a[0].Bigint(), a[1].Str(), loc)
 		}),
 	)
+	// FORMAT_TIMESTAMP and PARSE_TIMESTAMP default to ksqlDB's ZoneId "GMT".
+	gmt := time.FixedZone("GMT", 0)
 	b.add("format_timestamp", catTime, "Converts a TIMESTAMP value into the string representation of the timestamp in the given format. Single quotes in the timestamp format can be escaped with two successive single quotes, '', for example: 'yyyy-MM-dd''T''HH:mm:ssX'.",
 		ov(pStr, ps(p("timestamp", pTs), p("formatPattern", pStr)), func(a []value.Value) (value.Value, error) {
-			return formatTs("timestamp", a[0].Millis(), a[1].Str(), time.UTC)
+			return formatTs("timestamp", a[0].Millis(), a[1].Str(), gmt)
 		}),
 		ov(pStr, ps(p("timestamp", pTs), p("formatPattern", pStr), p("timeZone", pStr)), func(a []value.Value) (value.Value, error) {
 			loc, err := zone(a[2].Str())
@@ -162,7 +164,7 @@ func registerDateTime(b *builder) {
 	)
 	b.add("parse_timestamp", catTime, "Converts a string value in the given format into the TIMESTAMP value. Single quotes in the timestamp format can be escaped with two successive single quotes, '', for example: 'yyyy-MM-dd''T''HH:mm:ssX'.",
 		ov(pTs, ps(p("formattedTimestamp", pStr), p("formatPattern", pStr)), func(a []value.Value) (value.Value, error) {
-			ms, err := parseTs(a[0].Str(), a[1].Str(), time.UTC)
+			ms, err := parseTs(a[0].Str(), a[1].Str(), gmt)
 			return value.Timestamp(ms), err
 		}),
 		ov(pTs, ps(p("formattedTimestamp", pStr), p("formatPattern", pStr), p("timeZone", pStr)), func(a []value.Value) (value.Value, error) {

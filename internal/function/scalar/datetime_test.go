@@ -15,6 +15,8 @@ func TestDateTime(t *testing.T) {
 		{"timestamptostring", []any{i64(1526075913000), str("yyyy-MM-dd HH:mm:ss zzz"), str("Europe/London")}, "2018-05-11 22:58:33 BST"},
 		{"timestamptostring", []any{i64(1526075913000), str("yyyy-MM-dd"), str("Not/AZone")}, "ERR: Invalid time zone"},
 		{"format_timestamp", []any{ts(1526075913000), str("yyyy-MM-dd HH:mm:ss")}, "2018-05-11 21:58:33"},
+		{"format_timestamp", []any{ts(1526075913000), str("HH:mm zzz")}, "21:58 GMT"},
+		{"timestamptostring", []any{i64(1526075913000), str("HH:mm zzz"), str("UTC")}, "21:58 UTC"},
 		{"format_timestamp", []any{ts(1526075913123), str("yyyy-MM-dd'T'HH:mm:ss.SSSXXX"), str("+05:30")}, "2018-05-12T03:28:33.123+05:30"},
 		{"stringtotimestamp", []any{str("2018-05-11T21:58:33Z"), str("yyyy-MM-dd'T'HH:mm:ssX")}, "1526075913000"},
 		{"stringtotimestamp", []any{str("2018-05-11 14:58:33"), str("yyyy-MM-dd HH:mm:ss"), str("America/Los_Angeles")}, "1526075913000"},
