@@ -161,7 +161,7 @@ func (p *jsonParser) value(depth int) (*jsonNode, error) {
 				return nil, errJSON
 			}
 		}
-		return &jsonNode{kind: 'n', str: p.s[start:p.i]}, nil
+		return &jsonNode{kind: 'n', str: plainNumber(p.s[start:p.i])}, nil
 	default:
 		for _, lit := range []struct {
 			word string
@@ -349,4 +349,46 @@ func writeJSONString(sb *strings.Builder, s string) {
 		i++
 	}
 	sb.WriteByte('"')
+}
+
+// plainNumber rewrites a number with an exponent the way Jackson writes
+// the BigDecimal it parsed (WRITE_BIGDECIMAL_AS_PLAIN): 1.50E1 → 15.0,
+// 1e-2 → 0.01. Numbers without an exponent are kept as written.
+func plainNumber(s string) string {
+	i := strings.IndexAny(s, "eE")
+	if i < 0 {
+		return s
+	}
+	exp, err := strconv.Atoi(s[i+1:])
+	if err != nil {
+		return s
+	}
+	mant := s[:i]
+	neg := strings.HasPrefix(mant, "-")
+	mant = strings.TrimPrefix(mant, "-")
+	scale := 0
+	if d := strings.IndexByte(mant, '.'); d >= 0 {
+		scale = len(mant) - d - 1
+		mant = mant[:d] + mant[d+1:]
+	}
+	scale -= exp
+	digits := strings.TrimLeft(mant, "0")
+	if digits == "" {
+		digits = "0"
+	}
+	switch {
+	case scale <= 0:
+		if digits != "0" {
+			digits += strings.Repeat("0", -scale)
+		}
+	default:
+		if len(digits) <= scale {
+			digits = strings.Repeat("0", scale-len(digits)+1) + digits
+		}
+		digits = digits[:len(digits)-scale] + "." + digits[len(digits)-scale:]
+	}
+	if neg {
+		return "-" + digits
+	}
+	return digits
 }
