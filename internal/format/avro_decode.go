@@ -55,11 +55,7 @@ func compileAvroDec(ws avro.Schema, t *types.Type, depth int) (avroDec, error) {
 			}, nil
 		}
 	case avro.Int, avro.Long:
-		scale := int64(1)
-		if logical == "timestamp-micros" || logical == "time-micros" || logical == "local-timestamp-micros" {
-			scale = 1000
-		}
-		conv := intConverter(t, scale)
+		conv := intConverter(t, temporalUnit(logical, t))
 		if conv == nil {
 			break
 		}
@@ -399,6 +395,7 @@ func compileAvroRecord(rec *avro.RecordSchema, names []string, typs []*types.Typ
 	wf := rec.Fields()
 	type step struct {
 		idx  int
+		name string
 		dec  avroDec
 		skip func(*avroReader) error
 	}
@@ -420,7 +417,7 @@ func compileAvroRecord(rec *avro.RecordSchema, names []string, typs []*types.Typ
 				return nil, fmt.Errorf("field %s: %w", w.Name(), err)
 			}
 			taken[idx] = true
-			steps[i] = step{idx: idx, dec: d}
+			steps[i] = step{idx: idx, name: w.Name(), dec: d}
 		}
 	}
 	for i, w := range wf {
@@ -438,7 +435,7 @@ func compileAvroRecord(rec *avro.RecordSchema, names []string, typs []*types.Typ
 			}
 			v, err := s.dec(r)
 			if err != nil {
-				return err
+				return fmt.Errorf("field %s: %w", s.name, err)
 			}
 			out[s.idx] = v
 		}

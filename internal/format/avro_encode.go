@@ -45,10 +45,7 @@ func compileAvroEnc(ws avro.Schema, t *types.Type, depth int) (avroEnc, error) {
 			}), nil
 		}
 	case avro.Int, avro.Long:
-		mul := int64(1)
-		if logical == "timestamp-micros" || logical == "time-micros" || logical == "local-timestamp-micros" {
-			mul = 1000
-		}
+		mul := temporalUnit(logical, t)
 		switch t.Kind {
 		case types.Int, types.Bigint, types.Date, types.Time, types.Timestamp:
 			return required(func(b []byte, v value.Value) ([]byte, error) {

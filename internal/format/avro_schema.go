@@ -273,8 +273,30 @@ func avroLogical(s avro.Schema) string {
 		return "time-millis"
 	case connectTimestamp:
 		return "timestamp-millis"
+	case "io.debezium.time.MicroTimestamp", "io.debezium.time.MicroTime":
+		// Plain longs to ksqlDB (they infer as BIGINT), but in micros when
+		// read into a TIMESTAMP or TIME column.
+		return "debezium-micros"
+	case "io.debezium.time.NanoTimestamp", "io.debezium.time.NanoTime":
+		return "debezium-nanos"
 	}
 	return ""
+}
+
+// temporalUnit is what a long must be divided by to give the milliseconds
+// of a TIMESTAMP or TIME column: 1000 for micros, 10^6 for nanos. Other
+// column types take the number as written.
+func temporalUnit(logical string, t *types.Type) int64 {
+	if t.Kind != types.Timestamp && t.Kind != types.Time {
+		return 1
+	}
+	switch logical {
+	case "timestamp-micros", "time-micros", "local-timestamp-micros", "debezium-micros":
+		return 1000
+	case "debezium-nanos":
+		return 1000000
+	}
+	return 1
 }
 
 func avroToSQL(s avro.Schema, keep bool, depth int) (*types.Type, error) {
