@@ -33,29 +33,25 @@ func (c *compiler) call(n *ast.FuncCall) (node, error) {
 		return node{}, &Error{Pos: n.Pos, Kind: ErrFunction, Msg: fmt.Sprintf("Can't find any functions with the name '%s'", name)}
 	}
 	if k, ok := c.opts.Functions.KindOf(name); ok && k != function.Scalar {
-		return node{}, &Error{Pos: n.Pos, Kind: ErrFunction,
-			Msg: fmt.Sprintf("%s function %s cannot be used in this context: %s", strings.ToLower(k.String()), strings.ToUpper(name), exprString(n))}
-	}
-	args := make([]function.Arg, len(n.Args))
-	nodes := make([]node, len(n.Args))
-	lambdas := make([]*lambdaBody, len(n.Args))
-	for i, a := range n.Args {
-		switch x := a.(type) {
-		case *ast.IntervalUnit:
-			args[i] = function.Arg{IntervalUnit: true}
-			nodes[i] = constNode(types.StringType, value.String(x.Unit))
-		case *ast.Lambda:
-			lb := &lambdaBody{arity: len(x.Params)}
-			lambdas[i] = lb
-			args[i] = function.Arg{LambdaArity: len(x.Params), Lambda: c.lambdaTyper(x, lb)}
-		default:
-			an, err := c.compile(a)
+		if k == function.Table {
+			// Typed as ksqlDB's ExpressionTypeManager types it, so the
+			// planner learns what the rows hold and resolution errors keep
+			// ksqlDB's wording; evaluating it as a scalar is a planning bug.
+			tc, err := c.tableCall(n)
 			if err != nil {
 				return node{}, err
 			}
-			nodes[i] = an
-			args[i] = function.Arg{Type: an.t}
+			msg := fmt.Sprintf("table function %s evaluated as a scalar: %s", strings.ToUpper(name), exprString(n))
+			return node{t: tc.Type, fn: func(*value.Row, []value.Value) (value.Value, error) {
+				return value.Null, evalErr("%s", msg)
+			}}, nil
 		}
+		return node{}, &Error{Pos: n.Pos, Kind: ErrFunction,
+			Msg: fmt.Sprintf("%s function %s cannot be used in this context: %s", strings.ToLower(k.String()), strings.ToUpper(name), exprString(n))}
+	}
+	args, nodes, lambdas, err := c.callArgs(n)
+	if err != nil {
+		return node{}, err
 	}
 	res, err := c.opts.Functions.ResolveScalarArgs(name, args)
 	if err != nil {
@@ -97,6 +93,34 @@ func (c *compiler) call(n *ast.FuncCall) (node, error) {
 		constant = constant && nodes[i].constant
 	}
 	return node{t: res.Return, constant: constant, fn: callFn(res, nodes, lambdas)}, nil
+}
+
+// callArgs compiles a call's arguments: values, interval units (passed as
+// their canonical name, DAYS or SECONDS) and lambdas, which compile when
+// the registry proposes their parameter types.
+func (c *compiler) callArgs(n *ast.FuncCall) ([]function.Arg, []node, []*lambdaBody, error) {
+	args := make([]function.Arg, len(n.Args))
+	nodes := make([]node, len(n.Args))
+	lambdas := make([]*lambdaBody, len(n.Args))
+	for i, a := range n.Args {
+		switch x := a.(type) {
+		case *ast.IntervalUnit:
+			args[i] = function.Arg{IntervalUnit: true}
+			nodes[i] = constNode(types.StringType, value.String(x.Unit))
+		case *ast.Lambda:
+			lb := &lambdaBody{arity: len(x.Params)}
+			lambdas[i] = lb
+			args[i] = function.Arg{LambdaArity: len(x.Params), Lambda: c.lambdaTyper(x, lb)}
+		default:
+			an, err := c.compile(a)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			nodes[i] = an
+			args[i] = function.Arg{Type: an.t}
+		}
+	}
+	return args, nodes, lambdas, nil
 }
 
 func sameTypes(a, b []*types.Type) bool {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/sluicedb/sluice/internal/function"
 	"github.com/sluicedb/sluice/internal/function/scalar"
+	"github.com/sluicedb/sluice/internal/function/table"
+	"github.com/sluicedb/sluice/internal/sql/ast"
 	"github.com/sluicedb/sluice/internal/sql/parser"
 	"github.com/sluicedb/sluice/internal/value"
 )
@@ -30,6 +32,9 @@ func TestDataDriven(t *testing.T) {
 func TestBuiltins(t *testing.T) {
 	r := function.NewRegistry()
 	if err := scalar.Register(r); err != nil {
+		t.Fatal(err)
+	}
+	if err := table.Register(r); err != nil {
 		t.Fatal(err)
 	}
 	// The built-ins' own messages belong to their package and change with
@@ -87,6 +92,28 @@ func runCommand(t *testing.T, cmd, line string, scope Scope, opts Options, row *
 			return "error: " + err.Error()
 		}
 		return typeString(typ) + " " + render(v, typ)
+	case "table":
+		e, err := parser.ParseExpr(line)
+		if err != nil {
+			return "parse error: " + err.Error()
+		}
+		call, ok := e.(*ast.FuncCall)
+		if !ok {
+			return "not a call"
+		}
+		tc, err := CompileTableCall(call, scope, opts)
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		vs, err := tc.Eval(row)
+		if err != nil {
+			return typeString(tc.Type) + " runtime error: " + err.Error()
+		}
+		var parts []string
+		for _, v := range vs {
+			parts = append(parts, render(v, tc.Type))
+		}
+		return typeString(tc.Type) + " rows: " + strings.Join(parts, ", ")
 	case "columns":
 		e, err := parser.ParseExpr(line)
 		if err != nil {
