@@ -41,11 +41,12 @@ type Action struct {
 	Type string
 	// ID is the document id; empty lets the server choose one.
 	ID string
-	// Version, when positive, is sent with version_type=external so a
-	// retried or reordered older write loses to a newer one. It does not
-	// apply to OpUpsert, which the server cannot version externally.
-	Version int64
-	Source  []byte
+	// Versioned sends Version with version_type=external, so a retried
+	// or reordered older write loses to a newer one. It does not apply to
+	// OpUpsert, which the server cannot version externally.
+	Versioned bool
+	Version   int64
+	Source    []byte
 	// Ref is the caller's handle for the action, returned in failures.
 	Ref any
 }
@@ -68,16 +69,16 @@ func (a *Action) appendTo(b []byte) []byte {
 	b = append(b, `{"`...)
 	b = append(b, a.Op.String()...)
 	b = append(b, `":{"_index":`...)
-	b = appendJSONString(b, a.Index)
+	b = AppendJSONString(b, a.Index)
 	if a.Type != "" {
 		b = append(b, `,"_type":`...)
-		b = appendJSONString(b, a.Type)
+		b = AppendJSONString(b, a.Type)
 	}
 	if a.ID != "" {
 		b = append(b, `,"_id":`...)
-		b = appendJSONString(b, a.ID)
+		b = AppendJSONString(b, a.ID)
 	}
-	if a.Version > 0 && a.Op != OpUpsert {
+	if a.Versioned && a.Op != OpUpsert {
 		b = append(b, `,"version":`...)
 		b = strconv.AppendInt(b, a.Version, 10)
 		b = append(b, `,"version_type":"external"`...)
@@ -98,10 +99,10 @@ func (a *Action) appendTo(b []byte) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString appends s as a JSON string literal. Ids and index names
+// AppendJSONString appends s as a JSON string literal. Ids and index names
 // are short and nearly always plain ASCII, so this avoids encoding/json's
 // reflection on the hot path.
-func appendJSONString(b []byte, s string) []byte {
+func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {

@@ -165,7 +165,7 @@ func (w *Writer) results(ctx context.Context, actions []Action, attempts []int, 
 				} else {
 					ok.Indexed++
 				}
-			case it.Status == http.StatusConflict && a.Version > 0:
+			case it.Status == http.StatusConflict && a.Versioned:
 				// A newer version is already there: this write is stale,
 				// which is what external versioning is for.
 				ok.Conflicts++

@@ -79,12 +79,12 @@ func TestWriterIndexesDeletesAndVersions(t *testing.T) {
 	const n = 5000
 	for i := range n {
 		src := fmt.Sprintf(`{"n":%d,"s":"x\"y"}`, i)
-		if err := w.Add(ctx, bulk.Action{Op: bulk.OpIndex, Index: idx, ID: fmt.Sprint(i % 1000), Version: int64(i + 1), Source: []byte(src)}); err != nil {
+		if err := w.Add(ctx, bulk.Action{Op: bulk.OpIndex, Index: idx, ID: fmt.Sprint(i % 1000), Versioned: true, Version: int64(i), Source: []byte(src)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for i := range 10 {
-		if err := w.Add(ctx, bulk.Action{Op: bulk.OpDelete, Index: idx, ID: fmt.Sprint(i), Version: n + 1}); err != nil {
+		if err := w.Add(ctx, bulk.Action{Op: bulk.OpDelete, Index: idx, ID: fmt.Sprint(i), Versioned: true, Version: n}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -104,7 +104,7 @@ func TestWriterIndexesDeletesAndVersions(t *testing.T) {
 		t.Fatalf("doc 999 has n=%d, want the last write 4999", doc.Source.N)
 	}
 	// A stale write loses to the newer version and is not an error.
-	if err := w.Add(ctx, bulk.Action{Op: bulk.OpIndex, Index: idx, ID: "999", Version: 3, Source: []byte(`{"n":-1}`)}); err != nil {
+	if err := w.Add(ctx, bulk.Action{Op: bulk.OpIndex, Index: idx, ID: "999", Versioned: true, Version: 3, Source: []byte(`{"n":-1}`)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Flush(ctx); err != nil {
