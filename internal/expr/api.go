@@ -49,3 +49,6 @@ func Coerce(v value.Value, from, to *types.Type) (value.Value, error) {
 	}
 	return Cast(v, from, to)
 }
+
+// String renders the compiled expression's source as ksqlDB would print it.
+func (e *Expr) String() string { return exprString(e.Source) }

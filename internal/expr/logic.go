@@ -94,7 +94,7 @@ func (c *compiler) like(n *ast.Like) (node, error) {
 	if n.Escape != nil {
 		rs := []rune(*n.Escape)
 		if len(rs) != 1 {
-			return node{}, typeErr(n, "ESCAPE must be a single character: %s", quoteString(*n.Escape))
+			return node{}, typeErr(n, "Expected single character escape but got: %s", *n.Escape)
 		}
 		esc = rs[0]
 	}
