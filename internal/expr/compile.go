@@ -64,7 +64,7 @@ func constNode(t *types.Type, v value.Value) node {
 }
 
 func (c *compiler) compile(e ast.Expr) (node, error) {
-	if es, ok := c.scope.(ExprScope); ok && !isLiteral(e) {
+	if es, ok := c.scope.(ExprScope); ok && !isLiteral(e) && !c.isLambdaVar(e) {
 		if col, ok := es.ResolveExpr(e); ok {
 			return c.columnNode(col), nil
 		}
@@ -83,6 +83,21 @@ func (c *compiler) compile(e ast.Expr) (node, error) {
 		}
 	}
 	return n, nil
+}
+
+// isLambdaVar reports a reference to a lambda parameter in scope, which
+// shadows any column or expression of the same name.
+func (c *compiler) isLambdaVar(e ast.Expr) bool {
+	ref, ok := e.(*ast.ColumnRef)
+	if !ok || ref.Qualifier != nil {
+		return false
+	}
+	for _, l := range c.lambdas {
+		if l.name == ref.Name.Name {
+			return true
+		}
+	}
+	return false
 }
 
 func isLiteral(e ast.Expr) bool {

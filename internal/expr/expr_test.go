@@ -163,6 +163,9 @@ func (s aggScope) ResolveExpr(e ast.Expr) (Column, bool) {
 	switch exprString(e) {
 	case "SUM(I)":
 		return Column{Name: "KSQL_AGG_0", Kind: ValueColumn, Index: 1, Type: types.BigintType}, true
+	case "X":
+		// A column named like a lambda parameter must not capture it.
+		return Column{Name: "X", Kind: ValueColumn, Index: 1, Type: types.BigintType}, true
 	case "UCASE(S)":
 		return Column{Name: "KSQL_COL_0", Kind: KeyColumn, Index: 0, Type: types.StringType}, true
 	}
@@ -177,6 +180,8 @@ func TestExprScope(t *testing.T) {
 		{"SUM(I) > 100", "BOOLEAN true"},
 		{"SUM(I) * 2", "BIGINT 300"},
 		{"UCASE(S) || '!'", "STRING 'K1!'"},
+		{"TRANSFORM(ARRAY[1, 2], x => x * 2)", "ARRAY<INTEGER> [2, 4]"},
+		{"X + 1", "BIGINT 151"},
 	} {
 		if got := evalText(t, tc.expr, scope, opts, row); got != tc.want {
 			t.Errorf("%s = %s, want %s", tc.expr, got, tc.want)
