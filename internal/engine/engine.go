@@ -206,10 +206,14 @@ func (e *Engine) property(sess *Session, name, def string) string {
 // Step drives every prepared query once (Manual mode) and reports whether
 // any made progress.
 func (e *Engine) Step(ctx context.Context) (bool, error) {
+	// Step queries in creation order, so a query runs after the ones it
+	// reads from, as a record flows through a pipeline.
+	var qs []*stream.Query
 	e.mu.Lock()
-	qs := make([]*stream.Query, 0, len(e.running))
-	for _, q := range e.running {
-		qs = append(qs, q)
+	for _, cq := range e.cat.Queries() {
+		if q := e.running[cq.ID]; q != nil {
+			qs = append(qs, q)
+		}
 	}
 	e.mu.Unlock()
 	progressed := false

@@ -246,6 +246,9 @@ func (e *Engine) startQuery(ctx context.Context, sess *Session, q *plan.Query, t
 		return err
 	}
 	spec.Group = group
+	if err := e.attachBootstrap(ctx, &spec); err != nil {
+		return err
+	}
 	spec.OffsetReset = strings.ToLower(e.property(sess, "auto.offset.reset", "latest"))
 	if v, ok := sess.Props["ksql.streams.auto.offset.reset"]; ok {
 		spec.OffsetReset = strings.ToLower(v)

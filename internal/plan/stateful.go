@@ -7,6 +7,7 @@ import (
 	"github.com/sluicedb/sluice/internal/catalog"
 	"github.com/sluicedb/sluice/internal/expr"
 	"github.com/sluicedb/sluice/internal/function"
+	"github.com/sluicedb/sluice/internal/value"
 )
 
 // Repartition writes its input to an internal topic keyed by the input's
@@ -25,6 +26,9 @@ type AggCall struct {
 	Agg  *function.Aggregator
 	// Args are the column arguments, compiled against the input.
 	Args []*expr.Expr
+	// Widen converts argument values to the resolved overload's types in
+	// place (INT to DOUBLE for AVG, and so on).
+	Widen func(args []value.Value) error
 }
 
 // WindowSpec is a windowed aggregation's window, in milliseconds.

@@ -201,7 +201,8 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 			colExprs = append(colExprs, a)
 			colTypes = append(colTypes, res.ArgTypes[j])
 		}
-		ag, err := res.Overload.New(function.AggCall{ArgTypes: colTypes, InitArgs: initVals, Generics: res.Generics, Props: p.props()})
+		_ = colTypes
+		ag, err := res.New(initVals, p.props())
 		if err != nil {
 			return nil, err
 		}
@@ -209,7 +210,7 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 			return nil, fmt.Errorf("The aggregation function %s cannot be applied to a table source, only to a stream source.", strings.ToUpper(fc.Name.Name))
 		}
 		name := fmt.Sprintf("KSQL_AGG_VARIABLE_%d", i)
-		aggNode.Aggs = append(aggNode.Aggs, plan.AggCall{Name: strings.ToUpper(fc.Name.Name), Agg: ag, Args: colExprs})
+		aggNode.Aggs = append(aggNode.Aggs, plan.AggCall{Name: strings.ToUpper(fc.Name.Name), Agg: ag, Args: colExprs, Widen: res.WidenColumns})
 		aggCols = append(aggCols, catalog.Column{Name: name, Type: ag.ReturnType, Namespace: catalog.Value})
 		exprMap[exprKey(fc)] = expr.Column{Name: name, Kind: expr.ValueColumn, Index: i, Type: ag.ReturnType}
 	}

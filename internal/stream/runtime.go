@@ -191,3 +191,6 @@ func ensureTopic(ctx context.Context, lg logstore.Log, name string, parts int32,
 	}
 	return nil
 }
+
+// Spec returns the query's spec.
+func (q *Query) Spec() QuerySpec { return q.spec }

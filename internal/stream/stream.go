@@ -38,8 +38,10 @@ type Input struct {
 	// Bootstrap marks a table side that must be read up to its end, as of
 	// the task's start, before records of other inputs are processed.
 	Bootstrap bool
-	// Upstream lists queries whose output this input's bootstrap waits for.
-	Upstream []string
+	// Ready, if set, gates a bootstrap input: the input's target (its end
+	// offset) is fixed only once Ready reports true, so a table produced
+	// by other queries includes their output for the data already present.
+	Ready func(ctx context.Context) (bool, error)
 	// Create, when positive, creates the topic with that many partitions
 	// if it is missing: the query's own repartition topics.
 	Create int32

@@ -49,8 +49,8 @@ func (t *task) init(ctx context.Context) error {
 			t.next[i] = offs.Start
 		}
 		t.bootEnd[i] = -1
-		if t.spec.Inputs[i].Bootstrap && offs.End > t.next[i] {
-			t.bootEnd[i] = offs.End
+		if t.spec.Inputs[i].Bootstrap {
+			t.bootEnd[i] = bootPending
 		}
 	}
 	t.tc = &TaskContext{
@@ -100,10 +100,51 @@ func (t *task) fill(ctx context.Context, wait time.Duration) error {
 	return nil
 }
 
+// bootPending marks a bootstrap input whose target is not fixed yet.
+const bootPending = -2
+
+// settleBootstrap fixes the target of bootstrap inputs whose upstream is
+// ready: the input's end offset now.
+func (t *task) settleBootstrap(ctx context.Context) error {
+	for i, in := range t.spec.Inputs {
+		if t.bootEnd[i] != bootPending {
+			continue
+		}
+		if in.Ready != nil {
+			ok, err := in.Ready(ctx)
+			if err != nil {
+				return fmt.Errorf("bootstrap %s: %w", in.Topic, err)
+			}
+			if !ok {
+				continue
+			}
+		}
+		offs, err := t.q.rt.opts.Log.ListOffsets(ctx, t.tps[i])
+		if err != nil {
+			return fmt.Errorf("bootstrap %s: %w", in.Topic, err)
+		}
+		t.bootEnd[i] = -1
+		if offs.End > t.next[i] {
+			t.bootEnd[i] = offs.End
+		}
+	}
+	return nil
+}
+
 // pick returns the input whose head record goes next, or -1. Bootstrap
 // inputs that have not reached their target go first; after that the
 // smallest timestamp wins, as Kafka Streams' partition grouper chooses.
 func (t *task) pick() int {
+	for i := range t.tps {
+		if t.bootEnd[i] == bootPending {
+			// Upstream is not ready: consume what the table already has,
+			// but take nothing from the other inputs yet.
+			if len(t.buf[i]) > 0 {
+				return i
+			}
+			return -3
+		}
+	}
 	for i := range t.tps {
 		if t.bootEnd[i] >= 0 {
 			if t.next[i] >= t.bootEnd[i] {
@@ -139,6 +180,9 @@ func (t *task) step(ctx context.Context, wait time.Duration) (bool, error) {
 		}
 	}
 	t.tc.ctx = ctx
+	if err := t.settleBootstrap(ctx); err != nil {
+		return false, err
+	}
 	if err := t.fill(ctx, wait); err != nil {
 		return false, err
 	}
@@ -146,6 +190,9 @@ func (t *task) step(ctx context.Context, wait time.Duration) (bool, error) {
 	limit := t.q.spec.MaxBatch
 	for n < limit {
 		i := t.pick()
+		if i == -3 {
+			break
+		}
 		if i < 0 {
 			if i == -2 {
 				if err := t.fill(ctx, 0); err != nil {

@@ -15,8 +15,9 @@ import (
 
 // AggSpec is one aggregate call: its function and column arguments.
 type AggSpec struct {
-	Agg  *function.Aggregator
-	Args []Eval
+	Agg   *function.Aggregator
+	Args  []Eval
+	Widen func([]value.Value) error
 }
 
 // Aggregate folds rows into per-key (and per-window) accumulators kept in
@@ -143,6 +144,12 @@ func (a *Aggregate) update(tc *stream.TaskContext, row *value.Row, key []byte, w
 				v = value.Null
 			}
 			a.args = append(a.args, v)
+		}
+		if ag.Widen != nil {
+			if err := ag.Widen(a.args); err != nil {
+				tc.ProcessingError(row.Offset, &RecordError{Stage: "aggregate", Err: err})
+				continue
+			}
 		}
 		var next value.Value
 		if undo {

@@ -95,6 +95,12 @@ func (a *Aggregate) session(tc *stream.TaskContext, row *value.Row) error {
 			}
 			a.args = append(a.args, v)
 		}
+		if ag.Widen != nil {
+			if err := ag.Widen(a.args); err != nil {
+				tc.ProcessingError(row.Offset, &RecordError{Stage: "aggregate", Err: err})
+				continue
+			}
+		}
 		n, err := ag.Agg.Aggregate(accs[i], a.args)
 		if err != nil {
 			tc.ProcessingError(row.Offset, &RecordError{Stage: "aggregate", Err: err})
