@@ -76,6 +76,10 @@ func (c *compiler) call(n *ast.FuncCall) (node, error) {
 					return node{}, &Error{Pos: n.Args[i].Position(), Kind: ErrType, Msg: err.Error(), Err: err}
 				}
 			}
+			if lambdas[i].node.fn == nil {
+				return node{}, &Error{Pos: n.Args[i].Position(), Kind: ErrFunction,
+					Msg: fmt.Sprintf("Function '%s' does not take a lambda at argument %d", res.Name, i+1)}
+			}
 			constant = false
 			continue
 		}
