@@ -177,17 +177,16 @@ func (t *task) deadLetter(ctx context.Context, r *connect.Record, cause error) e
 	if r == nil || t.sc == nil {
 		return nil
 	}
-	t.dlqMu.Lock()
-	defer t.dlqMu.Unlock()
-	err := t.sc.DeadLetter(ctx, r, cause)
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, connect.ErrNoDeadLetterTopic) {
+	if t.s.dlq == "" {
 		t.log.Warn("skipping record that failed (no dead-letter topic)", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "err", cause)
 		return nil
 	}
-	return fmt.Errorf("elasticsearch: dead-letter: %w", err)
+	t.dlqMu.Lock()
+	defer t.dlqMu.Unlock()
+	if err := t.sc.DeadLetter(ctx, r, cause); err != nil {
+		return fmt.Errorf("elasticsearch: dead-letter: %w", err)
+	}
+	return nil
 }
 
 func (t *task) Flush(ctx context.Context) error {
