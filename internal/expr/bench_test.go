@@ -17,6 +17,7 @@ var benchExprs = []struct{ name, text string }{
 	{"case", "CASE WHEN I > 5 THEN 'big' ELSE 'small' END"},
 	{"deref_subscript", "ST->NESTED->X + ARR[2]"},
 	{"decimal_add", "DEC + DEC2"},
+	{"decimal_compare", "DEC > 12 AND DEC2 <= DEC"},
 	{"function", "ABS(I2) + 1"},
 	{"lambda", "TRANSFORM(ARR, x => x + 1)"},
 }
@@ -77,6 +78,7 @@ func TestFilterDoesNotAllocate(t *testing.T) {
 		"CASE WHEN I > 5 THEN 'big' ELSE 'small' END = 'big'",
 		"ST->NESTED->X + ARR[2] > 0 AND M['a'] = 1",
 		"S = 'hello' AND TS > '2020-01-01' AND D < 3.0E0",
+		"DEC > 12 AND DEC2 <= DEC AND DEC BETWEEN 1 AND 100.5",
 	} {
 		e, err := parser.ParseExpr(text)
 		if err != nil {

@@ -78,6 +78,16 @@ func comparer(l, r node) cmpFn {
 		return func(a, b value.Value) (int, error) { return cmp.Compare(a.AsInt64(), b.AsInt64()), nil }
 	case lt.Kind == types.Double && rt.Kind == types.Double:
 		return func(a, b value.Value) (int, error) { return compareDouble(a.Double(), b.Double()), nil }
+	case lt.IsNumeric() && rt.IsNumeric() && lt.Kind != types.Double && rt.Kind != types.Double:
+		// DECIMAL against DECIMAL or an integer: compare unscaled values
+		// at a common scale when they fit in int64, which covers nearly
+		// every real value without allocating.
+		return func(a, b value.Value) (int, error) {
+			if c, ok := compareDecimal64(asDecimal(a), asDecimal(b)); ok {
+				return c, nil
+			}
+			return value.Compare(a, b), nil
+		}
 	case lt.IsNumeric() && rt.IsNumeric():
 		return func(a, b value.Value) (int, error) { return value.Compare(a, b), nil }
 	case isTemporal(lt.Kind) || isTemporal(rt.Kind):
@@ -352,4 +362,19 @@ func intComparisonConst(op string, lf evalFn, y int64) evalFn {
 		}
 		return value.Bool(!a.IsNull() && test(a.AsInt64())), nil
 	}
+}
+
+func compareDecimal64(a, b value.Value) (int, bool) {
+	ua, ok1 := a.UnscaledInt64()
+	ub, ok2 := b.UnscaledInt64()
+	if !ok1 || !ok2 {
+		return 0, false
+	}
+	s := max(a.Scale(), b.Scale())
+	x, ok1 := rescaleInt64(ua, s-a.Scale())
+	y, ok2 := rescaleInt64(ub, s-b.Scale())
+	if !ok1 || !ok2 {
+		return 0, false
+	}
+	return cmp.Compare(x, y), true
 }
