@@ -42,6 +42,9 @@ func newAvro(p map[string]string, reg Registry) (Format, error) {
 
 func (f *avroFormat) Name() string { return Avro }
 
+func (f *avroFormat) Unwrapped(t Target) (bool, error) { return avroSingles.unwrapped(t) }
+
+
 func (f *avroFormat) Validate(t Target) error {
 	if err := checkAvroCols(t.Columns); err != nil {
 		return err
@@ -252,8 +255,8 @@ func colNamesTypes(cols []Column) ([]string, []*types.Type) {
 }
 
 func (d *avroDeserializer) Deserialize(data []byte, into []value.Value) ([]value.Value, error) {
-	if data == nil {
-		return nil, nil
+	if len(data) == 0 {
+		return nil, nil // as for JSON: an empty payload is a null record
 	}
 	id, payload, err := splitHeader(data)
 	if err != nil {

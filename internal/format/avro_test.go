@@ -232,6 +232,9 @@ func TestAvroErrors(t *testing.T) {
 	}
 	f := mustFormat(t, "AVRO", nil, reg)
 	d, _ := f.Deserializer(ctx, Target{Topic: "t", Columns: cols("A", types.IntType)})
+	if row, err := d.Deserialize([]byte{}, nil); row != nil || err != nil {
+		t.Errorf("empty payload: %v %v, want a null record", row, err)
+	}
 	for _, in := range [][]byte{{1, 0, 0, 0, 1}, {0, 0}, {0, 0, 0, 0, 99, 2}} {
 		if _, err := d.Deserialize(in, nil); err == nil {
 			t.Errorf("% x decoded without error", in)

@@ -113,6 +113,11 @@ func RowFromJSON(cols []Column, x any, unwrapped bool) ([]value.Value, error) {
 	if x == nil {
 		return nil, nil
 	}
+	if len(cols) == 0 {
+		// A schema without columns (a keyless stream's key, NONE) ignores
+		// whatever the record holds.
+		return []value.Value{}, nil
+	}
 	if unwrapped && len(cols) == 1 {
 		v, err := FromJSON(x, cols[0].Type)
 		if err != nil {
@@ -124,9 +129,19 @@ func RowFromJSON(cols []Column, x any, unwrapped bool) ([]value.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("from JSON: %w", err)
 	}
-	d, err := newJSONDeserializer(Target{Columns: cols, Wrap: WrapDefault}, singles{canWrap: true, canUnwrap: true}, false)
-	if err != nil {
-		return nil, err
+	names := make([]string, len(cols))
+	infos := make([]*jsonTypeInfo, len(cols))
+	for i, c := range cols {
+		names[i], infos[i] = c.Name, newJSONTypeInfo(c.Type)
 	}
-	return d.Deserialize(b, nil)
+	r := jsonReader{b: b}
+	if r.peek() != '{' {
+		return nil, fmt.Errorf("from JSON: %w", withPath(convErr(r.nodeName(), "STRUCT"), "$"))
+	}
+	out := make([]value.Value, len(cols))
+	err = r.readObjectInto(newFields(names), infos, func(i int) string { return names[i] }, out, "$", 0)
+	if err != nil {
+		return nil, fmt.Errorf("from JSON: %w", err)
+	}
+	return out, nil
 }

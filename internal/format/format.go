@@ -86,6 +86,10 @@ type Format interface {
 	// Validate checks that the format can carry the target's columns and
 	// wrapping, without touching the registry.
 	Validate(t Target) error
+	// Unwrapped reports whether the target's single column is written
+	// bare (no record, object or message around it), after the format's
+	// defaults and the requested wrapping; it errors where Validate would.
+	Unwrapped(t Target) (bool, error)
 	Serializer(ctx context.Context, t Target) (Serializer, error)
 	Deserializer(ctx context.Context, t Target) (Deserializer, error)
 }

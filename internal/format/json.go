@@ -18,6 +18,9 @@ var jsonSingles = singles{format: JSON, canWrap: true, canUnwrap: true, keyUnwra
 
 func (jsonFormat) Name() string { return JSON }
 
+func (jsonFormat) Unwrapped(t Target) (bool, error) { return jsonSingles.unwrapped(t) }
+
+
 func (jsonFormat) Validate(t Target) error {
 	if err := checkStringMapKeys(t.Columns, "JSON only supports MAP types with STRING keys"); err != nil {
 		return err
@@ -118,7 +121,10 @@ func newJSONDeserializer(t Target, s singles, sr bool) (*jsonDeserializer, error
 }
 
 func (d *jsonDeserializer) Deserialize(data []byte, into []value.Value) ([]value.Value, error) {
-	if data == nil {
+	// No JSON document (nor JSON_SR message) is empty, so an empty payload
+	// reads as a null record, the same as a missing one: stores and
+	// producers that do not keep the two apart lose nothing.
+	if len(data) == 0 {
 		return nil, nil
 	}
 	if d.sr {
@@ -199,6 +205,9 @@ func newJSONSR(p map[string]string, reg Registry) (Format, error) {
 }
 
 func (f *jsonSRFormat) Name() string { return JSONSR }
+
+func (f *jsonSRFormat) Unwrapped(t Target) (bool, error) { return jsonSRSingles.unwrapped(t) }
+
 
 func (f *jsonSRFormat) Validate(t Target) error {
 	return jsonFormat{}.Validate(t)

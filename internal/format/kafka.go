@@ -17,6 +17,9 @@ type kafkaFormat struct{}
 
 func (kafkaFormat) Name() string { return Kafka }
 
+func (kafkaFormat) Unwrapped(t Target) (bool, error) { return kafkaSingles.unwrapped(t) }
+
+
 var kafkaSingles = singles{format: Kafka, canUnwrap: true, alwaysUnwraps: true}
 
 func (kafkaFormat) Validate(t Target) error {
@@ -118,6 +121,9 @@ func (s *kafkaSerde) Deserialize(data []byte, into []value.Value) ([]value.Value
 type noneFormat struct{}
 
 func (noneFormat) Name() string { return None }
+
+func (noneFormat) Unwrapped(Target) (bool, error) { return false, nil }
+
 
 func (noneFormat) Validate(t Target) error {
 	if len(t.Columns) > 0 {

@@ -70,11 +70,15 @@ func PropsFromWith(with map[string]string, isKey bool) map[string]string {
 	return out
 }
 
-// WrappingFromWith reads WRAP_SINGLE_VALUE from a WITH clause for values,
-// falling back to the ksql.persistence.wrap.single.values setting (""
-// when unset); keys take the format's default.
-func WrappingFromWith(with map[string]string, configDefault string) (Wrapping, error) {
-	s := configDefault
+// WrappingFromWith reads WRAP_SINGLE_VALUE from a WITH clause for a value
+// schema of columns columns. Without it, the ksql.persistence.wrap.single.values
+// setting (configDefault, "" when unset) applies, but only to single-column
+// schemas, as in ksqlDB; keys take the format's default.
+func WrappingFromWith(with map[string]string, configDefault string, columns int) (Wrapping, error) {
+	s := ""
+	if columns == 1 {
+		s = configDefault
+	}
 	for k, v := range with {
 		if strings.EqualFold(k, "WRAP_SINGLE_VALUE") {
 			s = v

@@ -22,19 +22,21 @@ func TestPropsFromWith(t *testing.T) {
 	tests := []struct {
 		with map[string]string
 		def  string
+		cols int
 		want Wrapping
 	}{
-		{nil, "", WrapDefault},
-		{nil, "false", Unwrapped},
-		{map[string]string{"wrap_single_value": "TRUE"}, "false", Wrapped},
-		{map[string]string{"WRAP_SINGLE_VALUE": "false"}, "", Unwrapped},
+		{nil, "", 1, WrapDefault},
+		{nil, "false", 1, Unwrapped},
+		{nil, "false", 2, WrapDefault}, // the setting only applies to single columns
+		{map[string]string{"wrap_single_value": "TRUE"}, "false", 1, Wrapped},
+		{map[string]string{"WRAP_SINGLE_VALUE": "false"}, "", 2, Unwrapped}, // explicit: the serde reports the error
 	}
 	for _, tc := range tests {
-		if got, err := WrappingFromWith(tc.with, tc.def); err != nil || got != tc.want {
+		if got, err := WrappingFromWith(tc.with, tc.def, tc.cols); err != nil || got != tc.want {
 			t.Errorf("%v/%q: got %v %v, want %v", tc.with, tc.def, got, err, tc.want)
 		}
 	}
-	if _, err := WrappingFromWith(map[string]string{"WRAP_SINGLE_VALUE": "maybe"}, ""); err == nil {
+	if _, err := WrappingFromWith(map[string]string{"WRAP_SINGLE_VALUE": "maybe"}, "", 1); err == nil {
 		t.Error("bad WRAP_SINGLE_VALUE accepted")
 	}
 }

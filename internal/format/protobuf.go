@@ -60,6 +60,9 @@ func newProtobuf(p map[string]string, reg Registry, sr bool) (Format, error) {
 
 func (f *protobufFormat) Name() string { return f.name }
 
+func (f *protobufFormat) Unwrapped(t Target) (bool, error) { return f.singles().unwrapped(t) }
+
+
 func (f *protobufFormat) singles() singles {
 	return singles{format: f.name, canWrap: true}
 }
@@ -246,7 +249,9 @@ var firstMessage = []int{0}
 
 func (d *protobufDeserializer) Deserialize(data []byte, into []value.Value) (_ []value.Value, err error) {
 	defer recoverTo(&err, func(e error) error { return deserErr(&d.t, e) })
-	if data == nil {
+	if data == nil || (d.f.sr && len(data) == 0) {
+		// With the registry prefix an empty payload cannot be a message, so
+		// it reads as null; without it, it is a message of defaults.
 		return nil, nil
 	}
 	p := d.fixed
