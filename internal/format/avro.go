@@ -44,7 +44,6 @@ func (f *avroFormat) Name() string { return Avro }
 
 func (f *avroFormat) Unwrapped(t Target) (bool, error) { return avroSingles.unwrapped(t) }
 
-
 func (f *avroFormat) Validate(t Target) error {
 	if err := checkAvroCols(t.Columns); err != nil {
 		return err

@@ -44,7 +44,6 @@ func (f *delimitedFormat) Name() string { return Delimited }
 
 func (f *delimitedFormat) Unwrapped(t Target) (bool, error) { return delimitedSingles.unwrapped(t) }
 
-
 func (f *delimitedFormat) Validate(t Target) error {
 	for _, c := range t.Columns {
 		switch c.Type.Kind {

@@ -20,7 +20,6 @@ func (jsonFormat) Name() string { return JSON }
 
 func (jsonFormat) Unwrapped(t Target) (bool, error) { return jsonSingles.unwrapped(t) }
 
-
 func (jsonFormat) Validate(t Target) error {
 	if err := checkStringMapKeys(t.Columns, "JSON only supports MAP types with STRING keys"); err != nil {
 		return err
@@ -207,7 +206,6 @@ func newJSONSR(p map[string]string, reg Registry) (Format, error) {
 func (f *jsonSRFormat) Name() string { return JSONSR }
 
 func (f *jsonSRFormat) Unwrapped(t Target) (bool, error) { return jsonSRSingles.unwrapped(t) }
-
 
 func (f *jsonSRFormat) Validate(t Target) error {
 	return jsonFormat{}.Validate(t)

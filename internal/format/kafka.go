@@ -19,7 +19,6 @@ func (kafkaFormat) Name() string { return Kafka }
 
 func (kafkaFormat) Unwrapped(t Target) (bool, error) { return kafkaSingles.unwrapped(t) }
 
-
 var kafkaSingles = singles{format: Kafka, canUnwrap: true, alwaysUnwraps: true}
 
 func (kafkaFormat) Validate(t Target) error {
@@ -123,7 +122,6 @@ type noneFormat struct{}
 func (noneFormat) Name() string { return None }
 
 func (noneFormat) Unwrapped(Target) (bool, error) { return false, nil }
-
 
 func (noneFormat) Validate(t Target) error {
 	if len(t.Columns) > 0 {

@@ -62,7 +62,6 @@ func (f *protobufFormat) Name() string { return f.name }
 
 func (f *protobufFormat) Unwrapped(t Target) (bool, error) { return f.singles().unwrapped(t) }
 
-
 func (f *protobufFormat) singles() singles {
 	return singles{format: f.name, canWrap: true}
 }
