@@ -54,6 +54,9 @@ type Project struct {
 	Rekey bool
 	// KeepVal passes the input's value columns through unchanged.
 	KeepVal bool
+	// KeepKey passes the input's key columns through unchanged (transient
+	// queries).
+	KeepKey bool
 }
 
 // TableFunction is one table function call of a FlatMap.

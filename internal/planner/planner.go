@@ -22,6 +22,9 @@ type Planner struct {
 	Functions expr.Functions
 	// Property returns a ksqlDB property's effective value.
 	Property func(name, def string) string
+	// Transient plans a push or pull query: the projection returns every
+	// select item as a value column and no key rules apply.
+	Transient bool
 }
 
 // Planned is a planned query, ready for a sink.

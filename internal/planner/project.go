@@ -99,6 +99,9 @@ func (p *Planner) project(q *ast.Query, node plan.Node, sc *scope, req keyReq, s
 	if err != nil {
 		return nil, err
 	}
+	if p.Transient {
+		return transientProject(node, items)
+	}
 	inKeys := in.Key()
 	keyAliases := make([][]int, len(inKeys)) // input key index → select items naming it
 	isKey := make([]bool, len(items))
@@ -233,4 +236,20 @@ func joinAnd(names []string) string {
 		return names[0]
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// transientProject builds the projection of a transient (push or pull)
+// query: every select item, in order, as a value column, as ksqlDB returns
+// them to the client; the key stays the input's.
+func transientProject(node plan.Node, items []selectItem) (*plan.Project, error) {
+	in := node.Schema()
+	proj := &plan.Project{Input: node}
+	cols := append([]catalog.Column{}, in.Key()...)
+	for _, it := range items {
+		proj.Val = append(proj.Val, plan.Column{Name: it.alias, Expr: it.ce})
+		cols = append(cols, catalog.Column{Name: it.alias, Type: it.ce.Type, Namespace: catalog.Value})
+	}
+	proj.KeepKey = true
+	proj.Sch = catalog.Schema{Columns: cols}
+	return proj, nil
 }

@@ -120,9 +120,9 @@ func (b *builder) sub(ctx context.Context, n plan.Node, terminal func(tc *stream
 			}}, stages...)
 			n = x.Input
 		case *plan.Project:
-			keys, vals, keep := evals(x.Key), evals(x.Val), x.KeepVal
+			keys, vals, keep, keepKey := evals(x.Key), evals(x.Val), x.KeepVal, x.KeepKey
 			stages = append([]stage{func(_ *stream.TaskContext, next Op) (Op, error) {
-				return &Project{Key: keys, Val: vals, Next: next, KeepVal: keep}, nil
+				return &Project{Key: keys, Val: vals, Next: next, KeepVal: keep, KeepKey: keepKey}, nil
 			}}, stages...)
 			n = x.Input
 		case *plan.Aggregate:
@@ -467,9 +467,9 @@ func (b *builder) branchOf(ctx context.Context, n plan.Node) (*branch, error) {
 			}}, stages...)
 			n = x.Input
 		case *plan.Project:
-			keys, vals, keep := evals(x.Key), evals(x.Val), x.KeepVal
+			keys, vals, keep, keepKey := evals(x.Key), evals(x.Val), x.KeepVal, x.KeepKey
 			stages = append([]stage{func(_ *stream.TaskContext, next Op) (Op, error) {
-				return &Project{Key: keys, Val: vals, Next: next, KeepVal: keep}, nil
+				return &Project{Key: keys, Val: vals, Next: next, KeepVal: keep, KeepKey: keepKey}, nil
 			}}, stages...)
 			n = x.Input
 		default:

@@ -66,6 +66,8 @@ type Project struct {
 	Next Op
 	// KeepVal passes the input's value columns through.
 	KeepVal bool
+	// KeepKey passes the input's key columns through.
+	KeepKey bool
 	out     value.Row
 }
 
@@ -73,7 +75,11 @@ type Project struct {
 func (p *Project) Process(tc *stream.TaskContext, row *value.Row) error {
 	out := &p.out
 	*out = value.Row{Time: row.Time, Partition: row.Partition, Offset: row.Offset, Window: row.Window, Headers: row.Headers}
-	out.Key = evalAll(tc, row, p.Key, out.Key[:0], "select key")
+	if p.KeepKey {
+		out.Key = row.Key
+	} else {
+		out.Key = evalAll(tc, row, p.Key, out.Key[:0], "select key")
+	}
 	if row.Val != nil {
 		if p.KeepVal {
 			out.Val = row.Val
