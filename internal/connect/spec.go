@@ -313,3 +313,5 @@ func MaskSecrets(spec *Spec, cfg map[string]string) map[string]string {
 	}
 	return out
 }
+
+func joinErrors(errs []error) error { return errors.Join(errs...) }
