@@ -57,47 +57,62 @@ func (f *avroFormat) Serializer(ctx context.Context, t Target) (Serializer, erro
 		return nil, err
 	}
 	un, _ := avroSingles.unwrapped(t)
-	var (
-		sch avro.Schema
-		id  = f.schemaID
-	)
-	if id != 0 {
-		s, err := f.reg.SchemaByID(ctx, id)
+	s := &avroSerializer{t: t, unwrapped: un}
+	if f.schemaID != 0 {
+		sch, err := f.reg.SchemaByID(ctx, f.schemaID)
 		if err != nil {
-			return nil, &Error{Kind: ErrSchema, Msg: fmt.Sprintf("fetch schema id %d", id), Err: err}
+			return nil, &Error{Kind: ErrSchema, Msg: fmt.Sprintf("fetch schema id %d", f.schemaID), Err: err}
 		}
-		if sch, err = parseAvro(s); err != nil {
+		if err := s.compile(sch, f.schemaID); err != nil {
 			return nil, err
 		}
-	} else {
-		text, err := AvroSchemaFor(t.Columns, f.fullName, un)
-		if err != nil {
-			return nil, err
-		}
-		if sch, err = parseAvro(Schema{Type: SchemaAvro, Text: text}); err != nil {
-			return nil, err
-		}
-		id, err = f.reg.Register(ctx, Subject(t.Topic, t.IsKey), Schema{Type: SchemaAvro, Text: text})
-		if err != nil {
-			return nil, &Error{Kind: ErrSchema, Msg: "register Avro schema for " + Subject(t.Topic, t.IsKey), Err: err}
-		}
+		return s, nil
 	}
-	s := &avroSerializer{t: t, header: appendHeader(nil, id), unwrapped: un}
-	var err error
-	if un {
-		s.single, err = compileAvroEnc(sch, t.Columns[0].Type, 0)
+	text, err := AvroSchemaFor(t.Columns, f.fullName, un)
+	if err != nil {
+		return nil, err
+	}
+	gen := Schema{Type: SchemaAvro, Text: text}
+	if err := s.compile(gen, 0); err != nil {
+		return nil, err
+	}
+	id, used, err := registerOrReuse(ctx, f.reg, Subject(t.Topic, t.IsKey), gen, func(sch Schema, id int) error {
+		return s.compile(sch, id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if used.Text == gen.Text {
+		s.header = appendHeader(nil, id)
+	}
+	return s, nil
+}
+
+// compile builds the encoder for writer schema sch, registered as id.
+func (s *avroSerializer) compile(sc Schema, id int) error {
+	sch, err := parseAvro(sc)
+	if err != nil {
+		return err
+	}
+	var (
+		single avroEnc
+		record avroRecordEnc
+	)
+	if s.unwrapped {
+		single, err = compileAvroEnc(sch, s.t.Columns[0].Type, 0)
 	} else {
 		rec, ok := derefAvro(sch).(*avro.RecordSchema)
 		if !ok {
-			return nil, newErr(ErrSchema, "Avro schema id %d is a %s, not a record, for a wrapped %s", id, derefAvro(sch).Type(), t.what())
+			return newErr(ErrSchema, "Avro schema id %d is a %s, not a record, for a wrapped %s", id, derefAvro(sch).Type(), s.t.what())
 		}
-		names, typs := colNamesTypes(t.Columns)
-		s.record, err = compileAvroRecordEnc(rec, names, typs, 0)
+		names, typs := colNamesTypes(s.t.Columns)
+		record, err = compileAvroRecordEnc(rec, names, typs, 0)
 	}
 	if err != nil {
-		return nil, &Error{Kind: ErrSchema, Msg: "Avro schema does not fit the columns", Err: err}
+		return &Error{Kind: ErrSchema, Msg: "Avro schema does not fit the columns", Err: err}
 	}
-	return s, nil
+	s.single, s.record, s.header = single, record, appendHeader(nil, id)
+	return nil
 }
 
 type avroSerializer struct {

@@ -154,6 +154,9 @@ func compileAvroDec(ws avro.Schema, t *types.Type, depth int) (avroDec, error) {
 			}, nil
 		}
 	case avro.Array:
+		if t.Kind == types.Map {
+			return compileAvroEntriesDec(ws.(*avro.ArraySchema), t, depth)
+		}
 		if t.Kind != types.Array {
 			break
 		}
@@ -440,5 +443,81 @@ func compileAvroRecord(rec *avro.RecordSchema, names []string, typs []*types.Typ
 			out[s.idx] = v
 		}
 		return nil
+	}, nil
+}
+
+// avroEntries recognises Kafka Connect's encoding of a map as an array of
+// key/value records (how AvroData writes maps with non-string keys, and
+// how some producers write every map): it returns the entry record and,
+// when items are a nullable union, the branch indexes.
+func avroEntries(a *avro.ArraySchema) (rec *avro.RecordSchema, nullIdx, recIdx int, ok bool) {
+	items := derefAvro(a.Items())
+	nullIdx, recIdx = -1, -1
+	if u, isU := items.(*avro.UnionSchema); isU {
+		for i, b := range u.Types() {
+			switch derefAvro(b).Type() {
+			case avro.Null:
+				nullIdx = i
+			case avro.Record:
+				recIdx = i
+				items = derefAvro(b)
+			}
+		}
+		if recIdx < 0 || len(u.Types()) > 2 {
+			return nil, 0, 0, false
+		}
+	}
+	rec, ok = items.(*avro.RecordSchema)
+	if !ok {
+		return nil, 0, 0, false
+	}
+	var k, v bool
+	for _, f := range rec.Fields() {
+		k = k || f.Name() == "key"
+		v = v || f.Name() == "value"
+	}
+	return rec, nullIdx, recIdx, k && v
+}
+
+func compileAvroEntriesDec(a *avro.ArraySchema, t *types.Type, depth int) (avroDec, error) {
+	rec, nullIdx, recIdx, ok := avroEntries(a)
+	if !ok {
+		return nil, avroConvErr(a, t)
+	}
+	entry, err := compileAvroRecord(rec, []string{"key", "value"}, []*types.Type{t.Key, t.Elem}, depth+1)
+	if err != nil {
+		return nil, err
+	}
+	return func(r *avroReader) (value.Value, error) {
+		out := []value.Entry{}
+		var kv [2]value.Value
+		for {
+			n, err := r.blockCount()
+			if err != nil {
+				return value.Null, err
+			}
+			if n == 0 {
+				return value.Map(out), nil
+			}
+			for range n {
+				if recIdx >= 0 {
+					b, err := r.long()
+					if err != nil {
+						return value.Null, err
+					}
+					if b == int64(nullIdx) {
+						continue
+					}
+					if b != int64(recIdx) {
+						return value.Null, fmt.Errorf("union index %d out of range", b)
+					}
+				}
+				kv = [2]value.Value{}
+				if err := entry(r, kv[:]); err != nil {
+					return value.Null, err
+				}
+				out = append(out, value.Entry{Key: kv[0], Val: kv[1]})
+			}
+		}
 	}, nil
 }

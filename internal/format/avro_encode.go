@@ -124,6 +124,30 @@ func compileAvroEnc(ws avro.Schema, t *types.Type, depth int) (avroEnc, error) {
 			}), nil
 		}
 	case avro.Array:
+		if t.Kind == types.Map {
+			if rec, _, recIdx, ok := avroEntries(ws.(*avro.ArraySchema)); ok {
+				entry, err := compileAvroRecordEnc(rec, []string{"key", "value"}, []*types.Type{t.Key, t.Elem}, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				return required(func(b []byte, v value.Value) ([]byte, error) {
+					es := v.Entries()
+					if len(es) > 0 {
+						b = appendAvroLong(b, int64(len(es)))
+						for _, e := range es {
+							if recIdx >= 0 {
+								b = appendAvroLong(b, int64(recIdx))
+							}
+							var err error
+							if b, err = entry(b, []value.Value{e.Key, e.Val}); err != nil {
+								return b, err
+							}
+						}
+					}
+					return append(b, 0), nil
+				}), nil
+			}
+		}
 		if t.Kind != types.Array {
 			break
 		}

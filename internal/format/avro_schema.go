@@ -333,6 +333,23 @@ func avroToSQL(s avro.Schema, keep bool, depth int) (*types.Type, error) {
 		}
 		return types.BytesType, nil
 	case avro.Array:
+		if rec, _, _, ok := avroEntries(s.(*avro.ArraySchema)); ok &&
+			(rec.FullName() == "io.confluent.connect.avro.MapEntry" || avroProp(rec, "connect.name") == "io.confluent.connect.avro.MapEntry") {
+			var k, v *types.Type
+			for _, f := range rec.Fields() {
+				t, err := avroToSQL(f.Type(), keep, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				switch f.Name() {
+				case "key":
+					k = t
+				case "value":
+					v = t
+				}
+			}
+			return types.MapOf(k, v), nil
+		}
 		e, err := avroToSQL(s.(*avro.ArraySchema).Items(), keep, depth+1)
 		if err != nil {
 			return nil, err

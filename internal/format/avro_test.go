@@ -110,6 +110,9 @@ func TestAvroReadsForeignWriters(t *testing.T) {
 		{"debezium micros into TIMESTAMP, raw into BIGINT", `{"name":"r","type":"record","fields":[{"name":"a","type":{"type":"long","connect.name":"io.debezium.time.MicroTimestamp"}},{"name":"b","type":{"type":"long","connect.name":"io.debezium.time.MicroTimestamp"}},{"name":"c","type":{"type":"long","connect.name":"io.debezium.time.NanoTimestamp"}}]}`,
 			map[string]any{"a": int64(1600000000123456), "b": int64(1600000000123456), "c": int64(1600000000123456789)},
 			cols("A", types.TimestampType, "B", types.BigintType, "C", types.TimestampType), 0, `{"A":1600000000123,"B":1600000000123456,"C":1600000000123}`},
+		{"map as Connect's array of entries", `{"name":"r","type":"record","fields":[{"name":"m","type":{"type":"array","items":["null",{"type":"record","name":"MapEntry","namespace":"io.confluent.connect.avro","fields":[{"name":"key","type":["null","string"]},{"name":"value","type":["null","double"]}]}]}}]}`,
+			map[string]any{"m": []any{map[string]any{"io.confluent.connect.avro.MapEntry": map[string]any{"key": map[string]any{"string": "a"}, "value": map[string]any{"double": 1.5}}}, nil}},
+			cols("M", types.MapOf(types.StringType, types.DoubleType)), 0, `{"M":{"a":1.5}}`},
 		{"fixed decimal", `{"name":"r","type":"record","fields":[{"name":"d","type":{"type":"fixed","name":"f","size":4,"logicalType":"decimal","precision":6,"scale":2}}]}`,
 			nil, cols("D", types.MustDecimal(6, 2)), 0, `{"D":-1.00}`},
 		{"general union", `{"name":"r","type":"record","fields":[{"name":"u","type":["null","int","string"]}]}`,
@@ -193,6 +196,8 @@ func TestInferAvro(t *testing.T) {
 			false, "[`C1` BOOLEAN, `CUSTOMER_ID` INTEGER, `TS` TIMESTAMP, `E` STRING, `M` MAP<STRING, BIGINT>, `R` STRUCT<`F1` INTEGER>, `D` DECIMAL(4, 2), `FL` DOUBLE, `DT` DATE]"},
 		{`{"type":"bytes","logicalType":"decimal","scale":2}`, true, "[`ROWKEY` DECIMAL(64, 2) KEY]"},
 		{`"string"`, false, "[`ROWVAL` STRING]"},
+		{`{"type":"array","items":{"type":"record","name":"MapEntry","namespace":"io.confluent.connect.avro","fields":[{"name":"key","type":"int"},{"name":"value","type":"string"}]}}`,
+			false, "[`ROWVAL` MAP<INTEGER, STRING>]"},
 		{`{"type":"record","name":"Value","fields":[{"name":"ts","type":{"type":"long","connect.name":"io.debezium.time.MicroTimestamp"}},{"name":"d","type":{"type":"int","connect.name":"io.debezium.time.Date"}},{"name":"c","type":{"type":"int","connect.name":"org.apache.kafka.connect.data.Date","logicalType":"date"}}]}`,
 			false, "[`TS` BIGINT, `D` INTEGER, `C` DATE]"},
 	}

@@ -222,9 +222,12 @@ func (f *jsonSRFormat) Serializer(ctx context.Context, t Target) (Serializer, er
 		if err != nil {
 			return nil, err
 		}
-		id, err = f.reg.Register(ctx, Subject(t.Topic, t.IsKey), Schema{Type: SchemaJSON, Text: doc})
+		// JSON is written the same whatever the schema says, so any schema
+		// the subject already holds will do.
+		id, _, err = registerOrReuse(ctx, f.reg, Subject(t.Topic, t.IsKey), Schema{Type: SchemaJSON, Text: doc},
+			func(Schema, int) error { return nil })
 		if err != nil {
-			return nil, &Error{Kind: ErrSchema, Msg: "register JSON schema for " + Subject(t.Topic, t.IsKey), Err: err}
+			return nil, err
 		}
 	}
 	return newJSONSerializer(t, jsonSRSingles, appendHeader(nil, id))

@@ -104,12 +104,46 @@ func (f *protobufFormat) messageFor(ctx context.Context, t Target, register bool
 	}
 	id := 0
 	if register && f.sr {
-		id, err = f.reg.Register(ctx, Subject(t.Topic, t.IsKey), Schema{Type: SchemaProtobuf, Text: text})
+		id, _, err = registerOrReuse(ctx, f.reg, Subject(t.Topic, t.IsKey), Schema{Type: SchemaProtobuf, Text: text},
+			func(sc Schema, _ int) error {
+				fd, err := compileProto(sc)
+				if err != nil {
+					return err
+				}
+				m, x, err := findMessage(fd, f.fullName)
+				if err != nil {
+					return err
+				}
+				if err := protoFits(m, t.Columns); err != nil {
+					return err
+				}
+				md, idx = m, x
+				return nil
+			})
 		if err != nil {
-			return nil, 0, nil, &Error{Kind: ErrSchema, Msg: "register Protobuf schema for " + Subject(t.Topic, t.IsKey), Err: err}
+			return nil, 0, nil, err
 		}
 	}
 	return md, id, idx, nil
+}
+
+// protoFits checks that every column has a field of its name in md, the
+// least a message must offer to carry the columns.
+func protoFits(md protoreflect.MessageDescriptor, cols []Column) error {
+	var missing []string
+	for _, c := range cols {
+		found := false
+		for i := 0; i < md.Fields().Len() && !found; i++ {
+			found = strings.EqualFold(string(md.Fields().Get(i).Name()), c.Name)
+		}
+		if !found {
+			missing = append(missing, c.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("message %s has no field for %s", md.FullName(), strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 func (f *protobufFormat) Serializer(ctx context.Context, t Target) (Serializer, error) {

@@ -3,7 +3,11 @@ package format
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/sluicedb/sluice/internal/registry"
 )
 
 // Schema types, as Confluent Schema Registry names them.
@@ -75,4 +79,29 @@ func needRegistry(format string, reg Registry) error {
 		return newErr(ErrUnsupported, "%s format requires a schema registry, and none is configured", format)
 	}
 	return nil
+}
+
+// registerOrReuse registers a generated schema under subject and returns
+// its id. When the registry refuses it as incompatible with what the
+// subject already holds (a sink topic whose schema was registered by its
+// owner first), the subject's latest schema is used instead if use accepts
+// it: the serializer then writes that schema, as ksqlDB writes into a sink
+// whose subject already has a schema.
+func registerOrReuse(ctx context.Context, reg Registry, subject string, s Schema, use func(Schema, int) error) (int, Schema, error) {
+	id, err := reg.Register(ctx, subject, s)
+	if err == nil {
+		return id, s, nil
+	}
+	regErr := &Error{Kind: ErrSchema, Msg: fmt.Sprintf("register %s schema for %s", s.Type, subject), Err: err}
+	if !errors.Is(err, registry.ErrIncompatibleSchema) {
+		return 0, Schema{}, regErr
+	}
+	lid, latest, lerr := reg.Latest(ctx, subject)
+	if lerr != nil || !strings.EqualFold(latest.Type, s.Type) {
+		return 0, Schema{}, regErr
+	}
+	if uerr := use(latest, lid); uerr != nil {
+		return 0, Schema{}, &Error{Kind: ErrSchema, Msg: regErr.Msg, Err: fmt.Errorf("%w; the subject's latest schema does not fit either: %w", err, uerr)}
+	}
+	return lid, latest, nil
 }
