@@ -134,3 +134,13 @@ func (tc *TaskContext) ProcessingError(offset int64, err error) {
 	tc.slog.Warn("processing error", "query_id", tc.QueryID, "topic", tc.Input.Topic,
 		"partition", tc.Input.Partition, "offset", offset, "err", err)
 }
+
+// NewTaskContext returns a context for running operators outside a task,
+// as a pull query does over a snapshot of a topic. Emit and stores are not
+// available through it.
+func NewTaskContext(ctx context.Context, queryID string, logger *slog.Logger, plog ProcessingLogger) *TaskContext {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &TaskContext{ctx: ctx, QueryID: queryID, plog: plog, slog: logger}
+}

@@ -1,0 +1,286 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/sluicedb/sluice/internal/catalog"
+	"github.com/sluicedb/sluice/internal/logstore"
+	"github.com/sluicedb/sluice/internal/plan"
+	"github.com/sluicedb/sluice/internal/sql/ast"
+	"github.com/sluicedb/sluice/internal/sql/parser"
+	"github.com/sluicedb/sluice/internal/stream"
+	"github.com/sluicedb/sluice/internal/stream/op"
+	"github.com/sluicedb/sluice/internal/value"
+)
+
+// Cursor is a transient query's result: a pull query's finite rows, or a
+// push query's rows as they happen, until Close or its LIMIT.
+type Cursor struct {
+	// ID identifies the query (for /close-query).
+	ID string
+	// Columns are the result columns: the select items in order.
+	Columns []catalog.Column
+	// Pull reports a pull query.
+	Pull bool
+
+	rows   chan []value.Value
+	done   chan struct{}
+	once   sync.Once
+	mu     sync.Mutex
+	err    error
+	stop   func()
+	limit  int64
+	count  atomic.Int64
+	static [][]value.Value
+}
+
+// Next returns the next row. ok is false when the query has ended (pull
+// results exhausted, LIMIT reached, or closed); err reports a failure.
+func (c *Cursor) Next(ctx context.Context) ([]value.Value, bool, error) {
+	if c.Pull {
+		if len(c.static) == 0 {
+			return nil, false, nil
+		}
+		r := c.static[0]
+		c.static = c.static[1:]
+		return r, true, nil
+	}
+	select {
+	case r, ok := <-c.rows:
+		if !ok {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			return nil, false, c.err
+		}
+		return r, true, nil
+	case <-ctx.Done():
+		return nil, false, ctx.Err()
+	}
+}
+
+// Close stops a push query; it is safe to call more than once.
+func (c *Cursor) Close() error {
+	c.once.Do(func() {
+		close(c.done)
+		if c.stop != nil {
+			c.stop()
+		}
+	})
+	return nil
+}
+
+var transientSeq atomic.Int64
+
+// Query runs a SELECT as a transient query: a push query (EMIT CHANGES or
+// EMIT FINAL) streams rows until closed; any other SELECT is a pull query
+// answered from the data present.
+func (e *Engine) Query(ctx context.Context, sess *Session, text string) (*Cursor, error) {
+	if sess == nil {
+		sess = NewSession()
+	}
+	text = parser.SubstituteVariables(text, sess.Vars)
+	stmt, err := parser.ParseStatement(text)
+	if err != nil {
+		return nil, &StatementError{Statement: text, Err: err}
+	}
+	q, ok := stmt.(*ast.Query)
+	if !ok {
+		return nil, &StatementError{Statement: text, Err: errors.New("not a query")}
+	}
+	pl := e.planner(sess)
+	pl.Transient = true
+	planned, err := pl.Plan(q, "", nil)
+	if err != nil {
+		return nil, &StatementError{Statement: text, Err: err}
+	}
+	cols := planned.Schema.Value()
+	id := fmt.Sprintf("transient_%s_%d", strings.ToUpper(planned.From.Name), transientSeq.Add(1))
+	limit := int64(-1)
+	if q.Limit != nil {
+		limit = *q.Limit
+	}
+	if q.Emit == ast.EmitNone {
+		if len(q.GroupBy) > 0 {
+			return nil, &StatementError{Statement: text, Err: errors.New("Pull queries don't support GROUP BY clauses.")}
+		}
+		rows, err := e.pull(ctx, sess, id, planned.Root, limit)
+		if err != nil {
+			return nil, &StatementError{Statement: text, Err: err}
+		}
+		return &Cursor{ID: id, Columns: cols, Pull: true, static: rows}, nil
+	}
+	c, err := e.push(ctx, sess, id, planned.Root, limit)
+	if err != nil {
+		return nil, &StatementError{Statement: text, Err: err}
+	}
+	c.Columns = cols
+	return c, nil
+}
+
+func (e *Engine) push(ctx context.Context, sess *Session, id string, root plan.Node, limit int64) (*Cursor, error) {
+	c := &Cursor{ID: id, rows: make(chan []value.Value, 256), done: make(chan struct{}), limit: limit}
+	group := "_confluent-ksql-" + e.opts.ServiceID + id
+	var closeOnce sync.Once
+	finish := func() { closeOnce.Do(func() { close(c.rows) }) }
+	emit := func(tc *stream.TaskContext, row *value.Row) error {
+		if row.Val == nil {
+			return nil
+		}
+		if c.limit >= 0 && c.count.Load() >= c.limit {
+			return nil
+		}
+		out := append([]value.Value(nil), row.Val...)
+		select {
+		case c.rows <- out:
+		case <-c.done:
+			return nil
+		case <-tc.Context().Done():
+			return tc.Context().Err()
+		}
+		if n := c.count.Add(1); c.limit >= 0 && n >= c.limit {
+			go c.Close()
+		}
+		return nil
+	}
+	spec, err := op.BuildTransient(ctx, id, root, op.Env{Registry: e.opts.Registry, Log: e.opts.Log, Group: group}, emit)
+	if err != nil {
+		return nil, err
+	}
+	spec.Group = group
+	spec.OffsetReset = strings.ToLower(e.property(sess, "auto.offset.reset", "latest"))
+	if err := e.attachBootstrap(ctx, &spec); err != nil {
+		return nil, err
+	}
+	rq, err := e.rt.Prepare(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	qctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	rq.Start(qctx)
+	c.stop = func() {
+		cancel()
+		if err := rq.Stop(); err != nil {
+			c.mu.Lock()
+			c.err = err
+			c.mu.Unlock()
+		}
+		finish()
+	}
+	go func() {
+		select {
+		case <-c.done:
+		case <-qctx.Done():
+		}
+		c.Close()
+	}()
+	return c, nil
+}
+
+// pull answers a pull query from the data present: every record of a
+// stream, or the latest row per key of a table, through the query's
+// filters and projection.
+func (e *Engine) pull(ctx context.Context, sess *Session, id string, root plan.Node, limit int64) ([][]value.Value, error) {
+	var out [][]value.Value
+	collect := op.Func(func(tc *stream.TaskContext, row *value.Row) error {
+		if row.Val == nil || (limit >= 0 && int64(len(out)) >= limit) {
+			return nil
+		}
+		out = append(out, append([]value.Value(nil), row.Val...))
+		return nil
+	})
+	srcNode, chain, ok := op.Stateless(root, collect)
+	if !ok {
+		return nil, errors.New("Pull queries don't support JOIN, GROUP BY, PARTITION BY or WINDOW clauses.")
+	}
+	src := srcNode.Src
+	env := op.Env{Registry: e.opts.Registry, Log: e.opts.Log}
+	tc := stream.NewTaskContext(ctx, id, e.logger, e.opts.ProcessingLog)
+	type keyed struct {
+		key string
+		row value.Row
+	}
+	latest := map[string]*keyed{}
+	var stream_ []value.Row
+	dec, err := op.NewSource(ctx, src, env)
+	if err != nil {
+		return nil, err
+	}
+	table := src.Kind == catalog.Table
+	dec.Next = op.Func(func(tc *stream.TaskContext, row *value.Row) error {
+		cp := value.Row{Key: append([]value.Value(nil), row.Key...), Time: row.Time, Partition: row.Partition, Offset: row.Offset, Window: row.Window}
+		if row.Val != nil {
+			cp.Val = append([]value.Value(nil), row.Val...)
+		}
+		if !table {
+			stream_ = append(stream_, cp)
+			return nil
+		}
+		var kb []byte
+		for _, k := range cp.Key {
+			kb = value.AppendKey(kb, k)
+		}
+		if cp.Window != nil {
+			kb = append(kb, []byte(fmt.Sprint(cp.Window.Start, "/", cp.Window.End))...)
+		}
+		if cp.Val == nil {
+			delete(latest, string(kb))
+			return nil
+		}
+		latest[string(kb)] = &keyed{key: string(kb), row: cp}
+		return nil
+	})
+	info, err := e.opts.Log.DescribeTopic(ctx, src.Topic)
+	if err != nil {
+		return nil, err
+	}
+	for p := int32(0); p < info.Partitions; p++ {
+		tp := logstore.TopicPartition{Topic: src.Topic, Partition: p}
+		offs, err := e.opts.Log.ListOffsets(ctx, tp)
+		if err != nil {
+			return nil, err
+		}
+		tc.Input = tp
+		for off := offs.Start; off < offs.End; {
+			recs, err := e.opts.Log.Fetch(ctx, tp, off, logstore.FetchOptions{})
+			if err != nil {
+				return nil, err
+			}
+			if len(recs) == 0 {
+				break
+			}
+			for i := range recs {
+				if recs[i].Offset >= offs.End {
+					break
+				}
+				if err := dec.Process(tc, &recs[i]); err != nil {
+					return nil, err
+				}
+				off = recs[i].Offset + 1
+			}
+		}
+	}
+	rows := stream_
+	if table {
+		ks := make([]*keyed, 0, len(latest))
+		for _, k := range latest {
+			ks = append(ks, k)
+		}
+		sort.Slice(ks, func(i, j int) bool { return bytes.Compare([]byte(ks[i].key), []byte(ks[j].key)) < 0 })
+		for _, k := range ks {
+			rows = append(rows, k.row)
+		}
+	}
+	for i := range rows {
+		if err := chain.Process(tc, &rows[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
