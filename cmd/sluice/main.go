@@ -25,6 +25,9 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"version", "print the version", runVersion},
+		{"server", "run the ksqlDB-compatible server", runServer},
+		{"cli", "the interactive SQL shell, against a server's REST API", runCLI},
+		{"run", "headless mode: execute a file of statements and keep its queries running", runRun},
 		{"conformance", "run ksqlDB's query validation tests (QTT) against Sluice", runConformance},
 	}
 }
