@@ -62,6 +62,13 @@ type Engine struct {
 
 	mu      sync.Mutex
 	running map[string]*stream.Query
+
+	// commandLog is set once Restore has opened the command topic;
+	// replaying is set while it replays, so nothing is logged twice.
+	commandLog    bool
+	replaying     bool
+	commandSeq    int64
+	forcedQueryID string
 }
 
 // New returns an engine with an empty catalog.
@@ -154,6 +161,11 @@ func (e *Engine) ExecuteOne(ctx context.Context, sess *Session, text string) (*R
 		return nil, &StatementError{Statement: substituted, Err: err}
 	}
 	r.Statement = substituted
+	if e.commandLog && !e.replaying && changesCatalog(stmt) {
+		if err := e.appendCommand(ctx, sess, substituted, r); err != nil {
+			return nil, &StatementError{Statement: substituted, Err: err}
+		}
+	}
 	return r, nil
 }
 

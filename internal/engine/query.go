@@ -55,7 +55,7 @@ func (e *Engine) createAsSelect(ctx context.Context, sess *Session, s *ast.Creat
 	if s.Table {
 		prefix = "CTAS"
 	}
-	id := e.cat.NextQueryID(prefix + "_" + name)
+	id := e.nextQueryID(prefix + "_" + name)
 	q := &plan.Query{ID: id, Sink: &plan.Sink{Input: planned.Root, Target: sink, Create: true}, Sources: sourceNames(planned)}
 	if err := e.cat.PutSource(sink, s.OrReplace); err != nil {
 		return nil, err
@@ -214,7 +214,7 @@ func (e *Engine) insertInto(ctx context.Context, sess *Session, s *ast.InsertInt
 	if !sameSchema(planned.Schema, target.Schema) {
 		return nil, fmt.Errorf("Incompatible schema between results and sink.\nResult schema is %s\nSink schema is %s", planned.Schema, target.Schema)
 	}
-	id := e.cat.NextQueryID("INSERTQUERY")
+	id := e.nextQueryID("INSERTQUERY")
 	q := &plan.Query{ID: id, Sink: &plan.Sink{Input: planned.Root, Target: target}, Sources: sourceNames(planned)}
 	if err := e.startQuery(ctx, sess, q, text); err != nil {
 		return nil, err
@@ -276,3 +276,13 @@ func (e *Engine) startQuery(ctx context.Context, sess *Session, q *plan.Query, t
 }
 
 var _ = stream.QuerySpec{}
+
+// nextQueryID allocates a query id, or reuses the one the command log
+// recorded so a replayed query resumes its consumer group and state.
+func (e *Engine) nextQueryID(prefix string) string {
+	id := e.cat.NextQueryID(prefix)
+	if e.forcedQueryID != "" {
+		return e.forcedQueryID
+	}
+	return id
+}

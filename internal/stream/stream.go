@@ -131,8 +131,7 @@ func (tc *TaskContext) ProcessingError(offset int64, err error) {
 		tc.plog.Log(tc.QueryID, tc.Input, offset, err)
 		return
 	}
-	tc.slog.Warn("processing error", "query_id", tc.QueryID, "topic", tc.Input.Topic,
-		"partition", tc.Input.Partition, "offset", offset, "err", err)
+	tc.slog.Warn("processing error", "topic", tc.Input.Topic, "offset", offset, "err", err)
 }
 
 // NewTaskContext returns a context for running operators outside a task,
