@@ -125,4 +125,3 @@ func (e *Engine) Restore(ctx context.Context) error {
 	}
 	return nil
 }
-

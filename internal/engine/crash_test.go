@@ -174,4 +174,3 @@ func TestCrashRestartExactlyOnce(t *testing.T) {
 		t.Fatalf("output holds %d distinct results, want %d", len(final), total)
 	}
 }
-
