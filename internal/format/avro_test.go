@@ -246,3 +246,24 @@ func TestAvroErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestAvroNullItemBomb: blocks of zero-byte items must not let a small
+// record expand without limit.
+func TestAvroNullItemBomb(t *testing.T) {
+	reg, _ := newTestRegistry(t)
+	ctx := context.Background()
+	id, err := reg.Register(ctx, "bomb-value", Schema{Type: SchemaAvro, Text: `{"type":"array","items":"null"}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := appendHeader(nil, id)
+	for range 1000 {
+		data = appendAvroLong(data, 60000)
+	}
+	data = append(data, 0)
+	f := mustFormat(t, "AVRO", nil, reg)
+	d, _ := f.Deserializer(ctx, Target{Topic: "bomb", Columns: cols("A", types.ArrayOf(types.IntType)), Wrap: Unwrapped})
+	if _, err := d.Deserialize(data, nil); err == nil {
+		t.Fatal("60M null items from 4KB decoded without error")
+	}
+}

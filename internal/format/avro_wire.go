@@ -11,6 +11,10 @@ import (
 type avroReader struct {
 	b []byte
 	i int
+	// items counts array and map items decoded so far, bounded by
+	// maxItems so that zero-byte items (nulls) cannot make a small
+	// record expand without limit.
+	items int
 }
 
 var (
@@ -120,6 +124,10 @@ func (r *avroReader) blockCount() (int, error) {
 	// Items take at least a byte unless they are nulls; bound the count so
 	// a corrupt header cannot make the decoder spin or allocate without limit.
 	if n > int64(len(r.b)-r.i)+1<<16 {
+		return 0, errAvroLength
+	}
+	r.items += int(n)
+	if r.items > len(r.b)+1<<16 {
 		return 0, errAvroLength
 	}
 	return int(n), nil

@@ -66,12 +66,30 @@ func FuzzAvro(f *testing.F) {
 	for _, b := range seedRows(f, s) {
 		f.Add(b)
 	}
+	// A foreign writer schema with the shapes generated schemas lack:
+	// general unions, enums, fixed, Connect map entries, nested records.
+	foreign := `{"type":"record","name":"r","fields":[{"name":"u","type":["null","int","string"]},{"name":"e","type":{"type":"enum","name":"E","symbols":["A","B"]}},{"name":"fx","type":{"type":"fixed","name":"F","size":3}},{"name":"m","type":{"type":"array","items":{"type":"record","name":"MapEntry","namespace":"io.confluent.connect.avro","fields":[{"name":"key","type":"string"},{"name":"value","type":["null","long"]}]}}},{"name":"n","type":{"type":"record","name":"N","fields":[{"name":"x","type":{"type":"map","values":"float"}}]}}]}`
+	fid, err := reg.Register(context.Background(), "foreign-value", Schema{Type: SchemaAvro, Text: foreign})
+	if err != nil {
+		f.Fatal(err)
+	}
+	inf, err := Infer(Schema{Type: SchemaAvro, Text: foreign}, false, InferOptions{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	fd, _ := fm.Deserializer(context.Background(), Target{Topic: "foreign", Columns: inf.Columns})
+	f.Add(append(appendHeader(nil, fid), 2, 10, 2, 1, 2, 3, 2, 2, 'k', 2, 4, 0, 2, 2, 'x', 0, 0, 128, 63, 0))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		// Keep the registered header so the fuzzer explores the payload.
+		// Keep a registered header so the fuzzer explores the payload.
 		if len(data) >= 5 {
-			copy(data, []byte{0, 0, 0, 0, 1})
+			id := byte(1)
+			if data[0]%2 == 1 {
+				id = byte(fid)
+			}
+			copy(data, []byte{0, 0, 0, 0, id})
 		}
 		fuzzDecode(t, d, s, data)
+		_, _ = fd.Deserialize(data, nil)
 	})
 }
 
