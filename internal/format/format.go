@@ -8,6 +8,19 @@
 //
 // It also converts between values and their JSON renderings (convert.go),
 // which the conformance runner uses to feed and check records.
+//
+// The entry points:
+//
+//   - New(name, props, reg) configures a format; PropsFromWith and
+//     WrappingFromWith turn a WITH clause into its props and wrapping.
+//   - Format.Serializer / Format.Deserializer build the per-task serdes for
+//     a Target (topic, key or value, columns, wrapping); Format.Validate
+//     checks a schema at DDL time with ksqlDB's error texts.
+//   - InferColumns reads a topic's key or value schema from the registry
+//     and returns ksqlDB's columns for CREATE statements without columns.
+//   - AvroSchemaFor, ProtobufSchemaFor and JSONSchemaFor show the schemas
+//     the serializers register.
+//   - FromRegistry adapts internal/registry to the Registry used here.
 package format
 
 import (
