@@ -105,7 +105,7 @@ func (s *avroSerializer) compile(sc Schema, id int) error {
 		if !ok {
 			return newErr(ErrSchema, "Avro schema id %d is a %s, not a record, for a wrapped %s", id, derefAvro(sch).Type(), s.t.what())
 		}
-		names, typs := colNamesTypes(s.t.Columns)
+		names, typs := avroNamesTypes(s.t.Columns)
 		record, err = compileAvroRecordEnc(rec, names, typs, 0)
 	}
 	if err != nil {
@@ -209,7 +209,7 @@ func (d *avroDeserializer) plan(id int) *avroPlan {
 // compileAvroTop decodes a wrapped row from a record writer schema, or a
 // union of null and a record (a null record is a null row).
 func compileAvroTop(sch avro.Schema, cols []Column) (avroRecordDec, error) {
-	names, typs := colNamesTypes(cols)
+	names, typs := avroNamesTypes(cols)
 	sch = derefAvro(sch)
 	if rec, ok := sch.(*avro.RecordSchema); ok {
 		return compileAvroRecord(rec, names, typs, 0)
@@ -257,6 +257,15 @@ func firstOr(s []avro.Schema) avro.Schema {
 		return avro.NewPrimitiveSchema(avro.Null, nil)
 	}
 	return s[0]
+}
+
+// avroNamesTypes is colNamesTypes with names spelled as Avro fields.
+func avroNamesTypes(cols []Column) ([]string, []*types.Type) {
+	names, typs := colNamesTypes(cols)
+	for i, n := range names {
+		names[i] = avroFieldName(n)
+	}
+	return names, typs
 }
 
 func colNamesTypes(cols []Column) ([]string, []*types.Type) {

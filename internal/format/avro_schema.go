@@ -64,6 +64,7 @@ func checkAvroCols(cols []Column) error {
 // checkAvroType applies Avro's name rules and ksqlDB's map-key limit, with
 // the messages Avro's Java library and ksqlDB give.
 func checkAvroType(name string, t *types.Type) error {
+	name = avroFieldName(name)
 	if name != "" {
 		if c := name[0]; !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
 			return newErr(ErrUnsupported, "Schema is not compatible with Avro: Illegal initial character: %s", name)
@@ -101,7 +102,7 @@ func avroRecord(fs []types.Field, fullName string) map[string]any {
 	fields := make([]any, len(fs))
 	for i, f := range fs {
 		fields[i] = map[string]any{
-			"name":    f.Name,
+			"name":    avroFieldName(f.Name),
 			"type":    avroTypeOf(f.Type, fullName+"_"+f.Name, true),
 			"default": nil,
 		}
@@ -112,6 +113,10 @@ func avroRecord(fs []types.Field, fullName string) map[string]any {
 	}
 	return rec
 }
+
+// avroFieldName is the Avro spelling of a column or field name: ksqlDB
+// replaces the dots of qualified names (T.ID) with underscores.
+func avroFieldName(n string) string { return strings.ReplaceAll(n, ".", "_") }
 
 // avroTypeOf returns t's Avro schema; optional wraps it in ["null", T].
 func avroTypeOf(t *types.Type, name string, optional bool) any {
@@ -142,7 +147,7 @@ func avroTypeOf(t *types.Type, name string, optional bool) any {
 	case types.Array:
 		s = map[string]any{"type": "array", "items": avroTypeOf(t.Elem, name, true)}
 	case types.Map:
-		s = map[string]any{"type": "map", "values": avroTypeOf(t.Elem, name, true)}
+		s = map[string]any{"type": "map", "values": avroTypeOf(t.Elem, name+"_MapValue", true)}
 	case types.Struct:
 		s = avroRecord(t.Fields, name)
 	default:

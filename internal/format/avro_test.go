@@ -267,3 +267,35 @@ func TestAvroNullItemBomb(t *testing.T) {
 		t.Fatal("60M null items from 4KB decoded without error")
 	}
 }
+
+// TestAvroSchemaNames checks the names ksqlDB's SchemaFullNameAppender
+// gives: nested records after their path, _MapValue inside maps, dots of
+// qualified column names as underscores.
+func TestAvroSchemaNames(t *testing.T) {
+	st := types.StructOf(types.Field{Name: "F", Type: types.IntType})
+	text, err := AvroSchemaFor(cols("T.ID", types.IntType, "M", types.MapOf(types.StringType, st), "A", types.ArrayOf(st)), "ns.Rec", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"name":"T_ID"`, `"name":"Rec_M_MapValue"`, `"name":"Rec_A"`, `"namespace":"ns"`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("schema lacks %s:\n%s", want, text)
+		}
+	}
+	reg, _ := newTestRegistry(t)
+	f := mustFormat(t, "AVRO", nil, reg)
+	c := cols("T.ID", types.IntType)
+	tg := Target{Topic: "dots", Columns: c}
+	s, err := f.Serializer(context.Background(), tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Serialize(nil, []value.Value{value.Int(5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := f.Deserializer(context.Background(), tg)
+	if row, err := d.Deserialize(b, nil); err != nil || row[0].Int() != 5 {
+		t.Fatalf("dotted column round trip: %v %v", row, err)
+	}
+}
