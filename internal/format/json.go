@@ -42,6 +42,7 @@ type jsonSerializer struct {
 	t         Target
 	unwrapped bool
 	header    []byte
+	keys      [][]byte // `"NAME":` per column, quoted once
 }
 
 func newJSONSerializer(t Target, s singles, header []byte) (*jsonSerializer, error) {
@@ -52,7 +53,11 @@ func newJSONSerializer(t Target, s singles, header []byte) (*jsonSerializer, err
 	if err != nil {
 		return nil, err
 	}
-	return &jsonSerializer{t: t, unwrapped: un, header: header}, nil
+	keys := make([][]byte, len(t.Columns))
+	for i, c := range t.Columns {
+		keys[i] = append(appendJSONString(nil, c.Name), ':')
+	}
+	return &jsonSerializer{t: t, unwrapped: un, header: header, keys: keys}, nil
 }
 
 func (s *jsonSerializer) Serialize(dst []byte, row []value.Value) ([]byte, error) {
@@ -82,8 +87,7 @@ func (s *jsonSerializer) Serialize(dst []byte, row []value.Value) ([]byte, error
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, c.Name)
-		dst = append(dst, ':')
+		dst = append(dst, s.keys[i]...)
 		if dst, err = appendJSON(dst, row[i], c.Type); err != nil {
 			return nil, serErr(&s.t, fmt.Errorf("column %s: %w", c.Name, err))
 		}
