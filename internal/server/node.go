@@ -32,7 +32,7 @@ type NodeOptions struct {
 	Version string
 	// Headless refuses statements on /ksql (sluice run).
 	Headless bool
-	// Queries runs transient queries; nil until the engine offers them.
+	// Queries runs transient queries; nil runs them on the engine.
 	Queries QueryEngine
 }
 
@@ -114,6 +114,14 @@ func OpenNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 	}
 	n.Engine = engine.New(engine.Options{Log: n.Log, State: n.State, Registry: reg, Functions: fns,
 		ServiceID: serviceID, Config: cfg, Logger: logger})
+	// Headless mode re-runs its file at every start, as ksqlDB's does, so
+	// only an interactive server keeps and replays the command log.
+	if !opts.Headless {
+		if err := n.Engine.Restore(ctx); err != nil {
+			n.Close()
+			return nil, fmt.Errorf("restore catalog: %w", err)
+		}
+	}
 	auth, err := authFromProps(props)
 	if err != nil {
 		n.Close()
@@ -129,7 +137,11 @@ func OpenNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 		n.Close()
 		return nil, err
 	}
-	n.Server, err = New(Options{Engine: n.Engine, Queries: opts.Queries, Log: n.Log, Functions: fns,
+	queries := opts.Queries
+	if queries == nil {
+		queries = EngineQueries{Engine: n.Engine}
+	}
+	n.Server, err = New(Options{Engine: n.Engine, Queries: queries, Log: n.Log, Functions: fns,
 		Config: props, ServiceID: serviceID, Version: opts.Version, Logger: logger, Auth: auth,
 		Headless: opts.Headless, MaxBodyBytes: maxBody, MaxStatementBytes: int(maxStmt), SchemaRegistry: regHandler})
 	if err != nil {

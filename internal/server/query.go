@@ -92,7 +92,11 @@ func (s *Server) startQuery(ctx context.Context, sess *engine.Session, text stri
 	if !push {
 		prefix = "pull_"
 	}
-	tq := &transientQuery{id: fmt.Sprintf("%s%d", prefix, transientSeq.Add(1)), push: push, cursor: cur, ctx: qctx, cancel: cancel}
+	id := fmt.Sprintf("%s%d", prefix, transientSeq.Add(1))
+	if named, ok := cur.(interface{ QueryID() string }); ok && named.QueryID() != "" {
+		id = named.QueryID()
+	}
+	tq := &transientQuery{id: id, push: push, cursor: cur, ctx: qctx, cancel: cancel}
 	s.mu.Lock()
 	s.transient[tq.id] = cancel
 	s.wg.Add(1)
@@ -102,15 +106,19 @@ func (s *Server) startQuery(ctx context.Context, sess *engine.Session, text stri
 }
 
 func (s *Server) endQuery(tq *transientQuery) {
+	// The bookkeeping runs even if closing the cursor panics, so that
+	// Close never waits for a query that is gone.
+	defer func() {
+		s.mu.Lock()
+		delete(s.transient, tq.id)
+		s.mu.Unlock()
+		s.metrics.transient.Dec()
+		s.wg.Done()
+	}()
 	tq.cancel()
 	if err := tq.cursor.Close(); err != nil {
 		s.log.Warn("close transient query", "query_id", tq.id, "err", err)
 	}
-	s.mu.Lock()
-	delete(s.transient, tq.id)
-	s.mu.Unlock()
-	s.metrics.transient.Dec()
-	s.wg.Done()
 }
 
 // next returns the next row; ok false ends the result, including when the

@@ -160,7 +160,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Conf
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	if tlsConfig != nil {
 		hs.TLSConfig = tlsConfig
@@ -177,11 +177,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Conf
 		return fmt.Errorf("server: %w", err)
 	case <-ctx.Done():
 	}
-	s.Close()
+	s.cancelTransient()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := hs.Shutdown(sctx)
 	<-errc
+	s.Close()
 	if err != nil {
 		return fmt.Errorf("server: shutdown: %w", err)
 	}
@@ -191,11 +192,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Conf
 // Close cancels every transient query and waits for their goroutines. It
 // leaves the engine alone: its owner closes it.
 func (s *Server) Close() {
-	s.mu.Lock()
-	for id, cancel := range s.transient {
-		cancel()
-		delete(s.transient, id)
-	}
-	s.mu.Unlock()
+	s.cancelTransient()
 	s.wg.Wait()
+}
+
+func (s *Server) cancelTransient() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, cancel := range s.transient {
+		cancel()
+	}
 }
