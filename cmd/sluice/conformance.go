@@ -16,6 +16,8 @@ func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs := newFlagSet("conformance", stderr)
 	parseOnly := fs.Bool("parse-only", false, "only parse each test's statements")
 	filter := fs.String("filter", "", "run only tests whose \"file: name\" matches this regular expression")
+	ratchet := fs.String("ratchet", "", "file listing tests that must pass (\"file: name\" per line); any of them failing fails the run")
+	update := fs.Bool("update-ratchet", false, "rewrite the --ratchet file with the tests that passed")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: sluice conformance [--parse-only] [--filter REGEX] DIR\n\n"+
 			"Runs ksqlDB's query validation tests found under DIR and prints one JSON line\n"+
@@ -49,7 +51,7 @@ func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 		return 1
 	}
 	if !*parseOnly {
-		return runEngineConformance(ctx, tests, re, stdout, stderr)
+		return runEngineConformance(ctx, tests, re, *ratchet, *update, stdout, stderr)
 	}
 	p := parser.New(parser.Options{})
 	enc := json.NewEncoder(stdout)
