@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/sluicedb/sluice/internal/catalog"
+	"github.com/sluicedb/sluice/internal/connect"
 	"github.com/sluicedb/sluice/internal/format"
 	"github.com/sluicedb/sluice/internal/function"
 	"github.com/sluicedb/sluice/internal/logstore"
@@ -39,6 +40,9 @@ type Options struct {
 	// records deterministically.
 	Manual        bool
 	ProcessingLog stream.ProcessingLogger
+	// Connectors runs CREATE SOURCE|SINK CONNECTOR statements; nil
+	// rejects them.
+	Connectors *connect.Runtime
 }
 
 // Session is one client's state: properties set with SET and variables
@@ -199,6 +203,10 @@ func (e *Engine) execute(ctx context.Context, sess *Session, stmt ast.Statement,
 		return &Result{Message: ""}, nil
 	case *ast.QueryControl:
 		return e.queryControl(s)
+	case *ast.CreateConnector:
+		return e.createConnector(ctx, s)
+	case *ast.DropConnector:
+		return e.dropConnector(ctx, s)
 	}
 	return nil, fmt.Errorf("statement not supported yet: %T", stmt)
 }
