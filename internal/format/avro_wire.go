@@ -44,17 +44,6 @@ func (r *avroReader) long() (int64, error) {
 	return int64(u>>1) ^ -int64(u&1), nil
 }
 
-func (r *avroReader) int() (int32, error) {
-	n, err := r.long()
-	if err != nil {
-		return 0, err
-	}
-	if n != int64(int32(n)) {
-		return 0, errAvroVarint
-	}
-	return int32(n), nil
-}
-
 func (r *avroReader) boolean() (bool, error) {
 	if r.i >= len(r.b) {
 		return false, errAvroShort

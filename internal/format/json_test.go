@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -258,7 +259,7 @@ func TestDecimalFastPaths(t *testing.T) {
 			t.Errorf("appendDecimal %s = %s", v.DecimalString(), got)
 		}
 	}
-	for _, f := range []float64{0, -0.0, 1, 1.5, -2.25, 1e7, 1e-4, 123456.789, 9999999.5} {
+	for _, f := range []float64{0, math.Copysign(0, -1), 1, 1.5, -2.25, 1e7, 1e-4, 123456.789, 9999999.5} {
 		if got := string(appendJavaDouble(nil, f)); got != value.FormatDouble(f) {
 			t.Errorf("appendJavaDouble(%v) = %s, want %s", f, got, value.FormatDouble(f))
 		}
