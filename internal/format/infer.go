@@ -25,6 +25,9 @@ type InferOptions struct {
 	KeepNames bool
 	// FullSchemaName picks a Protobuf message other than the file's first.
 	FullSchemaName string
+	// ProtobufWrappersAsStructs keeps google.protobuf.*Value fields as
+	// STRUCT<VALUE T> (the source's unwrapPrimitives=false).
+	ProtobufWrappersAsStructs bool
 }
 
 // Inferred is the outcome of inference: the columns, and whether the
@@ -85,7 +88,8 @@ func InferColumns(ctx context.Context, reg Registry, format string, props map[st
 	if err != nil {
 		return Inferred{}, err
 	}
-	opts := InferOptions{KeepNames: p[PropSchemaID] != "", FullSchemaName: p[PropFullSchemaName], Unwrapped: un}
+	opts := InferOptions{KeepNames: p[PropSchemaID] != "", FullSchemaName: p[PropFullSchemaName], Unwrapped: un,
+		ProtobufWrappersAsStructs: strings.EqualFold(strings.TrimSpace(p[PropUnwrapPrimitives]), "false")}
 	out, err := Infer(s, isKey, opts)
 	if err != nil {
 		if f == Protobuf && opts.FullSchemaName != "" {
@@ -107,7 +111,7 @@ func Infer(s Schema, isKey bool, opts InferOptions) (Inferred, error) {
 		cols, un, err := inferAvro(s, isKey, opts.KeepNames)
 		return Inferred{Columns: cols, Unwrapped: un}, err
 	case SchemaProtobuf:
-		cols, err := InferProtobuf(s, opts.FullSchemaName, opts.KeepNames)
+		cols, err := InferProtobufOpts(s, opts.FullSchemaName, ProtobufInferOptions{KeepNames: opts.KeepNames, WrappersAsStructs: opts.ProtobufWrappersAsStructs})
 		return Inferred{Columns: cols}, err
 	case SchemaJSON:
 		return inferJSONSchema(s.Text, isKey, opts.KeepNames)

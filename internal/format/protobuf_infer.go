@@ -15,7 +15,24 @@ import (
 // InferProtobuf maps a Protobuf schema's message (fullName, or the first)
 // to ksqlDB columns. Names are upper-cased unless keepNames, which ksqlDB
 // does when the schema was chosen by id.
+//
+// Wrapper messages (google.protobuf.*Value) infer as their primitive, as
+// ksqlDB's unwrapPrimitives=true (its default for new sources) has it;
+// InferProtobufOpts can keep them as STRUCT<VALUE ...> instead.
 func InferProtobuf(s Schema, fullName string, keepNames bool) ([]Column, error) {
+	return InferProtobufOpts(s, fullName, ProtobufInferOptions{KeepNames: keepNames})
+}
+
+// ProtobufInferOptions tune InferProtobufOpts.
+type ProtobufInferOptions struct {
+	KeepNames bool
+	// WrappersAsStructs reads wrapper messages as STRUCT<VALUE T>, as ksqlDB
+	// does for a source with unwrapPrimitives=false.
+	WrappersAsStructs bool
+}
+
+// InferProtobufOpts is InferProtobuf with all its options.
+func InferProtobufOpts(s Schema, fullName string, o ProtobufInferOptions) ([]Column, error) {
 	fd, err := compileProto(s)
 	if err != nil {
 		return nil, err
@@ -27,11 +44,11 @@ func InferProtobuf(s Schema, fullName string, keepNames bool) ([]Column, error) 
 	var cols []Column
 	for i := 0; i < md.Fields().Len(); i++ {
 		f := md.Fields().Get(i)
-		t, err := protoToSQL(f, keepNames, 0)
+		t, err := protoToSQL(f, o, 0)
 		if err != nil {
 			return nil, &Error{Kind: ErrSchema, Msg: "field " + string(f.Name()), Err: err}
 		}
-		cols = append(cols, Column{Name: caseName(string(f.Name()), keepNames), Type: t})
+		cols = append(cols, Column{Name: caseName(string(f.Name()), o.KeepNames), Type: t})
 	}
 	return cols, nil
 }
@@ -43,22 +60,22 @@ func caseName(n string, keep bool) string {
 	return strings.ToUpper(n)
 }
 
-func protoToSQL(f protoreflect.FieldDescriptor, keep bool, depth int) (*types.Type, error) {
+func protoToSQL(f protoreflect.FieldDescriptor, o ProtobufInferOptions, depth int) (*types.Type, error) {
 	if f.IsMap() {
-		k, err := protoScalarToSQL(f.MapKey(), keep, depth)
+		k, err := protoScalarToSQL(f.MapKey(), o, depth)
 		if err != nil {
 			return nil, err
 		}
 		if k.Kind != types.String {
 			return nil, fmt.Errorf("PROTOBUF format only supports MAP types with STRING keys")
 		}
-		v, err := protoScalarToSQL(f.MapValue(), keep, depth)
+		v, err := protoScalarToSQL(f.MapValue(), o, depth)
 		if err != nil {
 			return nil, err
 		}
 		return types.MapOf(k, v), nil
 	}
-	t, err := protoScalarToSQL(f, keep, depth)
+	t, err := protoScalarToSQL(f, o, depth)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +85,7 @@ func protoToSQL(f protoreflect.FieldDescriptor, keep bool, depth int) (*types.Ty
 	return t, nil
 }
 
-func protoScalarToSQL(f protoreflect.FieldDescriptor, keep bool, depth int) (*types.Type, error) {
+func protoScalarToSQL(f protoreflect.FieldDescriptor, o ProtobufInferOptions, depth int) (*types.Type, error) {
 	switch f.Kind() {
 	case protoreflect.BoolKind:
 		return types.BooleanType, nil
@@ -84,12 +101,12 @@ func protoScalarToSQL(f protoreflect.FieldDescriptor, keep bool, depth int) (*ty
 	case protoreflect.BytesKind:
 		return types.BytesType, nil
 	case protoreflect.MessageKind, protoreflect.GroupKind:
-		return protoMessageToSQL(f, f.Message(), keep, depth)
+		return protoMessageToSQL(f, f.Message(), o, depth)
 	}
 	return nil, fmt.Errorf("Protobuf kind %s is not supported", f.Kind())
 }
 
-func protoMessageToSQL(f protoreflect.FieldDescriptor, md protoreflect.MessageDescriptor, keep bool, depth int) (*types.Type, error) {
+func protoMessageToSQL(f protoreflect.FieldDescriptor, md protoreflect.MessageDescriptor, o ProtobufInferOptions, depth int) (*types.Type, error) {
 	if depth > 32 {
 		return nil, fmt.Errorf("schema nests too deeply (recursive messages are not supported)")
 	}
@@ -114,17 +131,17 @@ func protoMessageToSQL(f protoreflect.FieldDescriptor, md protoreflect.MessageDe
 		}
 		return types.DecimalOf(p, s)
 	}
-	if w, ok := protoWrapperKind(md); ok {
-		return protoScalarToSQL(w, keep, depth)
+	if w, ok := protoWrapperKind(md); ok && !o.WrappersAsStructs {
+		return protoScalarToSQL(w, o, depth)
 	}
 	fs := make([]types.Field, 0, md.Fields().Len())
 	for i := 0; i < md.Fields().Len(); i++ {
 		sub := md.Fields().Get(i)
-		t, err := protoToSQL(sub, keep, depth+1)
+		t, err := protoToSQL(sub, o, depth+1)
 		if err != nil {
 			return nil, err
 		}
-		fs = append(fs, types.Field{Name: caseName(string(sub.Name()), keep), Type: t})
+		fs = append(fs, types.Field{Name: caseName(string(sub.Name()), o.KeepNames), Type: t})
 	}
 	return types.StructOf(fs...), nil
 }

@@ -207,3 +207,39 @@ func TestInferProtobufLenientImports(t *testing.T) {
 		t.Fatalf("got %s, want %s", got, want)
 	}
 }
+
+// TestProtobufWrappersAsStructs: with unwrapPrimitives=false a wrapper is
+// a STRUCT<VALUE T>, and reads and writes as one.
+func TestProtobufWrappersAsStructs(t *testing.T) {
+	reg, _ := newTestRegistry(t)
+	ctx := context.Background()
+	text := `syntax = "proto3"; import "google/protobuf/wrappers.proto"; message M { google.protobuf.Int32Value c1 = 1; }`
+	if _, err := reg.Register(ctx, "w-value", Schema{Type: SchemaProtobuf, Text: text}); err != nil {
+		t.Fatal(err)
+	}
+	inf, err := InferColumns(ctx, reg, "PROTOBUF", map[string]string{"unwrapPrimitives": "false"}, "w", false, WrapDefault)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := FormatColumns(inf.Columns, false), "[`C1` STRUCT<`VALUE` INTEGER>]"; got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+	f := mustFormat(t, "PROTOBUF", map[string]string{"schemaId": "1", "unwrapPrimitives": "false"}, reg)
+	tg := Target{Topic: "w", Columns: inf.Columns}
+	s, err := f.Serializer(ctx, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Serialize(nil, []value.Value{value.Struct([]value.Value{value.Int(4)})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := f.Deserializer(ctx, tg)
+	row, err := d.Deserialize(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := render(t, inf.Columns, row, false); got != `{"C1":{"VALUE":4}}` {
+		t.Fatalf("got %s", got)
+	}
+}
