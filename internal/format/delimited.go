@@ -111,11 +111,13 @@ func (s *delimitedSerde) Serialize(dst []byte, row []value.Value) ([]byte, error
 
 // appendField quotes as commons-csv's MINIMAL quote mode does: when the
 // field holds the delimiter, a quote or a line break, starts with a
-// character at or below '#', or ends in whitespace.
+// character at or below '#', ends in whitespace, or is an empty first field.
 func (s *delimitedSerde) appendField(dst []byte, f string, first bool) []byte {
 	quote := false
 	if f == "" {
-		quote = first && len(s.t.Columns) == 1
+		// commons-csv quotes an empty first token, so that a record of
+		// one empty string is not an empty line. (NULLs never get here.)
+		quote = first
 	} else {
 		if f[0] <= '#' {
 			quote = true

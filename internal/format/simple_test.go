@@ -74,6 +74,7 @@ func TestDelimited(t *testing.T) {
 		{nil, []value.Value{value.String("a,b"), value.Null, value.Null, value.Null, value.Null, value.Null}, `"a,b",,,,,`},
 		{nil, []value.Value{value.String(`say "hi"`), value.Null, value.Null, value.Null, value.Null, value.Null}, `"say ""hi""",,,,,`},
 		{nil, []value.Value{value.String(" lead"), value.Null, value.Null, value.Null, value.Null, value.Null}, `" lead",,,,,`},
+		{nil, []value.Value{value.String("#x"), value.Int(-1), value.Null, value.Null, value.Null, value.Null}, `"#x",-1,,,,`},
 		{map[string]string{"delimiter": "TAB"}, []value.Value{value.String("a,b"), value.Int(1), value.Null, value.Null, value.Null, value.Null}, "a,b\t1\t\t\t\t"},
 		{map[string]string{"delimiter": "|"}, []value.Value{value.String("x|y"), value.Int(1), value.Null, value.Null, value.Null, value.Null}, `"x|y"|1||||`},
 	}
@@ -113,6 +114,10 @@ func TestDelimited(t *testing.T) {
 		if _, err := d.Deserialize([]byte(in), nil); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: got %v, want %q", in, err, want)
 		}
+	}
+	s2, _ := mustFormat(t, "DELIMITED", nil, nil).Serializer(ctx, Target{Topic: "t", Columns: cols("A", types.StringType, "B", types.StringType)})
+	if b, _ := s2.Serialize(nil, []value.Value{value.String(""), value.String("")}); string(b) != `"",` {
+		t.Errorf("empty strings: got %q, want %q (an empty first token is quoted; NULL and later empties are not)", b, `"",`)
 	}
 	if row, err := d.Deserialize([]byte("1,2\r\n"), nil); err != nil || row[1].Int() != 2 {
 		t.Errorf("trailing newline: %v %v", row, err)
