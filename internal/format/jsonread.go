@@ -13,16 +13,16 @@ import (
 const maxDepth = 200
 
 // fields maps names to positions, exactly first and then upper-cased, as
-// ksqlDB matches JSON object fields to columns and struct fields.
+// ksqlDB matches JSON object fields (and Avro and Protobuf fields) to
+// columns and struct fields.
 type fields struct {
 	names []string
 	exact map[string]int
 	upper map[string]int
-	n     int
 }
 
 func newFields(names []string) *fields {
-	f := &fields{names: names, exact: make(map[string]int, len(names)), upper: make(map[string]int, len(names)), n: len(names)}
+	f := &fields{names: names, exact: make(map[string]int, len(names)), upper: make(map[string]int, len(names))}
 	for i, n := range names {
 		f.exact[n] = i
 		if _, dup := f.upper[n]; !dup {
@@ -70,7 +70,7 @@ func upperASCII(key []byte, buf *[64]byte) ([]byte, bool) {
 	return buf[:len(key)], true
 }
 
-// jsonTypes caches per-type decoding state (field maps for structs).
+// jsonTypeInfo caches per-type decoding state (field maps for structs).
 type jsonTypeInfo struct {
 	t      *types.Type
 	fields *fields
