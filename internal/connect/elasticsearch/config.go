@@ -112,6 +112,7 @@ func parseSettings(c *connect.Config) (*settings, error) {
 			Username:       c.String("connection.username"),
 			Password:       c.String("connection.password"),
 			RequestTimeout: max(ms(c.Int("read.timeout.ms")), 30*time.Second),
+			MaxConns:       int(c.Int("max.in.flight.requests")),
 		},
 		writer: bulk.Options{
 			BatchSize:    int(c.Int("batch.size")),

@@ -60,6 +60,8 @@ func startTask(t *testing.T, raw map[string]string) (connect.SinkTask, *sinkCont
 	return task, sc
 }
 
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) {
@@ -106,7 +108,7 @@ func docs(t *testing.T, url, index string) map[string]string {
 	return m
 }
 
-func count(t *testing.T, url, index string) int {
+func count(t testing.TB, url, index string) int {
 	t.Helper()
 	httpGet(t, url+"/"+index+"/_refresh", nil)
 	var out struct {
@@ -136,7 +138,7 @@ func httpPost(t *testing.T, url string, body, out any) {
 	}
 }
 
-func httpGet(t *testing.T, url string, out any) {
+func httpGet(t testing.TB, url string, out any) {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {

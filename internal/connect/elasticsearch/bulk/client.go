@@ -31,6 +31,9 @@ type ClientConfig struct {
 	Password string
 	// RequestTimeout bounds one HTTP round trip; zero means none.
 	RequestTimeout time.Duration
+	// MaxConns is how many connections per node are kept open for reuse;
+	// set it to the number of requests in flight.
+	MaxConns int
 }
 
 // Client talks to one Elasticsearch or OpenSearch cluster.
@@ -48,7 +51,13 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		return nil, fmt.Errorf("bulk: no connection URL")
 	}
 	never := false
+	// net/http keeps two idle connections per host by default; with more
+	// bulk requests in flight than that, every request beyond the second
+	// would open (and leave in TIME_WAIT) a fresh connection.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = max(cfg.MaxConns, 8)
 	c, err := opensearch.NewClient(opensearch.Config{
+		Transport: tr,
 		Addresses: cfg.URLs,
 		Username:  cfg.Username,
 		Password:  cfg.Password,
