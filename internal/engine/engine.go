@@ -306,3 +306,14 @@ func (e *Engine) stopQuery(id string) {
 		}
 	}
 }
+
+// QueryStats returns the counters of a running persistent query.
+func (e *Engine) QueryStats(ctx context.Context, id string) (stream.Stats, bool) {
+	e.mu.Lock()
+	q := e.running[id]
+	e.mu.Unlock()
+	if q == nil {
+		return stream.Stats{}, false
+	}
+	return q.Stats(ctx), true
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sluicedb/sluice/internal/logstore"
@@ -36,6 +37,47 @@ type Query struct {
 	err    error
 	cancel context.CancelFunc
 	done   chan struct{}
+
+	// Counters for metrics, updated by the tasks.
+	recordsIn  atomic.Uint64
+	recordsOut atomic.Uint64
+	errors     atomic.Uint64
+}
+
+// Stats are a query's counters since it started in this process.
+type Stats struct {
+	RecordsIn        uint64
+	RecordsOut       uint64
+	ProcessingErrors uint64
+	// Lag is the records in its inputs not yet processed, at the call.
+	Lag int64
+}
+
+// Stats returns the query's counters and current input lag.
+func (q *Query) Stats(ctx context.Context) Stats {
+	st := Stats{RecordsIn: q.recordsIn.Load(), RecordsOut: q.recordsOut.Load(), ProcessingErrors: q.errors.Load()}
+	committed := map[logstore.TopicPartition]int64{}
+	var tps []logstore.TopicPartition
+	for _, t := range q.tasks {
+		tps = append(tps, t.tps...)
+	}
+	if c, err := q.rt.opts.Log.CommittedOffsets(ctx, q.spec.Group, tps); err == nil {
+		committed = c
+	}
+	for _, tp := range tps {
+		offs, err := q.rt.opts.Log.ListOffsets(ctx, tp)
+		if err != nil {
+			continue
+		}
+		next, ok := committed[tp]
+		if !ok {
+			next = offs.Start
+		}
+		if offs.End > next {
+			st.Lag += offs.End - next
+		}
+	}
+	return st
 }
 
 // Prepare builds a query's tasks without starting goroutines. The caller

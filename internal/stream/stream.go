@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/sluicedb/sluice/internal/logstore"
 	"github.com/sluicedb/sluice/internal/state"
@@ -108,6 +109,7 @@ type TaskContext struct {
 	slog  *slog.Logger
 	// stores are the task's state stores by declared name.
 	stores map[string]*taskStore
+	errs   *atomic.Uint64
 }
 
 // Context returns the task's context.
@@ -127,6 +129,9 @@ func (tc *TaskContext) Emit(topic string, rec logstore.Record) {
 
 // ProcessingError reports a record the processor could not handle.
 func (tc *TaskContext) ProcessingError(offset int64, err error) {
+	if tc.errs != nil {
+		tc.errs.Add(1)
+	}
 	if tc.plog != nil {
 		tc.plog.Log(tc.QueryID, tc.Input, offset, err)
 		return

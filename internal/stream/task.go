@@ -60,6 +60,7 @@ func (t *task) init(ctx context.Context) error {
 		log:       lg,
 		plog:      t.q.rt.opts.ProcessingLog,
 		slog:      t.q.rt.logger.With("query_id", t.q.spec.ID, "partition", t.partition),
+		errs:      &t.q.errors,
 	}
 	if err := t.openStores(ctx); err != nil {
 		return err
@@ -212,6 +213,7 @@ func (t *task) step(ctx context.Context, wait time.Duration) (bool, error) {
 		if rec.Timestamp > t.tc.StreamTime {
 			t.tc.StreamTime = rec.Timestamp
 		}
+		t.q.recordsIn.Add(1)
 		if err := t.proc.Process(t.tc, i, rec); err != nil {
 			return false, fmt.Errorf("query %s: %s/%d offset %d: %w", t.q.spec.ID, t.tps[i].Topic, t.tps[i].Partition, rec.Offset, err)
 		}
@@ -239,6 +241,7 @@ func (t *task) commit(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("task %s: begin: %w", t.txnID, err)
 	}
+	t.q.recordsOut.Add(uint64(len(t.tc.out)))
 	for _, e := range t.tc.out {
 		if err := txn.Produce(ctx, e.topic, e.rec); err != nil {
 			_ = txn.Abort(ctx)

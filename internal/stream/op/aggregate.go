@@ -121,11 +121,40 @@ func encodeStored(accs []value.Value, ts int64) []byte {
 	return binary.AppendVarint(b, ts)
 }
 
+// ProcessChange implements ChangeProcessor for unwindowed aggregations of
+// a table: the update subtracts old and adds new under one key and emits
+// one result.
+func (a *Aggregate) ProcessChange(tc *stream.TaskContext, old, new *value.Row) error {
+	if a.Window != nil {
+		if err := a.Process(tc, old); err != nil {
+			return err
+		}
+		return a.Process(tc, new)
+	}
+	a.keyBuf = a.keyBuf[:0]
+	for _, k := range new.Key {
+		a.keyBuf = value.AppendKey(a.keyBuf, k)
+	}
+	accs, ts, err := a.load(a.keyBuf)
+	if err != nil {
+		return err
+	}
+	if accs != nil {
+		a.fold(tc, old, accs, true)
+	}
+	return a.apply(tc, new, a.keyBuf, nil, false, accs, ts)
+}
+
 func (a *Aggregate) update(tc *stream.TaskContext, row *value.Row, key []byte, w *value.Window, undo bool) error {
 	accs, ts, err := a.load(key)
 	if err != nil {
 		return err
 	}
+	return a.apply(tc, row, key, w, undo, accs, ts)
+}
+
+// apply folds row into accs (fresh ones when nil), stores and emits them.
+func (a *Aggregate) apply(tc *stream.TaskContext, row *value.Row, key []byte, w *value.Window, undo bool, accs []value.Value, ts int64) error {
 	if accs == nil {
 		if undo {
 			return nil
@@ -135,6 +164,18 @@ func (a *Aggregate) update(tc *stream.TaskContext, row *value.Row, key []byte, w
 			accs[i] = ag.Agg.Init()
 		}
 	}
+	a.fold(tc, row, accs, undo)
+	if row.Time > ts {
+		ts = row.Time
+	}
+	if err := a.Store.Put(key, encodeStored(accs, ts)); err != nil {
+		return err
+	}
+	return a.emit(tc, row, accs, ts, w)
+}
+
+// fold adds row's arguments to accs in place, or subtracts them for undo.
+func (a *Aggregate) fold(tc *stream.TaskContext, row *value.Row, accs []value.Value, undo bool) {
 	for i, ag := range a.Aggs {
 		a.args = a.args[:0]
 		for _, e := range ag.Args {
@@ -152,6 +193,7 @@ func (a *Aggregate) update(tc *stream.TaskContext, row *value.Row, key []byte, w
 			}
 		}
 		var next value.Value
+		var err error
 		if undo {
 			next, err = ag.Agg.Undo(accs[i], a.args)
 		} else {
@@ -163,13 +205,6 @@ func (a *Aggregate) update(tc *stream.TaskContext, row *value.Row, key []byte, w
 		}
 		accs[i] = next
 	}
-	if row.Time > ts {
-		ts = row.Time
-	}
-	if err := a.Store.Put(key, encodeStored(accs, ts)); err != nil {
-		return err
-	}
-	return a.emit(tc, row, accs, ts, w)
 }
 
 func (a *Aggregate) load(key []byte) ([]value.Value, int64, error) {

@@ -76,6 +76,17 @@ func (b *builder) sub(ctx context.Context, n plan.Node, terminal func(tc *stream
 			if _, err := newSource(ctx, src, b.env); err != nil {
 				return err
 			}
+			if x.Changes {
+				store := x.Store
+				stores = append(stores, store)
+				stages = append([]stage{func(tc *stream.TaskContext, next Op) (Op, error) {
+					st, err := tc.Store(store)
+					if err != nil {
+						return nil, err
+					}
+					return &TableChange{Store: st, Next: next}, nil
+				}}, stages...)
+			}
 			b.subs = append(b.subs, stream.SubSpec{
 				Inputs: []stream.Input{{Topic: src.Topic}},
 				Stores: stores,

@@ -48,12 +48,25 @@ func (f *Filter) Process(tc *stream.TaskContext, row *value.Row) error {
 	v, err := f.Pred(row)
 	if err != nil {
 		tc.ProcessingError(row.Offset, &RecordError{Stage: "filter", Err: err})
-		return nil
+		return f.reject(tc, row)
 	}
 	if v.IsNull() || !v.Bool() {
-		return nil
+		return f.reject(tc, row)
 	}
 	return f.Next.Process(tc, row)
+}
+
+// reject handles a row the predicate turned away. A table row becomes a
+// tombstone, as Kafka Streams' KTableFilter forwards it: the key may have
+// matched before, and downstream state must forget it. An undo row (a
+// previous value that never passed) and a stream row are dropped.
+func (f *Filter) reject(tc *stream.TaskContext, row *value.Row) error {
+	if !f.Table || row.Undo {
+		return nil
+	}
+	t := *row
+	t.Val = nil
+	return f.Next.Process(tc, &t)
 }
 
 // Project computes new key and value columns. A column whose expression
@@ -74,7 +87,7 @@ type Project struct {
 // Process implements Op.
 func (p *Project) Process(tc *stream.TaskContext, row *value.Row) error {
 	out := &p.out
-	*out = value.Row{Time: row.Time, Partition: row.Partition, Offset: row.Offset, Window: row.Window, Headers: row.Headers}
+	*out = value.Row{Time: row.Time, Partition: row.Partition, Offset: row.Offset, Window: row.Window, Headers: row.Headers, Undo: row.Undo}
 	if p.KeepKey {
 		out.Key = row.Key
 	} else {
