@@ -26,6 +26,11 @@ type Source struct {
 	Src   *catalog.Source
 	Alias string
 	Sch   catalog.Schema
+	// Changes materializes a table source in Store and precedes each
+	// update with the key's previous row marked Undo, for an aggregation
+	// that must subtract it (Kafka Streams' KGroupedTable).
+	Changes bool
+	Store   string
 }
 
 // Filter keeps rows whose predicate is TRUE.
@@ -92,7 +97,11 @@ func (n *Project) Children() []Node { return []Node{n.Input} }
 func (n *Sink) Children() []Node    { return []Node{n.Input} }
 
 func (n *Source) Label() string {
-	return fmt.Sprintf("Source %s (topic %s) [%s]", n.Src.Name, n.Src.Topic, n.Sch)
+	ch := ""
+	if n.Changes {
+		ch = " (changes)"
+	}
+	return fmt.Sprintf("Source %s (topic %s)%s [%s]", n.Src.Name, n.Src.Topic, ch, n.Sch)
 }
 func (n *Filter) Label() string { return fmt.Sprintf("Filter %s", n.Pred.Source) }
 func (n *Project) Label() string {

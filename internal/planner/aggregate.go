@@ -142,6 +142,11 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 		exprMap[exprKey(g)] = expr.Column{Name: name, Kind: expr.KeyColumn, Index: i, Type: ce.Type}
 	}
 	sc.clause = ""
+	if out.Table && markChanges(node) {
+		// A table's updates must reach the aggregation as changes, and
+		// Kafka Streams always repartitions a grouped table.
+		sameKey = false
+	}
 	if !sameKey {
 		var valCols []plan.Column
 		var newVal []catalog.Column
@@ -251,6 +256,25 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 		req.refs = append(req.refs, r.text)
 	}
 	return p.project(q, result, post, req, sinkName)
+}
+
+// markChanges asks the table source under n to send changes, and reports
+// whether it found one (a join's output does not send them).
+func markChanges(n plan.Node) bool {
+	for {
+		switch x := n.(type) {
+		case *plan.Source:
+			x.Changes = true
+			x.Store = "KsqlTopic-Reduce"
+			return true
+		case *plan.Filter:
+			n = x.Input
+		case *plan.Project:
+			n = x.Input
+		default:
+			return false
+		}
+	}
 }
 
 // nonAggregate rewrites an unresolvable column in an aggregated query as
