@@ -33,6 +33,7 @@ func (c *engineCursor) Columns() []Column { return c.cols }
 func (c *engineCursor) Next(ctx context.Context) ([]value.Value, bool, error) {
 	return c.c.Next(ctx)
 }
+
 // Close closes a push query's cursor. A pull cursor holds no resources,
 // and the engine's Close closes a channel only push cursors have.
 func (c *engineCursor) Close() error {

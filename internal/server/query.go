@@ -228,28 +228,35 @@ func (s *Server) handleQueryStream(w http.ResponseWriter, r *http.Request) {
 		names[i], typeNames[i] = c.Name, c.Type.String()
 	}
 	meta := map[string]any{"queryId": tq.id, "columnNames": names, "columnTypes": typeNames}
-	sep, open, end := "\n", "", "\n"
-	if asJSON {
-		sep, open, end = ",\n", "[", "]\n"
+	// Delimited output ends every object with a newline so a client can
+	// act on each line as it arrives; JSON output is one array.
+	write := func(first bool, v any) {
+		b, _ := json.Marshal(v)
+		switch {
+		case !asJSON:
+			fmt.Fprintf(w, "%s\n", b)
+		case first:
+			fmt.Fprintf(w, "[%s", b)
+		default:
+			fmt.Fprintf(w, ",\n%s", b)
+		}
+		flush(w)
 	}
-	b, _ := json.Marshal(meta)
-	fmt.Fprintf(w, "%s%s", open, b)
-	flush(w)
+	write(true, meta)
 	for {
 		row, ok, err := tq.next()
 		if err != nil {
-			b, _ := json.Marshal(errorMessage{Type: "generic_error", ErrorCode: codeServerError, Message: err.Error()})
-			fmt.Fprintf(w, "%s%s", sep, b)
+			write(false, errorMessage{Type: "generic_error", ErrorCode: codeServerError, Message: err.Error()})
 			break
 		}
 		if !ok {
 			break
 		}
-		b, _ := json.Marshal(restRow(cols, row))
-		fmt.Fprintf(w, "%s%s", sep, b)
-		flush(w)
+		write(false, restRow(cols, row))
 	}
-	fmt.Fprint(w, end)
+	if asJSON {
+		fmt.Fprint(w, "]\n")
+	}
 	flush(w)
 }
 
