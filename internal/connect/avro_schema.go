@@ -26,7 +26,9 @@ const (
 // null default), as compact JSON.
 func avroSchemaJSON(s *Schema) (string, error) {
 	g := &avroGen{named: map[string]bool{}}
-	v, err := g.schema(s)
+	// A top-level optional schema stays bare, as Confluent's AvroData
+	// writes it: a null value is a null message, not a union branch.
+	v, err := g.base(s)
 	if err != nil {
 		return "", err
 	}

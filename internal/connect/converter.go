@@ -70,7 +70,7 @@ func (c *avroConverter) FromConnect(ctx context.Context, topic string, s *Schema
 		return nil, err
 	}
 	b := registry.AppendHeader(make([]byte, 0, 64), id)
-	b, err = appendAvro(b, s, v)
+	b, err = appendAvro(b, s.WithOptional(false), v)
 	if err != nil {
 		return nil, fmt.Errorf("avro converter: topic %s: %w", topic, err)
 	}

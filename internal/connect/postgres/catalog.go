@@ -78,7 +78,7 @@ type catalogColumn struct {
 // replica identity.
 func (c *catalog) columns(ctx context.Context, schema, name string) ([]catalogColumn, uint32, byte, error) {
 	rows, err := c.conn.Query(ctx, `SELECT a.attname::text, a.atttypid, a.atttypmod, a.attnotnull,
-		coalesce(array_position(i.indkey::int2[], a.attnum), 0), cl.oid, cl.relreplident::text
+		coalesce((SELECT k.n FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(att, n) WHERE k.att = a.attnum), 0)::int4, cl.oid, cl.relreplident::text
 		FROM pg_class cl
 		JOIN pg_namespace n ON n.oid = cl.relnamespace
 		JOIN pg_attribute a ON a.attrelid = cl.oid
