@@ -73,10 +73,11 @@ func (f *delimitedFormat) Deserializer(_ context.Context, t Target) (Deserialize
 }
 
 type delimitedSerde struct {
-	t      Target
-	delim  byte
-	fields []string
-	buf    []byte
+	t       Target
+	delim   byte
+	spans   [][2]int // reused per record
+	buf     []byte   // unquoted field text, reused per record
+	scratch []byte   // one field's text while serializing
 }
 
 func (s *delimitedSerde) Serialize(dst []byte, row []value.Value) ([]byte, error) {
@@ -100,11 +101,11 @@ func (s *delimitedSerde) Serialize(dst []byte, row []value.Value) ([]byte, error
 		if v.IsNull() {
 			continue
 		}
-		txt, err := delimitedText(v, s.t.Columns[i].Type)
-		if err != nil {
+		var err error
+		if s.scratch, err = appendDelimitedText(s.scratch[:0], v, s.t.Columns[i].Type); err != nil {
 			return nil, serErr(&s.t, fmt.Errorf("column %s: %w", s.t.Columns[i].Name, err))
 		}
-		dst = s.appendField(dst, txt, i == 0)
+		dst = s.appendField(dst, s.scratch, i == 0)
 	}
 	return dst, nil
 }
@@ -112,9 +113,9 @@ func (s *delimitedSerde) Serialize(dst []byte, row []value.Value) ([]byte, error
 // appendField quotes as commons-csv's MINIMAL quote mode does: when the
 // field holds the delimiter, a quote or a line break, starts with a
 // character at or below '#', ends in whitespace, or is an empty first field.
-func (s *delimitedSerde) appendField(dst []byte, f string, first bool) []byte {
+func (s *delimitedSerde) appendField(dst []byte, f []byte, first bool) []byte {
 	quote := false
-	if f == "" {
+	if len(f) == 0 {
 		// commons-csv quotes an empty first token, so that a record of
 		// one empty string is not an empty line. (NULLs never get here.)
 		quote = first
@@ -145,43 +146,46 @@ func (s *delimitedSerde) appendField(dst []byte, f string, first bool) []byte {
 	return append(dst, '"')
 }
 
-func delimitedText(v value.Value, t *types.Type) (string, error) {
+// appendDelimitedText appends a non-NULL value's text, as ksqlDB's
+// delimited serializer prints it.
+func appendDelimitedText(b []byte, v value.Value, t *types.Type) ([]byte, error) {
 	switch t.Kind {
 	case types.Boolean:
-		return strconv.FormatBool(v.Bool()), nil
+		return strconv.AppendBool(b, v.Bool()), nil
 	case types.Int, types.Bigint, types.Date, types.Time, types.Timestamp:
-		return strconv.FormatInt(v.AsInt64(), 10), nil
+		return strconv.AppendInt(b, v.AsInt64(), 10), nil
 	case types.Double:
-		return value.FormatDouble(v.AsFloat64()), nil
+		return appendJavaDouble(b, v.AsFloat64()), nil
 	case types.Decimal:
 		d, err := rescale(v, t)
 		if err != nil {
-			return "", err
+			return b, err
 		}
-		return d.DecimalString(), nil
+		return appendDecimal(b, d), nil
 	case types.String:
-		return v.Str(), nil
+		return append(b, v.Str()...), nil
 	case types.Bytes:
-		return base64.StdEncoding.EncodeToString(v.BytesVal()), nil
+		return base64.StdEncoding.AppendEncode(b, v.BytesVal()), nil
 	}
-	return "", fmt.Errorf("type %s is not supported", t)
+	return b, fmt.Errorf("type %s is not supported", t)
 }
 
 func (s *delimitedSerde) Deserialize(data []byte, into []value.Value) ([]value.Value, error) {
 	if data == nil {
 		return nil, nil
 	}
-	fields, err := s.parse(data)
+	spans, err := s.parse(data)
 	if err != nil {
 		return nil, deserErr(&s.t, err)
 	}
-	if len(fields) != len(s.t.Columns) {
+	if len(spans) != len(s.t.Columns) {
 		return nil, deserErr(&s.t, fmt.Errorf("Column count mismatch on deserialization. topic: %s, expected: %d, got: %d",
-			s.t.Topic, len(s.t.Columns), len(fields)))
+			s.t.Topic, len(s.t.Columns), len(spans)))
 	}
 	out := grow(into, len(s.t.Columns))
-	for i, f := range fields {
-		if f == "" {
+	for i, sp := range spans {
+		f := s.buf[sp[0]:sp[1]]
+		if len(f) == 0 {
 			continue
 		}
 		v, err := parseDelimited(f, s.t.Columns[i].Type)
@@ -193,15 +197,16 @@ func (s *delimitedSerde) Deserialize(data []byte, into []value.Value) ([]value.V
 	return out, nil
 }
 
-// parse splits one CSV record. Quoted fields may hold the delimiter, line
-// breaks and doubled quotes; a trailing line break is ignored and a second
-// record is an error.
-func (s *delimitedSerde) parse(data []byte) ([]string, error) {
-	fields := s.fields[:0]
+// parse splits one CSV record into fields, unquoted into s.buf and located
+// by the returned spans. Quoted fields may hold the delimiter, line breaks
+// and doubled quotes; a trailing line break is ignored and a second record
+// is an error.
+func (s *delimitedSerde) parse(data []byte) ([][2]int, error) {
+	spans := s.spans[:0]
 	buf := s.buf[:0]
 	i := 0
 	for {
-		buf = buf[:0]
+		start := len(buf)
 		if i < len(data) && data[i] == '"' {
 			i++
 			closed := false
@@ -227,19 +232,21 @@ func (s *delimitedSerde) parse(data []byte) ([]string, error) {
 				return nil, fmt.Errorf("invalid char between encapsulated token and delimiter")
 			}
 		} else {
-			for i < len(data) && data[i] != s.delim && data[i] != '\n' && data[i] != '\r' {
-				buf = append(buf, data[i])
-				i++
+			j := i
+			for j < len(data) && data[j] != s.delim && data[j] != '\n' && data[j] != '\r' {
+				j++
 			}
+			buf = append(buf, data[i:j]...)
+			i = j
 		}
-		fields = append(fields, string(buf))
+		spans = append(spans, [2]int{start, len(buf)})
 		if i >= len(data) {
 			break
 		}
 		if data[i] == s.delim {
 			i++
 			if i == len(data) {
-				fields = append(fields, "")
+				spans = append(spans, [2]int{len(buf), len(buf)})
 				break
 			}
 			continue
@@ -253,22 +260,28 @@ func (s *delimitedSerde) parse(data []byte) ([]string, error) {
 		}
 		break
 	}
-	s.fields, s.buf = fields, buf
-	return fields, nil
+	s.spans, s.buf = spans, buf
+	return spans, nil
 }
 
-func parseDelimited(f string, t *types.Type) (value.Value, error) {
+func parseDelimited(f []byte, t *types.Type) (value.Value, error) {
 	switch t.Kind {
 	case types.Boolean:
-		return value.Bool(strings.EqualFold(f, "true")), nil
-	case types.Int:
-		n, err := strconv.ParseInt(f, 10, 32)
+		return value.Bool(string(f) == "true" || strings.EqualFold(string(f), "true")), nil
+	case types.Int, types.Date, types.Time:
+		n, err := strconv.ParseInt(string(f), 10, 32)
 		if err != nil {
 			return value.Null, fmt.Errorf("For input string: \"%s\"", f)
 		}
+		switch t.Kind {
+		case types.Date:
+			return value.Date(n), nil
+		case types.Time:
+			return value.Time(n), nil
+		}
 		return value.Int(int32(n)), nil
 	case types.Bigint, types.Timestamp:
-		n, err := strconv.ParseInt(f, 10, 64)
+		n, err := strconv.ParseInt(string(f), 10, 64)
 		if err != nil {
 			return value.Null, fmt.Errorf("For input string: \"%s\"", f)
 		}
@@ -276,31 +289,25 @@ func parseDelimited(f string, t *types.Type) (value.Value, error) {
 			return value.Timestamp(n), nil
 		}
 		return value.Bigint(n), nil
-	case types.Date, types.Time:
-		n, err := strconv.ParseInt(f, 10, 32)
-		if err != nil {
-			return value.Null, fmt.Errorf("For input string: \"%s\"", f)
-		}
-		if t.Kind == types.Date {
-			return value.Date(n), nil
-		}
-		return value.Time(n), nil
 	case types.Double:
-		d, err := parseJavaDouble(f)
+		d, err := parseJavaDouble(string(f))
 		if err != nil {
 			return value.Null, fmt.Errorf("For input string: \"%s\"", f)
 		}
 		return value.Double(d), nil
 	case types.Decimal:
-		u, sc, err := parseDecimal(strings.TrimSpace(f))
+		if v, ok := fastDecimal(f, t); ok {
+			return v, nil
+		}
+		u, sc, err := parseDecimal(strings.TrimSpace(string(f)))
 		if err != nil {
 			return value.Null, err
 		}
 		return fitDecimal(u, sc, t)
 	case types.String:
-		return value.String(f), nil
+		return value.String(string(f)), nil
 	case types.Bytes:
-		b, err := decodeBase64([]byte(f))
+		b, err := decodeBase64(f)
 		if err != nil {
 			return value.Null, fmt.Errorf("Value is not a valid base64 encoded string: %w", err)
 		}
