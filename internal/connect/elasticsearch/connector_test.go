@@ -244,11 +244,21 @@ func TestSearchEngineOutage(t *testing.T) {
 	if err := task.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	idx := elasticsearch.IndexName(tp)
-	if got := count(t, url, idx); got != len(want) {
+	w := map[string]string{}
+	for k, i := range want {
+		w[k] = strconv.Itoa(i)
+	}
+	checkShipments(t, url, tp, keys, w)
+}
+
+// checkShipments checks that keys 0..keys-1 of topic tp's index are
+// exactly want (key → SHIPMENT_ID): every surviving key carries its last
+// write, and deleted keys are gone.
+func checkShipments(t *testing.T, url, tp string, keys int, want map[string]string) {
+	t.Helper()
+	if got := count(t, url, elasticsearch.IndexName(tp)); got != len(want) {
 		t.Fatalf("count = %d, want %d", got, len(want))
 	}
-	// Every surviving key carries its last write, and deleted keys are gone.
 	for from := 0; from < keys; from += 5_000 {
 		var ids []string
 		for k := from; k < from+5_000; k++ {
@@ -263,11 +273,11 @@ func TestSearchEngineOutage(t *testing.T) {
 				} `json:"_source"`
 			} `json:"docs"`
 		}
-		httpPost(t, url+"/"+idx+"/_mget?_source=SHIPMENT_ID", map[string]any{"ids": ids}, &out)
+		httpPost(t, url+"/"+elasticsearch.IndexName(tp)+"/_mget?_source=SHIPMENT_ID", map[string]any{"ids": ids}, &out)
 		for _, d := range out.Docs {
 			w, ok := want[d.ID]
-			if d.Found != ok || (ok && d.Source.Shipment != strconv.Itoa(w)) {
-				t.Fatalf("_id %s: found=%v SHIPMENT_ID=%s, want found=%v %d", d.ID, d.Found, d.Source.Shipment, ok, w)
+			if d.Found != ok || (ok && d.Source.Shipment != w) {
+				t.Fatalf("_id %s: found=%v SHIPMENT_ID=%s, want found=%v %s", d.ID, d.Found, d.Source.Shipment, ok, w)
 			}
 		}
 	}

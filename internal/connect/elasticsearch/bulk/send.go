@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -93,7 +94,13 @@ func (w *Writer) send(ctx context.Context, actions []Action) error {
 				return err
 			}
 			// The server is down or overloaded: wait it out.
-			w.opts.Logger.Warn("bulk request failed; retrying", "err", err, "actions", len(actions), "attempt", transportTries+1)
+			// One warning when the outage starts and then every twentieth
+			// attempt, so a long outage does not flood the log.
+			lvl := slog.LevelDebug
+			if transportTries%20 == 0 {
+				lvl = slog.LevelWarn
+			}
+			w.opts.Logger.Log(ctx, lvl, "search engine unavailable; retrying", "err", err, "actions", len(actions), "attempt", transportTries+1)
 			w.count(func(s *Stats) { s.Retries++ })
 			if !w.sleep(ctx, transportTries) {
 				return nil

@@ -104,14 +104,17 @@ func TestWriterIndexesDeletesAndVersions(t *testing.T) {
 		t.Fatalf("doc 999 has n=%d, want the last write 4999", doc.Source.N)
 	}
 	// A stale write loses to the newer version and is not an error.
+	// (Batches in flight together may already have been reordered; the
+	// versions made those conflicts harmless too.)
+	before := w.Stats()
 	if err := w.Add(ctx, bulk.Action{Op: bulk.OpIndex, Index: idx, ID: "999", Versioned: true, Version: 3, Source: []byte(`{"n":-1}`)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if st := w.Stats(); st.Conflicts != 1 || st.Failed != 0 {
-		t.Fatalf("stats = %+v, want 1 conflict", st)
+	if st := w.Stats(); st.Conflicts != before.Conflicts+1 || st.Failed != 0 {
+		t.Fatalf("stats = %+v, want one more conflict than %+v", st, before)
 	}
 }
 
