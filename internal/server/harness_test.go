@@ -164,3 +164,8 @@ func field(v any, path ...string) any {
 	}
 	return v
 }
+
+func jsonString(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
