@@ -13,6 +13,9 @@ import (
 // appendAvro appends v in Avro binary encoding following the Avro schema
 // avroSchemaJSON derives from s.
 func appendAvro(b []byte, s *Schema, v any) ([]byte, error) {
+	if st, ok := v.(*Struct); ok && st == nil {
+		v = nil
+	}
 	if s.Optional {
 		if v == nil {
 			return append(b, 0), nil // union branch 0: null
@@ -231,7 +234,9 @@ func decimalBytes(d Decimal) []byte {
 	}
 	// Two's complement of a negative number: 2^(8n) + u for the smallest
 	// n whose range holds u.
-	n := (u.BitLen() + 8) / 8
+	// The smallest byte count whose range reaches u is the one that
+	// holds |u|-1 with a sign bit to spare.
+	n := (new(big.Int).Sub(new(big.Int).Neg(u), big.NewInt(1)).BitLen() + 8) / 8
 	m := new(big.Int).Lsh(big.NewInt(1), uint(n*8))
 	b := new(big.Int).Add(m, u).Bytes()
 	for len(b) < n {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -94,12 +95,7 @@ func (c *connector) loop(ctx context.Context) {
 	}
 	for {
 		started := time.Now()
-		var err error
-		if c.class.Kind == Sink {
-			err = c.runSink(ctx)
-		} else {
-			err = c.runSource(ctx)
-		}
+		err := c.runOnce(ctx)
 		if ctx.Err() != nil {
 			return
 		}
@@ -122,6 +118,20 @@ func (c *connector) loop(ctx context.Context) {
 		}
 		backoff = min(2*backoff, maxBackoff)
 	}
+}
+
+// runOnce runs the task once. A panic in connector code fails the task
+// like an error, so that it never takes the server down.
+func (c *connector) runOnce(ctx context.Context) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("connector %s: task panicked: %v\n%s", c.name, p, debug.Stack())
+		}
+	}()
+	if c.class.Kind == Sink {
+		return c.runSink(ctx)
+	}
+	return c.runSource(ctx)
 }
 
 func (c *connector) status() Status {

@@ -175,8 +175,13 @@ func (tk *task) offset(pos position) map[string]any {
 // follows it).
 func (tk *task) change(tb *table, op string, before, after *connect.Struct, pos position, out []*connect.Record) []*connect.Record {
 	env := connect.NewStruct(tb.envSchema)
-	env.Values[0] = before
-	env.Values[1] = after
+	// A nil *Struct must stay an untyped nil in the struct.
+	if before != nil {
+		env.Values[0] = before
+	}
+	if after != nil {
+		env.Values[1] = after
+	}
 	env.Values[2] = tk.source(tb, pos)
 	env.Values[3] = op
 	env.Values[4] = time.Now().UnixMilli()

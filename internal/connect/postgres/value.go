@@ -123,7 +123,9 @@ func twosComplement(u *big.Int) []byte {
 		}
 		return b
 	}
-	n := (u.BitLen() + 8) / 8
+	// The smallest byte count whose range reaches u is the one that
+	// holds |u|-1 with a sign bit to spare.
+	n := (new(big.Int).Sub(new(big.Int).Neg(u), big.NewInt(1)).BitLen() + 8) / 8
 	b := new(big.Int).Add(new(big.Int).Lsh(big.NewInt(1), uint(n*8)), u).Bytes()
 	for len(b) < n {
 		b = append([]byte{0xff}, b...)
