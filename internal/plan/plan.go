@@ -62,6 +62,9 @@ type Project struct {
 	// KeepKey passes the input's key columns through unchanged (transient
 	// queries).
 	KeepKey bool
+	// DropNullKey drops rows whose new key has a NULL column (or one that
+	// failed to evaluate), as ksqlDB's GROUP BY excludes them.
+	DropNullKey bool
 }
 
 // TableFunction is one table function call of a FlatMap.

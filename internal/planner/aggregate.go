@@ -101,6 +101,9 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 		return nil, err
 	}
 	if len(calls) == 0 {
+		if err := p.unknownFunction(append(selectExprs(q.Select), q.Having)); err != nil {
+			return nil, err
+		}
 		return nil, errors.New("GROUP BY requires aggregate functions in either the SELECT or HAVING clause.")
 	}
 	if len(q.GroupBy) == 0 {
@@ -159,7 +162,7 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 			newVal = append(newVal, catalog.Column{Name: c.Name, Type: c.Type, Namespace: catalog.Value})
 		}
 		sch := catalog.Schema{Columns: append(newKey, newVal...)}
-		node = &plan.Project{Input: node, Key: keyCols, Val: valCols, Sch: sch, Rekey: true}
+		node = &plan.Project{Input: node, Key: keyCols, Val: valCols, Sch: sch, Rekey: true, DropNullKey: true}
 		node = &plan.Repartition{Input: node, Topic: "Aggregate-GroupBy-repartition", Partitions: out.From.Partitions}
 		sc = newScope(sch, false, keysOf(sc.qualifier)...)
 	}
@@ -238,6 +241,7 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 	post := newScope(aggNode.Sch, q.Window != nil, keysOf(preScope.qualifier)...)
 	post.exprs = exprMap
 	post.aggregated = true
+	post.aliasBase = &in
 	var result plan.Node = aggNode
 	if q.Having != nil {
 		post.clause = "HAVING"
@@ -256,6 +260,27 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 		req.refs = append(req.refs, r.text)
 	}
 	return p.project(q, result, post, req, sinkName)
+}
+
+// unknownFunction returns the error for the first call in exprs to a
+// function the registry does not know, so that a misspelled aggregate is
+// reported as such rather than as a missing one.
+func (p *Planner) unknownFunction(exprs []ast.Expr) error {
+	var err error
+	for _, e := range exprs {
+		if e == nil {
+			continue
+		}
+		ast.Walk(e, func(n ast.Node) bool {
+			if fc, ok := n.(*ast.FuncCall); ok && err == nil {
+				if _, known := p.Functions.KindOf(fc.Name.Name); !known {
+					err = fmt.Errorf("Can't find any functions with the name '%s'", strings.ToUpper(fc.Name.Name))
+				}
+			}
+			return err == nil
+		})
+	}
+	return err
 }
 
 // markChanges asks the table source under n to send changes, and reports

@@ -95,6 +95,9 @@ func (p *Planner) expandSelect(items []ast.SelectItem, node plan.Node, sc *scope
 func (p *Planner) project(q *ast.Query, node plan.Node, sc *scope, req keyReq, sinkName string) (*plan.Project, error) {
 	in := node.Schema()
 	gen := newAliasGen(in)
+	if sc.aliasBase != nil {
+		gen = newAliasGen(*sc.aliasBase)
+	}
 	items, err := p.expandSelect(q.Select, node, sc, gen)
 	if err != nil {
 		return nil, err

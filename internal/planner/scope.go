@@ -26,6 +26,10 @@ type scope struct {
 	aggregated bool
 	// join, when set, resolves names over the joined sources.
 	join *joinSides
+	// aliasBase, when set, is the schema generated select aliases must
+	// not clash with. ksqlDB names select items against the source, so an
+	// aggregation's internal columns do not shift KSQL_COL_n.
+	aliasBase *catalog.Schema
 }
 
 // star returns the columns SELECT * (or q.*) expands to, or nil for the

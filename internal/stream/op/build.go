@@ -131,9 +131,9 @@ func (b *builder) sub(ctx context.Context, n plan.Node, terminal func(tc *stream
 			}}, stages...)
 			n = x.Input
 		case *plan.Project:
-			keys, vals, keep, keepKey := evals(x.Key), evals(x.Val), x.KeepVal, x.KeepKey
+			keys, vals, keep, keepKey, dropNull := evals(x.Key), evals(x.Val), x.KeepVal, x.KeepKey, x.DropNullKey
 			stages = append([]stage{func(_ *stream.TaskContext, next Op) (Op, error) {
-				return &Project{Key: keys, Val: vals, Next: next, KeepVal: keep, KeepKey: keepKey}, nil
+				return &Project{Key: keys, Val: vals, Next: next, KeepVal: keep, KeepKey: keepKey, DropNullKey: dropNull}, nil
 			}}, stages...)
 			n = x.Input
 		case *plan.Aggregate:
@@ -478,9 +478,9 @@ func (b *builder) branchOf(ctx context.Context, n plan.Node) (*branch, error) {
 			}}, stages...)
 			n = x.Input
 		case *plan.Project:
-			keys, vals, keep, keepKey := evals(x.Key), evals(x.Val), x.KeepVal, x.KeepKey
+			keys, vals, keep, keepKey, dropNull := evals(x.Key), evals(x.Val), x.KeepVal, x.KeepKey, x.DropNullKey
 			stages = append([]stage{func(_ *stream.TaskContext, next Op) (Op, error) {
-				return &Project{Key: keys, Val: vals, Next: next, KeepVal: keep, KeepKey: keepKey}, nil
+				return &Project{Key: keys, Val: vals, Next: next, KeepVal: keep, KeepKey: keepKey, DropNullKey: dropNull}, nil
 			}}, stages...)
 			n = x.Input
 		default:

@@ -81,7 +81,9 @@ type Project struct {
 	KeepVal bool
 	// KeepKey passes the input's key columns through.
 	KeepKey bool
-	out     value.Row
+	// DropNullKey drops rows with a NULL key column.
+	DropNullKey bool
+	out         value.Row
 }
 
 // Process implements Op.
@@ -92,6 +94,15 @@ func (p *Project) Process(tc *stream.TaskContext, row *value.Row) error {
 		out.Key = row.Key
 	} else {
 		out.Key = evalAll(tc, row, p.Key, out.Key[:0], "select key")
+		if p.DropNullKey && hasNull(out.Key) {
+			if row.Undo {
+				return nil
+			}
+			// A table update's new row still goes on, as a tombstone, so
+			// that the undo before it is not left waiting for its pair.
+			out.Val = nil
+			return p.Next.Process(tc, out)
+		}
 	}
 	if row.Val != nil {
 		if p.KeepVal {
@@ -101,6 +112,15 @@ func (p *Project) Process(tc *stream.TaskContext, row *value.Row) error {
 		}
 	}
 	return p.Next.Process(tc, out)
+}
+
+func hasNull(vs []value.Value) bool {
+	for _, v := range vs {
+		if v.IsNull() {
+			return true
+		}
+	}
+	return false
 }
 
 func evalAll(tc *stream.TaskContext, row *value.Row, evals []Eval, into []value.Value, stage string) []value.Value {

@@ -58,6 +58,10 @@ func (s *RepartitionSink) Process(tc *stream.TaskContext, row *value.Row) error 
 			return nil
 		}
 	}
+	if val == nil && hasNull(row.Key) {
+		// A tombstone for a NULL key deletes nothing.
+		return nil
+	}
 	tc.Emit(s.Topic, rec)
 	return nil
 }
