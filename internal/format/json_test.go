@@ -60,6 +60,8 @@ func TestJSONDeserialize(t *testing.T) {
 		{"int from bool", cols("A", types.IntType), 0, `{"A": true}`, `ERR Can't convert type. sourceType: BooleanNode, requiredType: INTEGER, path: $.A`},
 		{"string from number", cols("A", types.StringType), 0, `{"A": 1.50}`, `{"A":"1.50"}`},
 		{"string from object", cols("A", types.StringType), 0, `{"A": {"x": [1, 2]}}`, `{"A":"{\"x\":[1,2]}"}`},
+		{"string from exponent", cols("A", types.StringType, "B", types.StringType, "C", types.StringType, "D", types.StringType), 0,
+			`{"A": 1e3, "B": 1.5E2, "C": 1e-3, "D": -12.5e-9}`, `{"A":"1E+3","B":"1.5E+2","C":"0.001","D":"-1.25E-8"}`},
 		{"string from array", cols("A", types.StringType), 0, `{"A": ["a", 1, null]}`, `{"A":"[a, 1, null]"}`},
 		{"double", cols("A", types.DoubleType), 0, `{"A": 1}`, `{"A":1}`},
 		{"double from string", cols("A", types.DoubleType), 0, `{"A": "1.5"}`, `{"A":1.5}`},

@@ -127,6 +127,9 @@ func (r *jsonReader) readString(depth int) (value.Value, error) {
 		if err != nil {
 			return value.Null, err
 		}
+		if bytes.ContainsAny(tok, "eE") {
+			return value.String(javaBigDecimalString(string(tok))), nil
+		}
 		return value.String(string(tok)), nil
 	}
 	return value.Null, r.syntax("unexpected token")
@@ -213,4 +216,41 @@ func decodeBase64(s []byte) ([]byte, error) {
 		}
 	}
 	return out[:n], nil
+}
+
+// javaBigDecimalString renders a number written with an exponent as
+// Jackson's exact DecimalNode prints it (BigDecimal.toString): 1e3 is
+// "1E+3", 1.5e2 is "1.5E+2", 1e-3 is "0.001".
+func javaBigDecimalString(tok string) string {
+	u, scale, err := parseDecimal(tok)
+	if err != nil {
+		return tok
+	}
+	neg := u.Sign() < 0
+	digits := new(big.Int).Abs(u).String()
+	adjusted := -scale + len(digits) - 1
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	if scale >= 0 && adjusted >= -6 {
+		if scale == 0 {
+			b.WriteString(digits)
+		} else if len(digits) > scale {
+			b.WriteString(digits[:len(digits)-scale] + "." + digits[len(digits)-scale:])
+		} else {
+			b.WriteString("0." + strings.Repeat("0", scale-len(digits)) + digits)
+		}
+		return b.String()
+	}
+	b.WriteString(digits[:1])
+	if len(digits) > 1 {
+		b.WriteString("." + digits[1:])
+	}
+	b.WriteByte('E')
+	if adjusted >= 0 {
+		b.WriteByte('+')
+	}
+	b.WriteString(strconv.Itoa(adjusted))
+	return b.String()
 }
