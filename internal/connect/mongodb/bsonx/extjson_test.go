@@ -98,3 +98,28 @@ func allTypes(t testing.TB) bson.D {
 		{Key: "bin", Value: bson.Binary{Subtype: 0, Data: []byte("raw\x00bytes")}},
 	}
 }
+
+func TestWithout(t *testing.T) {
+	doc := mustMarshal(t, bson.D{{Key: "_id", Value: 1}, {Key: "secret", Value: "x"}, {Key: "addr", Value: bson.D{{Key: "zip", Value: "1"}, {Key: "city", Value: "c"}}}})
+	for _, tc := range []struct {
+		paths [][]string
+		want  string
+	}{
+		{nil, `{"_id": 1, "secret": "x", "addr": {"zip": "1", "city": "c"}}`},
+		{[][]string{{"secret"}}, `{"_id": 1, "addr": {"zip": "1", "city": "c"}}`},
+		{[][]string{{"addr", "zip"}, {"nope"}}, `{"_id": 1, "secret": "x", "addr": {"city": "c"}}`},
+		{[][]string{{"_id"}, {"secret"}, {"addr"}}, `{}`},
+	} {
+		out, err := Without(doc, tc.paths)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bson.Raw(out).Validate() != nil {
+			t.Fatalf("invalid output %x", out)
+		}
+		js, _ := AppendJSON(nil, out)
+		if string(js) != tc.want {
+			t.Errorf("%v: got %s want %s", tc.paths, js, tc.want)
+		}
+	}
+}
