@@ -75,8 +75,8 @@ func (c *schemaCache) get(db, coll string) *collSchemas {
 	topic := c.prefix + "." + ns
 	s := &collSchemas{
 		topic: topic,
-		key:   connect.NewStructSchema(topic + ".Key").Field("id", connect.StringSchema).Build(),
-		value: connect.NewStructSchema(topic + ".Envelope").
+		key:   connect.NewStructSchema(topic+".Key").Field("id", connect.StringSchema).Build(),
+		value: connect.NewStructSchema(topic+".Envelope").
 			Field("before", optJSON).
 			Field("after", optJSON).
 			Field("patch", optJSON).
@@ -199,7 +199,7 @@ func (b *builder) records(out []*connect.Record, ev *bsonx.Event, partition, off
 		out = append(out, &connect.Record{
 			Topic: s.topic, Partition: -1,
 			KeySchema: s.key, Key: key,
-			ValueSchema: s.value,
+			ValueSchema:     s.value,
 			SourcePartition: partition, SourceOffset: offset,
 		})
 	}

@@ -41,10 +41,10 @@ func TestTutorial(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.create("logistics_reader", map[string]string{
-		"connector.class":                          "io.debezium.connector.mongodb.MongoDbConnector",
-		"mongodb.hosts":                            e.hosts,
-		"mongodb.name":                             "my-replica-set",
-		"mongodb.authsource":                       "admin",
+		"connector.class":    "io.debezium.connector.mongodb.MongoDbConnector",
+		"mongodb.hosts":      e.hosts,
+		"mongodb.name":       "my-replica-set",
+		"mongodb.authsource": "admin",
 		"database.history.kafka.bootstrap.servers": "broker:9092",
 		"database.history.kafka.topic":             "logistics",
 		"collection.whitelist":                     e.dbName + ".*",
