@@ -415,11 +415,15 @@ func newSink(ctx context.Context, dst *catalog.Source, parts int32, env Env) (*S
 	return sink, nil
 }
 
-// branch is one input of a multi-input sub-topology: its topic and how a
-// task builds the entry operator that feeds next.
+// branch is one or more inputs of a multi-input sub-topology, feeding one
+// operator: a source's or repartition topic's chain, or a nested join with
+// the inputs of both its sides.
 type branch struct {
-	input stream.Input
-	entry func(tc *stream.TaskContext, next Op) (recordProcessor, error)
+	inputs []stream.Input
+	stores []string
+	// entry builds, for one task, the processors of the inputs (in order)
+	// that end by feeding next.
+	entry func(tc *stream.TaskContext, next Op) ([]recordProcessor, error)
 	table bool
 }
 
@@ -432,6 +436,7 @@ type recordProcessor interface {
 // below a repartition it builds the lower sub-topology too.
 func (b *builder) branchOf(ctx context.Context, n plan.Node) (*branch, error) {
 	var stages []stage
+	var stores []string
 	table := false
 	for {
 		switch x := n.(type) {
@@ -442,7 +447,7 @@ func (b *builder) branchOf(ctx context.Context, n plan.Node) (*branch, error) {
 				return nil, err
 			}
 			st := stages
-			return &branch{input: stream.Input{Topic: src.Topic}, table: table, entry: func(tc *stream.TaskContext, next Op) (recordProcessor, error) {
+			return &branch{inputs: []stream.Input{{Topic: src.Topic}}, stores: stores, table: table, entry: func(tc *stream.TaskContext, next Op) ([]recordProcessor, error) {
 				chain, err := assemble(tc, st, func(*stream.TaskContext) (Op, error) { return next, nil }, table)
 				if err != nil {
 					return nil, err
@@ -452,7 +457,7 @@ func (b *builder) branchOf(ctx context.Context, n plan.Node) (*branch, error) {
 					return nil, err
 				}
 				s.Next = chain
-				return s, nil
+				return []recordProcessor{s}, nil
 			}}, nil
 		case *plan.Repartition:
 			topic := b.group + "-" + x.Topic
@@ -463,13 +468,32 @@ func (b *builder) branchOf(ctx context.Context, n plan.Node) (*branch, error) {
 				return nil, err
 			}
 			st := stages
-			return &branch{input: stream.Input{Topic: topic, Create: parts}, table: isTable(x.Input), entry: func(tc *stream.TaskContext, next Op) (recordProcessor, error) {
+			return &branch{inputs: []stream.Input{{Topic: topic, Create: parts}}, stores: stores, table: isTable(x.Input), entry: func(tc *stream.TaskContext, next Op) ([]recordProcessor, error) {
 				chain, err := assemble(tc, st, func(*stream.TaskContext) (Op, error) { return next, nil }, false)
 				if err != nil {
 					return nil, err
 				}
-				return &RepartitionSource{Next: chain}, nil
+				return []recordProcessor{&RepartitionSource{Next: chain}}, nil
 			}}, nil
+		case *plan.Join:
+			// A join below a join shares the sub-topology: its inputs join
+			// the outer one's, and its results feed the outer join directly,
+			// as ksqlDB's n-way joins on one key need no repartition.
+			inner, err := b.joinBranch(ctx, x)
+			if err != nil {
+				return nil, err
+			}
+			st := stages
+			innerEntry := inner.entry
+			inner.stores = append(inner.stores, stores...)
+			inner.entry = func(tc *stream.TaskContext, next Op) ([]recordProcessor, error) {
+				chain, err := assemble(tc, st, func(*stream.TaskContext) (Op, error) { return next, nil }, false)
+				if err != nil {
+					return nil, err
+				}
+				return innerEntry(tc, chain)
+			}
+			return inner, nil
 		case *plan.Filter:
 			pred := x.Pred
 			tbl := isTable(x.Input)
@@ -505,52 +529,76 @@ func isTable(n plan.Node) bool {
 	return false
 }
 
-// joinSub builds the sub-topology of a join: two inputs feeding the join
-// operator, then the stages above it.
-func (b *builder) joinSub(ctx context.Context, j *plan.Join, stages []stage, stores []string, terminal func(tc *stream.TaskContext) (Op, error)) error {
+// joinBranch builds a join's inputs and operator as a branch whose
+// results feed the given next operator.
+func (b *builder) joinBranch(ctx context.Context, j *plan.Join) (*branch, error) {
 	left, err := b.branchOf(ctx, j.Left)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	right, err := b.branchOf(ctx, j.Right)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// A stream-table join reads its table up to the end first, so that
 	// stream records find the rows already there.
+	rightInputs := append([]stream.Input(nil), right.inputs...)
 	if j.Kind == plan.StreamTable {
-		right.input.Bootstrap = true
+		for i := range rightInputs {
+			rightInputs[i].Bootstrap = true
+		}
 	}
-	stores = append(stores, j.LeftStore, j.RightStore)
+	out := &branch{
+		inputs: append(append([]stream.Input(nil), left.inputs...), rightInputs...),
+		stores: append(append(append([]string(nil), left.stores...), right.stores...), j.LeftStore, j.RightStore),
+		table:  j.Kind == plan.TableTable,
+	}
+	out.entry = func(tc *stream.TaskContext, next Op) ([]recordProcessor, error) {
+		ls, err := tc.Store(j.LeftStore)
+		if err != nil {
+			return nil, err
+		}
+		rs, err := tc.Store(j.RightStore)
+		if err != nil {
+			return nil, err
+		}
+		op := &Join{Type: j.Type, Kind: j.Kind, Window: j.Window, LeftWidth: j.LeftWidth, RightWidth: j.RightWidth, Left: ls, Right: rs, Next: next}
+		if err := op.Init(); err != nil {
+			return nil, err
+		}
+		le, err := left.entry(tc, op.LeftInput())
+		if err != nil {
+			return nil, err
+		}
+		re, err := right.entry(tc, op.RightInput())
+		if err != nil {
+			return nil, err
+		}
+		return append(le, re...), nil
+	}
+	return out, nil
+}
+
+// joinSub builds the sub-topology of a join: its inputs feeding the join
+// operator, then the stages above it.
+func (b *builder) joinSub(ctx context.Context, j *plan.Join, stages []stage, stores []string, terminal func(tc *stream.TaskContext) (Op, error)) error {
+	br, err := b.joinBranch(ctx, j)
+	if err != nil {
+		return err
+	}
 	b.subs = append(b.subs, stream.SubSpec{
-		Inputs: []stream.Input{left.input, right.input},
-		Stores: stores,
+		Inputs: br.inputs,
+		Stores: append(stores, br.stores...),
 		NewProcessor: func(tc *stream.TaskContext) (stream.Processor, error) {
 			next, err := assemble(tc, stages, terminal, false)
 			if err != nil {
 				return nil, err
 			}
-			ls, err := tc.Store(j.LeftStore)
+			entries, err := br.entry(tc, next)
 			if err != nil {
 				return nil, err
 			}
-			rs, err := tc.Store(j.RightStore)
-			if err != nil {
-				return nil, err
-			}
-			op := &Join{Type: j.Type, Kind: j.Kind, Window: j.Window, LeftWidth: j.LeftWidth, RightWidth: j.RightWidth, Left: ls, Right: rs, Next: next}
-			if err := op.Init(); err != nil {
-				return nil, err
-			}
-			le, err := left.entry(tc, op.LeftInput())
-			if err != nil {
-				return nil, err
-			}
-			re, err := right.entry(tc, op.RightInput())
-			if err != nil {
-				return nil, err
-			}
-			return &multiChain{entries: []recordProcessor{le, re}}, nil
+			return &multiChain{entries: entries}, nil
 		},
 	})
 	return nil
