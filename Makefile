@@ -46,5 +46,11 @@ services-stop:
 
 test: vet services pydeps unit conformance
 
+# demo runs the tutorial pipeline end to end on local services: PostgreSQL
+# and FerretDB captured by Sluice's connectors, the tutorial's streams,
+# table and joins, and the documents in OpenSearch. Ctrl-C stops it all.
+demo: build
+	$(GO) run ./cmd/sluice-demo $(BIN)/sluice
+
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) .demo
