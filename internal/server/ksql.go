@@ -66,10 +66,25 @@ func newSession(props, vars map[string]any) *engine.Session {
 	for k, v := range props {
 		sess.Props[k] = stringify(v)
 	}
+	streamsAliases(sess.Props)
 	for k, v := range vars {
 		sess.Vars[strings.ToUpper(k)] = stringify(v)
 	}
 	return sess
+}
+
+// streamsAliases gives each "ksql.streams.X" property its short name X
+// too, unless X is set: ksqlDB accepts both spellings for Kafka Streams and
+// client properties such as auto.offset.reset, and the engine reads the
+// short one.
+func streamsAliases(props map[string]string) {
+	for k, v := range props {
+		if short, ok := strings.CutPrefix(k, "ksql.streams."); ok {
+			if _, set := props[short]; !set {
+				props[short] = v
+			}
+		}
+	}
 }
 
 func stringify(v any) string {

@@ -107,6 +107,7 @@ func OpenNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 			cfg[k] = v
 		}
 	}
+	streamsAliases(cfg)
 	fns := builtin.New()
 	serviceID := props[PropServiceID]
 	if serviceID == "" {
