@@ -367,6 +367,19 @@ func (p *Planner) joinOne(q *ast.Query, left, right *joinInput, j *ast.Join, fin
 		if isColumnRef(rexpr) {
 			cands = append(cands, rText)
 		}
+		// In an n-way join every source column the key equals is viable,
+		// in the order the sources and their columns appear.
+		var ordered []string
+		for _, sd := range sides.sides {
+			for _, c := range sd.cols {
+				if ref := sd.alias + "." + c.Name; equiv[ref] {
+					ordered = append(ordered, ref)
+				}
+			}
+		}
+		if len(left.sides) > 1 || len(right.sides) > 1 {
+			cands = append(ordered, cands...)
+		}
 		seen := map[string]bool{}
 		for _, c := range cands {
 			if !seen[c] {
