@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -57,7 +58,13 @@ func newEnv(t testing.TB) *env {
 func (e *env) open() {
 	e.t.Helper()
 	var err error
-	if e.log, err = embedded.Open(e.dir, embedded.Options{Sync: embedded.SyncNever}); err != nil {
+	// Tests trade power-loss durability for speed; SLUICE_TEST_SYNC=always
+	// measures with an fsync per commit.
+	sync := embedded.SyncNever
+	if os.Getenv("SLUICE_TEST_SYNC") == "always" {
+		sync = embedded.SyncAlways
+	}
+	if e.log, err = embedded.Open(e.dir, embedded.Options{Sync: sync}); err != nil {
 		e.t.Fatal(err)
 	}
 	if e.reg, err = registry.Open(context.Background(), e.log, registry.Options{}); err != nil {

@@ -20,13 +20,13 @@ func TestTutorial(t *testing.T) {
 	e.exec(`INSERT INTO customers (id, name, age) VALUES ('7', 'sue', 25)`)
 	e.exec(`INSERT INTO customers (id, name, age) VALUES ('2', 'bill', 51)`)
 	cfg := map[string]string{
-		"connector.class":      "io.debezium.connector.postgresql.PostgresConnector",
-		"database.hostname":    e.host,
-		"database.port":        strconv.Itoa(e.port),
-		"database.user":        e.user,
-		"database.password":    e.pass,
-		"database.dbname":      e.dbname,
-		"database.server.name": "customers",
+		"connector.class":                          "io.debezium.connector.postgresql.PostgresConnector",
+		"database.hostname":                        e.host,
+		"database.port":                            strconv.Itoa(e.port),
+		"database.user":                            e.user,
+		"database.password":                        e.pass,
+		"database.dbname":                          e.dbname,
+		"database.server.name":                     "customers",
 		"database.history.kafka.bootstrap.servers": "broker:9092",
 		"database.history.kafka.topic":             "customers",
 		"table.whitelist":                          "public.customers",
