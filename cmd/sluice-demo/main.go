@@ -92,7 +92,11 @@ func run(ctx context.Context) error {
 			continue
 		}
 		fmt.Printf("==> %s\n", firstLine(stmt))
-		if _, err := demo.PostKSQL(ctx, base, stmt, props); err != nil {
+		err := demo.Retry(wctx, func() error {
+			_, err := demo.PostKSQL(ctx, base, stmt, props)
+			return err
+		})
+		if err != nil {
 			return err
 		}
 	}

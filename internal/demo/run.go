@@ -138,3 +138,20 @@ func WaitDocs(ctx context.Context, searchURL, index string, n int, ok func([]Hit
 		}
 	}
 }
+
+// Retry runs f until it succeeds or fails with something other than a
+// missing topic: a stream over a connector's topic waits for the
+// connector's snapshot to create it.
+func Retry(ctx context.Context, f func() error) error {
+	for {
+		err := f()
+		if err == nil || !strings.Contains(err.Error(), "topic does not exist") {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}

@@ -103,7 +103,11 @@ func SeedMongo(ctx context.Context, uri string) error {
 
 // TutorialSQL reads demo/tutorial.sql from the repository root above dir.
 func TutorialSQL(dir string) (string, error) {
-	for d := dir; ; d = filepath.Dir(d) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("demo: %w", err)
+	}
+	for d := abs; ; d = filepath.Dir(d) {
 		b, err := os.ReadFile(filepath.Join(d, "demo", "tutorial.sql"))
 		if err == nil {
 			return string(b), nil
