@@ -403,6 +403,11 @@ func newSink(ctx context.Context, dst *catalog.Source, parts int32, env Env) (*S
 		return nil, err
 	}
 	sink := &Sink{Topic: dst.Topic, Partitions: parts, KeySer: ks, ValSer: vs}
+	if dst.Timestamp != "" {
+		if sink.Time, err = timeExtractor(dst); err != nil {
+			return nil, err
+		}
+	}
 	switch dst.Window {
 	case catalog.Tumbling, catalog.Hopping:
 		sink.Window = func(b []byte, w *value.Window) []byte { return binary.BigEndian.AppendUint64(b, uint64(w.Start)) }

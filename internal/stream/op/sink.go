@@ -23,6 +23,9 @@ type Sink struct {
 	Window func(dst []byte, w *value.Window) []byte
 	// Headers copies the row's headers onto the output record.
 	Headers bool
+	// Time, if set, takes the record's timestamp from the output row, for
+	// a sink declared WITH (TIMESTAMP=...).
+	Time func(row *value.Row) (int64, error)
 
 	keyBuf []byte
 }
@@ -58,7 +61,14 @@ func (s *Sink) Process(tc *stream.TaskContext, row *value.Row) error {
 	if key != nil {
 		part = logstore.Partition(key, s.Partitions)
 	}
-	rec := logstore.Record{Key: key, Value: val, Timestamp: row.Time, Partition: part}
+	ts := row.Time
+	if s.Time != nil && row.Val != nil {
+		if ts, err = s.Time(row); err != nil {
+			tc.ProcessingError(row.Offset, &RecordError{Stage: "timestamp", Err: err})
+			return nil
+		}
+	}
+	rec := logstore.Record{Key: key, Value: val, Timestamp: ts, Partition: part}
 	if s.Headers && len(row.Headers) > 0 {
 		rec.Headers = make([]logstore.Header, len(row.Headers))
 		for i, h := range row.Headers {
