@@ -9,6 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
 	"github.com/sluicedb/sluice/internal/connect"
 	"github.com/sluicedb/sluice/internal/connect/plugins"
 	"github.com/sluicedb/sluice/internal/demo"
@@ -100,6 +105,102 @@ func TestTutorialEndToEnd(t *testing.T) {
 			t.Errorf("document %s:\n got %s\nwant %s", h.ID, got, want[h.ID])
 		}
 	}
+
+	// With the pipeline running: a new customer, order and shipment make
+	// a new document.
+	pgExec(t, pg.DSNFor("customers"), `INSERT INTO customers (id, name, age) VALUES ('9', 'zoe', 40)`)
+	waitPull(t, eng, sess, `SELECT name FROM customers_by_key WHERE id = '9'`, "zoe")
+	mongoInsert(t, mongoURI, "orders", bson.D{{Key: "customer_id", Value: "9"}, {Key: "order_id", Value: "31"}, {Key: "price", Value: 10.0}, {Key: "currency", Value: "usd"}, {Key: "ts", Value: "2020-04-06T10:00:00"}})
+	mongoInsert(t, mongoURI, "shipments", bson.D{{Key: "order_id", Value: "31"}, {Key: "shipment_id", Value: "99"}, {Key: "origin", Value: "ohio"}, {Key: "ts", Value: "2020-04-06T12:00:00"}})
+	waitDoc(t, searchURL, "31", "CURRENCY=usd CUSTOMER_AGE=40 CUSTOMER_ID=9 CUSTOMER_NAME=zoe ORIGIN=ohio O_ORDER_ID=31 PRICE=10 SHIPMENT_ID=99")
+
+	// A customer's new name shows in the next order's document.
+	pgExec(t, pg.DSNFor("customers"), `UPDATE customers SET name = 'frederick' WHERE id = '5'`)
+	waitPull(t, eng, sess, `SELECT name FROM customers_by_key WHERE id = '5'`, "frederick")
+	mongoInsert(t, mongoURI, "orders", bson.D{{Key: "customer_id", Value: "5"}, {Key: "order_id", Value: "33"}, {Key: "price", Value: 7.5}, {Key: "currency", Value: "eur"}, {Key: "ts", Value: "2020-04-07T10:00:00"}})
+	mongoInsert(t, mongoURI, "shipments", bson.D{{Key: "order_id", Value: "33"}, {Key: "shipment_id", Value: "98"}, {Key: "origin", Value: "utah"}, {Key: "ts", Value: "2020-04-07T11:00:00"}})
+	waitDoc(t, searchURL, "33", "CURRENCY=eur CUSTOMER_AGE=34 CUSTOMER_ID=5 CUSTOMER_NAME=frederick ORIGIN=utah O_ORDER_ID=33 PRICE=7.5 SHIPMENT_ID=98")
+
+	// A deleted customer arrives as a row marked __deleted, as the
+	// unwrap transform's delete.handling.mode=rewrite defines.
+	pgExec(t, pg.DSNFor("customers"), `DELETE FROM customers WHERE id = '7'`)
+	waitPull(t, eng, sess, `SELECT id FROM customers WHERE __deleted = 'true'`, "7")
+}
+
+func pgExec(t *testing.T, dsn, sql string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+func mongoInsert(t *testing.T, uri, coll string, doc bson.D) {
+	t.Helper()
+	ctx := context.Background()
+	cl, err := mongo.Connect(options.Client().ApplyURI(uri))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Disconnect(ctx)
+	if _, err := cl.Database("logistics").Collection(coll).InsertOne(ctx, doc); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitPull runs a pull query until its first column of some row is want.
+func waitPull(t *testing.T, eng *engine.Engine, sess *engine.Session, sql, want string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	var last []string
+	for time.Now().Before(deadline) {
+		c, err := eng.Query(context.Background(), sess, sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = last[:0]
+		for {
+			r, ok, err := c.Next(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				break
+			}
+			last = append(last, r[0].String())
+			if r[0].String() == want {
+				return
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("%s: never returned %q; last rows %q", sql, want, last)
+}
+
+func waitDoc(t *testing.T, searchURL, id, want string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var got string
+	for ctx.Err() == nil {
+		hits, _, err := demo.SearchAll(ctx, searchURL, "shipped_orders")
+		if err == nil {
+			for _, h := range hits {
+				if h.ID == id {
+					if got = flat(h.Source); got == want {
+						return
+					}
+				}
+			}
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	t.Fatalf("document %s: got %q, want %q", id, got, want)
 }
 
 // flat prints a document's fields sorted, for comparison.
