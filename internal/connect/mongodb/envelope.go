@@ -199,7 +199,6 @@ func (b *builder) records(out []*connect.Record, ev *bsonx.Event, partition, off
 		out = append(out, &connect.Record{
 			Topic: s.topic, Partition: -1,
 			KeySchema: s.key, Key: key,
-			ValueSchema:     s.value,
 			SourcePartition: partition, SourceOffset: offset,
 		})
 	}
