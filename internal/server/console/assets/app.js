@@ -1,0 +1,177 @@
+// The console's entry point: wires the editor, the live result table and
+// the refreshing panels together.
+import { ksql, getJSON, streamQuery, closeQuery } from "./api.js";
+import { h, replace, cell, errorText } from "./dom.js";
+import { entity } from "./render.js";
+import { Panels } from "./panels.js";
+
+const $ = (id) => document.getElementById(id);
+const HISTORY_KEY = "sluice.console.history";
+const HISTORY_MAX = 100;
+// A push query can run for days; the table keeps the newest rows only so
+// the page stays responsive.
+const MAX_ROWS = 2000;
+
+function loadHistory() {
+  try {
+    const v = JSON.parse(localStorage.getItem(HISTORY_KEY) || "[]");
+    return Array.isArray(v) ? v : [];
+  } catch {
+    return [];
+  }
+}
+
+function remember(text) {
+  const list = loadHistory().filter((x) => x !== text);
+  list.unshift(text);
+  localStorage.setItem(HISTORY_KEY, JSON.stringify(list.slice(0, HISTORY_MAX)));
+  showHistory();
+}
+
+function showHistory() {
+  const sel = $("history");
+  replace(sel, h("option", { value: "" }, "History…"),
+    loadHistory().map((t, i) => h("option", { value: String(i) }, t.replace(/\s+/g, " ").slice(0, 80))));
+}
+
+// isQuery tells a SELECT, which streams from /query-stream, from the
+// statements /ksql runs. Leading comments do not count.
+export function isQuery(text) {
+  const stripped = text.replace(/^(\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, "");
+  return /^select\b/i.test(stripped);
+}
+
+let running = null; // {controller, queryId} of the live query, if any.
+
+async function stop() {
+  const r = running;
+  if (!r) return;
+  running = null;
+  $("stop").disabled = true;
+  r.controller.abort();
+  if (r.queryId) {
+    try {
+      await closeQuery(r.queryId);
+    } catch {
+      // Aborting the request already ends the query on the server; the
+      // close is a courtesy that may race with it.
+    }
+  }
+  $("run-status").textContent = `stopped after ${r.count} rows`;
+}
+
+async function runQuery(sql, props) {
+  const out = $("result");
+  const controller = new AbortController();
+  const r = { controller, queryId: null, count: 0 };
+  running = r;
+  $("stop").disabled = false;
+  const tbody = h("tbody");
+  const thead = h("thead");
+  replace(out, h("table", { id: "rows" }, thead, tbody));
+  $("run-status").textContent = "running…";
+  try {
+    await streamQuery(sql, props, {
+      signal: controller.signal,
+      onHeader: (meta) => {
+        r.queryId = meta.queryId;
+        replace(thead, h("tr", {}, (meta.columnNames || []).map((n, i) =>
+          h("th", { title: (meta.columnTypes || [])[i] || "" }, n))));
+      },
+      onRow: (row) => {
+        r.count++;
+        tbody.append(h("tr", {}, row.map((v) => h("td", {}, cell(v)))));
+        if (tbody.childElementCount > MAX_ROWS) tbody.firstElementChild.remove();
+        $("run-status").textContent = `${r.count} rows · ${r.queryId || ""}`;
+      },
+    });
+    if (running === r) $("run-status").textContent = `${r.count} rows · done`;
+  } catch (err) {
+    out.append(h("p", { class: "error" }, errorText(err)));
+    $("run-status").textContent = "failed";
+  } finally {
+    if (running === r) {
+      running = null;
+      $("stop").disabled = true;
+    }
+  }
+}
+
+async function runStatements(text, quiet = false) {
+  const out = $("result");
+  if (!quiet) replace(out, h("p", { class: "muted" }, "running…"));
+  try {
+    const entities = await ksql(text, props());
+    replace(out, entities.map(entity));
+    $("run-status").textContent = "";
+  } catch (err) {
+    const b = err.body || {};
+    replace(out, h("p", { class: "error" }, errorText(err)),
+      b.statementText ? h("pre", {}, b.statementText) : null);
+    $("run-status").textContent = "failed";
+  }
+  panels.refresh().catch(() => {});
+}
+
+function props() {
+  return { "auto.offset.reset": $("offset-reset").value };
+}
+
+async function run(text = $("sql").value, quiet = false) {
+  text = text.trim();
+  if (!text) return;
+  await stop();
+  if (!quiet) remember(text);
+  if (isQuery(text)) return runQuery(text, props());
+  return runStatements(text, quiet);
+}
+
+async function refreshStatus() {
+  try {
+    const info = (await getJSON("info")).KsqlServerInfo || {};
+    $("server-info").textContent = `${info.ksqlServiceId || ""} · v${info.version || "?"} · ${info.serverStatus || ""}`;
+  } catch (err) {
+    $("server-info").textContent = "unreachable: " + errorText(err);
+  }
+  try {
+    const hc = await getJSON("healthcheck");
+    $("health").textContent = hc.isHealthy ? "healthy" : "unhealthy";
+    $("health").className = "badge " + (hc.isHealthy ? "ok" : "bad");
+  } catch {
+    $("health").textContent = "down";
+    $("health").className = "badge bad";
+  }
+}
+
+const panels = new Panels({
+  sources: $("sources"), queries: $("queries"), connectors: $("connectors"), topology: $("topology"),
+}, (text) => {
+  // Terminating a persistent query must not stop the live query on screen.
+  if (window.confirm(`Run ${text}`)) runStatements(text, true);
+});
+
+// tick refreshes on a timer that starts after the previous refresh ends, so
+// a slow server never has refreshes piling up.
+async function tick() {
+  if ($("auto-refresh").checked && !document.hidden) {
+    await Promise.all([refreshStatus(), panels.refresh().catch(() => {})]);
+  }
+  setTimeout(tick, 5000);
+}
+
+$("run").addEventListener("click", () => run());
+$("stop").addEventListener("click", () => stop());
+$("sql").addEventListener("keydown", (e) => {
+  if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+    e.preventDefault();
+    run();
+  }
+});
+$("history").addEventListener("change", (e) => {
+  const i = e.target.value;
+  if (i !== "") $("sql").value = loadHistory()[Number(i)] || "";
+  e.target.value = "";
+  $("sql").focus();
+});
+showHistory();
+tick();
