@@ -136,3 +136,23 @@ func Explain(n Node) string {
 	walk(n, 0)
 	return b.String()
 }
+
+// FlatMap evaluates table functions (EXPLODE and user table functions) per
+// input row and emits one row per produced value, as ksqlDB's
+// KudtfFlatMapper does: the i-th output row holds every call's i-th value
+// (NULL where a call produced fewer), after the input's value columns.
+type FlatMap struct {
+	Input Node
+	Calls []*expr.TableCall
+	Sch   catalog.Schema
+}
+
+func (n *FlatMap) Schema() catalog.Schema { return n.Sch }
+func (n *FlatMap) Children() []Node       { return []Node{n.Input} }
+func (n *FlatMap) Label() string {
+	names := make([]string, len(n.Calls))
+	for i, c := range n.Calls {
+		names[i] = expr.FormatSQL(c.Source)
+	}
+	return fmt.Sprintf("FlatMap [%s] [%s]", strings.Join(names, ", "), n.Sch)
+}

@@ -135,6 +135,10 @@ func (p *Planner) Plan(q *ast.Query, sinkName string, target *catalog.Source) (*
 	if err != nil {
 		return nil, err
 	}
+	node, sc, err = p.flatMap(q, node, sc, out.Table, len(q.GroupBy) > 0 || len(calls) > 0)
+	if err != nil {
+		return nil, err
+	}
 	if len(q.GroupBy) > 0 || len(calls) > 0 {
 		proj, err := p.planAggregate(q, node, sc, out, alias, sinkName)
 		if err != nil {

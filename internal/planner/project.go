@@ -34,7 +34,11 @@ func (p *Planner) expandSelect(items []ast.SelectItem, node plan.Node, sc *scope
 			}
 			names := sc.star(s.Qualifier)
 			if names == nil {
-				for _, c := range sch.Columns {
+				starSch := sch
+				if sc.starBase != nil {
+					starSch = *sc.starBase
+				}
+				for _, c := range starSch.Columns {
 					names = append(names, c.Name)
 				}
 			}

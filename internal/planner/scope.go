@@ -30,6 +30,10 @@ type scope struct {
 	// not clash with. ksqlDB names select items against the source, so an
 	// aggregation's internal columns do not shift KSQL_COL_n.
 	aliasBase *catalog.Schema
+	// starBase, when set, is the schema SELECT * expands to, when the
+	// node's schema has columns the user never wrote (table function
+	// results).
+	starBase *catalog.Schema
 }
 
 // star returns the columns SELECT * (or q.*) expands to, or nil for the

@@ -136,6 +136,15 @@ func (b *builder) sub(ctx context.Context, n plan.Node, terminal func(tc *stream
 				return &Project{Key: keys, Val: vals, Next: next, KeepVal: keep, KeepKey: keepKey, DropNullKey: dropNull}, nil
 			}}, stages...)
 			n = x.Input
+		case *plan.FlatMap:
+			calls := make([]TableEval, len(x.Calls))
+			for i, c := range x.Calls {
+				calls[i] = c.Eval
+			}
+			stages = append([]stage{func(_ *stream.TaskContext, next Op) (Op, error) {
+				return &FlatMap{Calls: calls, Next: next}, nil
+			}}, stages...)
+			n = x.Input
 		case *plan.Aggregate:
 			agg := x
 			stores = append(stores, agg.Store)
