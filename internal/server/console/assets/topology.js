@@ -49,9 +49,17 @@ export function graph(sources, queries, connectors) {
   return { nodes: [...nodes.values()], edges };
 }
 
+// layers gives each node a column: its longest path from a root, so data
+// flows left to right. A root (a connector, or a source nobody writes) is
+// then pulled right to sit just before its first consumer, so that its
+// edges do not cross the columns in between.
 function layers(nodes, edges) {
   const incoming = new Map(nodes.map((n) => [n.id, []]));
-  for (const [a, b] of edges) incoming.get(b).push(a);
+  const outgoing = new Map(nodes.map((n) => [n.id, []]));
+  for (const [a, b] of edges) {
+    incoming.get(b).push(a);
+    outgoing.get(a).push(b);
+  }
   const depth = new Map();
   const visiting = new Set();
   const walk = (id) => {
@@ -65,7 +73,13 @@ function layers(nodes, edges) {
     return d;
   };
   for (const n of nodes) walk(n.id);
-  return depth;
+  for (const n of nodes) {
+    const next = outgoing.get(n.id);
+    if (incoming.get(n.id).length === 0 && next.length > 0) {
+      depth.set(n.id, Math.max(0, Math.min(...next.map((b) => depth.get(b))) - 1));
+    }
+  }
+  return { depth, incoming };
 }
 
 function clip(text, max) {
@@ -81,7 +95,7 @@ export function render({ nodes, edges }) {
     p.textContent = "No sources, queries or connectors yet.";
     return p;
   }
-  const depth = layers(nodes, edges);
+  const { depth, incoming } = layers(nodes, edges);
   const cols = [];
   for (const n of nodes) {
     const d = depth.get(n.id);
@@ -89,8 +103,16 @@ export function render({ nodes, edges }) {
   }
   const pos = new Map();
   let height = 0;
+  // Within a column, a node sits near the mean row of what feeds it,
+  // which keeps most edges short and level; ties go by name.
+  const rowOf = new Map();
+  const mean = (n) => {
+    const ys = incoming.get(n.id).map((p) => rowOf.get(p)).filter((y) => y !== undefined);
+    return ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : Infinity;
+  };
   cols.forEach((col, x) => {
-    col.sort((a, b) => a.label.localeCompare(b.label));
+    col.sort((a, b) => mean(a) - mean(b) || a.label.localeCompare(b.label));
+    col.forEach((n, y) => rowOf.set(n.id, y));
     col.forEach((n, y) => {
       pos.set(n.id, { x: PAD + x * (NODE_W + COL_GAP), y: PAD + y * (NODE_H + ROW_GAP) });
     });
