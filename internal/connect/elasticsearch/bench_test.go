@@ -29,7 +29,7 @@ func BenchmarkIndexShippedOrders(b *testing.B) {
 	const batch, inFlight = 2000, 4
 	b.Run("sink", func(b *testing.B) {
 		tp := benchTopic(b, url, "bench_sink")
-		cfg, err := elasticsearch.Spec.Validate(map[string]string{
+		cfg, err := testSpec.Validate(map[string]string{
 			"connection.url": url, "topics": tp, "batch.size": fmt.Sprint(batch),
 			"max.in.flight.requests": fmt.Sprint(inFlight), "linger.ms": "100",
 		})

@@ -26,8 +26,10 @@ const (
 	methodUpsert = "upsert"
 )
 
-// Spec declares the connector's keys with the Confluent connector's names
-// and defaults.
+// Spec declares the connector's own keys with the Confluent connector's
+// names and defaults. The runtime adds the keys every sink has (topics,
+// topics.regex, errors.tolerance, errors.deadletterqueue.topic.name); the
+// task reads them from the merged config.
 var Spec = connect.NewSpec(
 	connect.Key{Name: "connection.url", Type: connect.TypeList, Required: true,
 		Doc: "Comma-separated Elasticsearch or OpenSearch HTTP URLs, e.g. http://eshost1:9200,http://eshost2:9200."},
@@ -35,10 +37,6 @@ var Spec = connect.NewSpec(
 		Doc: "User for HTTP basic authentication; used only with connection.password."},
 	connect.Key{Name: "connection.password", Type: connect.TypePassword, Secret: true,
 		Doc: "Password for HTTP basic authentication; masked in every output."},
-	connect.Key{Name: "topics", Type: connect.TypeList,
-		Doc: "Topics to index, comma-separated. Each goes to the index named after it, lower-cased."},
-	connect.Key{Name: "topics.regex", Type: connect.TypeString,
-		Doc: "A regular expression of topics to index, instead of topics."},
 	connect.Key{Name: "key.ignore", Type: connect.TypeBool, Default: "false",
 		Doc: "Use topic+partition+offset as the document id instead of the record key."},
 	connect.Key{Name: "schema.ignore", Type: connect.TypeBool, Default: "false",
@@ -76,10 +74,6 @@ var Spec = connect.NewSpec(
 		Doc: "Bound on one HTTP round trip; a timed-out request is retried."},
 	connect.Key{Name: "drop.invalid.message", Type: connect.TypeBool, Default: "false",
 		Doc: "Drop records that cannot become documents (a null key without key.ignore, an unsupported key type) instead of failing."},
-	connect.Key{Name: "errors.tolerance", Type: connect.TypeString, Default: "none", Allowed: []string{"none", "all"},
-		Doc: "all sends records that fail to the dead-letter topic (when set) and continues."},
-	connect.Key{Name: "errors.deadletterqueue.topic.name", Type: connect.TypeString,
-		Doc: "Topic for records the connector cannot deliver."},
 	connect.Key{Name: "sluice.key.fields.include", Type: connect.TypeBool, Default: "true",
 		Doc: "Sluice: write the key columns into the document when the value lacks them (a struct key gives its fields; a primitive key needs sluice.key.field.name)."},
 	connect.Key{Name: "sluice.key.field.name", Type: connect.TypeString,

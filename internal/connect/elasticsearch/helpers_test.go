@@ -38,10 +38,18 @@ func (c *sinkContext) deadLettered() []*connect.Record {
 	return append([]*connect.Record(nil), c.dlq...)
 }
 
+// testSpec adds the keys the runtime gives every sink connector.
+var testSpec = elasticsearch.Spec.With(connect.NewSpec(
+	connect.Key{Name: "topics", Type: connect.TypeList},
+	connect.Key{Name: "topics.regex"},
+	connect.Key{Name: "errors.tolerance", Default: "none", Allowed: []string{"none", "all"}},
+	connect.Key{Name: "errors.deadletterqueue.topic.name"},
+))
+
 // startTask validates raw and starts a task as the runtime would.
 func startTask(t *testing.T, raw map[string]string) (connect.SinkTask, *sinkContext) {
 	t.Helper()
-	cfg, err := elasticsearch.Spec.Validate(raw)
+	cfg, err := testSpec.Validate(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
