@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"time"
+	"unsafe"
 
 	"github.com/sluicedb/sluice/internal/logstore"
 )
@@ -94,6 +96,9 @@ type sourceWriter struct {
 	offTopic string
 	offParts int32
 	parts    map[string]int32 // partition count per output topic
+
+	lastPart   unsafe.Pointer
+	lastPartID string
 }
 
 type pendingOffset struct {
@@ -112,7 +117,7 @@ func (w *sourceWriter) write(ctx context.Context, recs []*Record) (int, error) {
 	written := 0
 	for _, r := range recs {
 		if r.SourcePartition != nil {
-			id := partitionID(r.SourcePartition)
+			id := w.partitionID(r.SourcePartition)
 			if _, ok := latest[id]; !ok {
 				offOrder = append(offOrder, id)
 			}
@@ -201,6 +206,17 @@ func (w *sourceWriter) write(ctx context.Context, recs []*Record) (int, error) {
 		return 0, fmt.Errorf("commit: %w", err)
 	}
 	return written, nil
+}
+
+// partitionID caches the canonical text of the source partition a task
+// reuses for every record, which is the common case.
+func (w *sourceWriter) partitionID(p map[string]any) string {
+	ptr := reflect.ValueOf(p).UnsafePointer()
+	if ptr == w.lastPart && ptr != nil {
+		return w.lastPartID
+	}
+	w.lastPart, w.lastPartID = ptr, partitionID(p)
+	return w.lastPartID
 }
 
 // headerBytes writes a header value as Connect's SimpleHeaderConverter

@@ -16,7 +16,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sluicedb/sluice/internal/connect"
-	"github.com/sluicedb/sluice/internal/connect/builtin"
 	"github.com/sluicedb/sluice/internal/logstore/embedded"
 	"github.com/sluicedb/sluice/internal/registry"
 )
@@ -52,7 +51,7 @@ func crashChild(cfgJSON, dir string) int {
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	rt := connect.NewRuntime(connect.Options{Log: l, Registry: reg, Plugins: builtin.Plugins(), Logger: logger, RestartBackoff: 50 * time.Millisecond})
+	rt := connect.NewRuntime(connect.Options{Log: l, Registry: reg, Plugins: plugins(), Logger: logger, RestartBackoff: 50 * time.Millisecond})
 	if err := rt.Create(ctx, "crash", false, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "child create:", err)
 		return 2

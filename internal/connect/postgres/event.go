@@ -143,7 +143,12 @@ func (tk *task) source(tb *table, pos position) *connect.Struct {
 	v[3] = pos.commitTime.UnixMilli()
 	v[4] = pos.snapshot
 	v[5] = tk.cfg.dbname
-	v[6] = fmt.Sprintf(`["%d","%d"]`, pos.lastCommit, pos.lsn)
+	seq := make([]byte, 0, 48)
+	seq = append(seq, `["`...)
+	seq = strconv.AppendUint(seq, uint64(pos.lastCommit), 10)
+	seq = append(seq, `","`...)
+	seq = strconv.AppendUint(seq, uint64(pos.lsn), 10)
+	v[6] = string(append(seq, `"]`...))
 	v[7] = tb.schema
 	v[8] = tb.name
 	if pos.xid != 0 {
@@ -193,20 +198,34 @@ func (tk *task) change(tb *table, op string, before, after *connect.Struct, pos 
 	if k := keyOf(tb, keyRow); k != nil {
 		key = k
 	}
-	off := tk.offset(pos)
+	// Only a batch's last record carries the offset (see withOffset):
+	// the runtime keeps the latest per partition anyway, and building a
+	// map per change is a large share of the cost of a change.
+	tk.lastPos = pos
 	r := &connect.Record{
 		Topic: tb.topic, Partition: -1,
 		KeySchema: tb.keySchema, Key: key,
 		ValueSchema: tb.envSchema, Value: env,
-		SourcePartition: tk.partition, SourceOffset: off,
 	}
 	out = append(out, r)
 	if op == "d" && tk.cfg.tombstones && key != nil {
 		out = append(out, &connect.Record{
 			Topic: tb.topic, Partition: -1,
 			KeySchema: tb.keySchema, Key: key,
-			SourcePartition: tk.partition, SourceOffset: off,
 		})
+	}
+	return out
+}
+
+// withOffset gives the batch's last record the offset of the last change
+// emitted.
+func (tk *task) withOffset(out []*connect.Record) []*connect.Record {
+	if len(out) > 0 {
+		last := out[len(out)-1]
+		if last.SourcePartition == nil {
+			last.SourcePartition = tk.partition
+			last.SourceOffset = tk.offset(tk.lastPos)
+		}
 	}
 	return out
 }

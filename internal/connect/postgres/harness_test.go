@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sluicedb/sluice/internal/connect"
-	"github.com/sluicedb/sluice/internal/connect/builtin"
+	"github.com/sluicedb/sluice/internal/connect/postgres"
 	"github.com/sluicedb/sluice/internal/logstore"
 	"github.com/sluicedb/sluice/internal/logstore/embedded"
 	"github.com/sluicedb/sluice/internal/registry"
@@ -70,8 +70,16 @@ func (e *env) open() {
 	if e.reg, err = registry.Open(context.Background(), e.log, registry.Options{}); err != nil {
 		e.t.Fatal(err)
 	}
-	e.rt = connect.NewRuntime(connect.Options{Log: e.log, Registry: e.reg, Plugins: builtin.Plugins(), RestartBackoff: 100 * time.Millisecond})
+	e.rt = connect.NewRuntime(connect.Options{Log: e.log, Registry: e.reg, Plugins: plugins(), RestartBackoff: 100 * time.Millisecond})
 	e.t.Cleanup(e.close)
+}
+
+// plugins holds the runtime's converters and transforms and this
+// connector only, so that these tests do not depend on other connectors.
+func plugins() *connect.Plugins {
+	p := connect.NewPlugins()
+	postgres.Register(p)
+	return p
 }
 
 func (e *env) close() {

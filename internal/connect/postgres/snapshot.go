@@ -112,7 +112,7 @@ func (tk *task) readRow(ctx context.Context) (*connect.Record, error) {
 		}
 		pos := position{lastCommit: s.consistent, lsn: s.consistent, commitTime: s.started, snapshot: "true"}
 		recs := tk.change(s.cur, "r", nil, row, pos, nil)
-		return recs[0], nil
+		return tk.withOffset(recs)[0], nil
 	}
 }
 

@@ -167,7 +167,7 @@ func (tk *task) pollStream(ctx context.Context) ([]*connect.Record, error) {
 
 // finish notes how far a returned batch reaches, for Commit.
 func (tk *task) finish(out []*connect.Record) []*connect.Record {
-	out = tk.heartbeat(out)
+	out = tk.heartbeat(tk.withOffset(out))
 	if len(out) > 0 {
 		tk.returned = tk.lastCommit
 		tk.inflight = true

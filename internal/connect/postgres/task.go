@@ -58,6 +58,7 @@ type task struct {
 	confirmedA atomic.Uint64
 
 	lastHeartbeat time.Time
+	lastPos       position // of the last change emitted
 }
 
 func newTask(cfg *config, env connect.Env) *task {

@@ -34,6 +34,10 @@ func TestTutorial(t *testing.T) {
 		"transforms.unwrap.type":                   "io.debezium.transforms.ExtractNewRecordState",
 		"transforms.unwrap.drop.tombstones":        "false",
 		"transforms.unwrap.delete.handling.mode":   "rewrite",
+		// The test cluster is shared by every package's tests, and slot
+		// names are cluster-wide: the tutorial's default "debezium" may
+		// be taken by another test's database.
+		"slot.name": slotName(e.dbname),
 	}
 	e.create("customers_reader", cfg)
 	recs := e.read("customers.public.customers", 3, 30*time.Second)
