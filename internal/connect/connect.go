@@ -49,7 +49,9 @@ type Record struct {
 	// SourcePartition and SourceOffset are set by source tasks: the
 	// runtime stores the latest offset of each source partition (values
 	// must be JSON-encodable: strings, numbers, booleans) and hands it
-	// back through SourceContext.Offset after a restart.
+	// back through SourceContext.Offset after a restart. A record with a
+	// nil SourcePartition leaves the stored offsets alone, so a task may
+	// set the offset on a batch's last record only.
 	SourcePartition map[string]any
 	SourceOffset    map[string]any
 
