@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/sluicedb/sluice/internal/catalog"
 	"github.com/sluicedb/sluice/internal/engine"
@@ -30,11 +31,25 @@ type Runner struct {
 	// TempDir holds each test's data directory; empty means os.TempDir.
 	TempDir string
 	Logger  *slog.Logger
+
+	// testFuncs registers ksqlDB's test-only functions into Functions
+	// before the first test, as ksqlDB's runner loads its test jar.
+	testFuncs    sync.Once
+	testFuncsErr error
 }
 
 // Run executes one test and reports its outcome.
 func (r *Runner) Run(ctx context.Context, t Test) Result {
 	res := Result{File: t.File, Name: t.Name}
+	r.testFuncs.Do(func() {
+		if _, ok := r.Functions.KindOf("test_udf"); !ok {
+			r.testFuncsErr = RegisterTestFunctions(r.Functions)
+		}
+	})
+	if r.testFuncsErr != nil {
+		res.Error = r.testFuncsErr.Error()
+		return res
+	}
 	err := r.run(ctx, t)
 	if err != nil {
 		res.Error = err.Error()
