@@ -32,6 +32,15 @@ type task struct {
 	rd     capture.Reader
 	idle   bool // snapshot.mode=initial_only after the snapshot
 
+	// snapSeen holds the documents the snapshot read, until the stream
+	// passes snapEnd (the position when the snapshot finished). An insert
+	// logged between the snapshot's start and end whose document the
+	// snapshot already read is skipped, so documents inserted while the
+	// snapshot runs arrive once. It lives in memory only: a restart inside
+	// that window may repeat such inserts.
+	snapSeen map[string]struct{}
+	snapEnd  capture.Position
+
 	lastHeartbeat time.Time
 }
 
@@ -144,6 +153,7 @@ func (tk *task) Start(ctx context.Context, sc connect.SourceContext) error {
 			return err
 		}
 		tk.snapAt = at
+		tk.snapSeen = map[string]struct{}{}
 		return nil
 	}
 	if tk.cfg.snapshotMode == "initial_only" {
@@ -181,6 +191,15 @@ func (tk *task) Poll(ctx context.Context) ([]*connect.Record, error) {
 	}
 	out := make([]*connect.Record, 0, len(evs)+1)
 	for i := range evs {
+		if tk.snapSeen != nil {
+			if !tk.snapEnd.After(evs[i]) {
+				if _, dup := tk.snapSeen[seenKey(&evs[i])]; dup && evs[i].Op == bsonx.OpCreate {
+					continue
+				}
+			} else {
+				tk.snapSeen = nil
+			}
+		}
 		if out, err = tk.b.records(out, &evs[i], tk.partition, offsetOf(capture.Of(evs[i]), false), ""); err != nil {
 			return nil, err
 		}
@@ -211,8 +230,12 @@ func (tk *task) pollSnapshot(ctx context.Context) ([]*connect.Record, error) {
 		if out, err = tk.b.records(out, &evs[i], tk.partition, off, marker); err != nil {
 			return nil, err
 		}
+		tk.snapSeen[seenKey(&evs[i])] = struct{}{}
 	}
 	if done {
+		if tk.snapEnd, err = tk.src.Current(ctx); err != nil {
+			return nil, err
+		}
 		tk.log.Info("mongodb snapshot complete", "collections", tk.snap.Collections())
 		_ = tk.snap.Close(ctx)
 		tk.snap = nil
@@ -267,3 +290,7 @@ var (
 	heartbeatKey   = connect.NewStructSchema("io.debezium.connector.common.ServerNameKey").Field("serverName", connect.StringSchema).Build()
 	heartbeatValue = connect.NewStructSchema("io.debezium.connector.common.Heartbeat").Field("ts_ms", connect.Int64Schema).Build()
 )
+
+func seenKey(ev *bsonx.Event) string {
+	return ev.DB + "\x00" + ev.Coll + "\x00" + string(rune(ev.IDType)) + string(ev.ID)
+}
