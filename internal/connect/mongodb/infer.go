@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/sluicedb/sluice/internal/connect"
 	"github.com/sluicedb/sluice/internal/connect/mongodb/bsonx"
@@ -28,8 +29,10 @@ type inferrer struct {
 	delimiter string
 	arrayDoc  bool
 
-	mu     sync.Mutex
-	intern map[string]*connect.Schema
+	mu      sync.Mutex
+	intern  map[string]*connect.Schema // arrays, by shapeKey
+	structs map[string]*connect.Schema // structs, by name and field pointers
+	keyBuf  []byte
 }
 
 var (
@@ -227,15 +230,39 @@ func sameKind(a, b byte) bool {
 }
 
 // build makes (or reuses) the struct schema of fields and fills a struct.
+// Field schemas are interned (or shared primitives), so a struct's shape
+// is its name, optionality and its fields' names and schema pointers.
 func (in *inferrer) build(name string, fields []field, optional bool) *connect.Struct {
-	b := connect.NewStructSchema(name)
-	for _, f := range fields {
-		b.Field(f.name, f.schema)
-	}
+	in.mu.Lock()
+	k := append(in.keyBuf[:0], name...)
 	if optional {
-		b.Optional()
+		k = append(k, 0, 1)
+	} else {
+		k = append(k, 0, 0)
 	}
-	s := in.internSchema(b.Build())
+	for _, f := range fields {
+		k = append(k, f.name...)
+		k = append(k, 0)
+		k = strconv.AppendUint(k, uint64(uintptr(unsafe.Pointer(f.schema))), 36)
+		k = append(k, 0)
+	}
+	in.keyBuf = k
+	s, ok := in.structs[string(k)]
+	if !ok {
+		b := connect.NewStructSchema(name)
+		for _, f := range fields {
+			b.Field(f.name, f.schema)
+		}
+		if optional {
+			b.Optional()
+		}
+		s = b.Build()
+		if in.structs == nil {
+			in.structs = map[string]*connect.Schema{}
+		}
+		in.structs[string(k)] = s
+	}
+	in.mu.Unlock()
 	st := connect.NewStruct(s)
 	for i, f := range fields {
 		st.Values[i] = f.value
