@@ -162,51 +162,51 @@ func TestBrowser(t *testing.T) {
 	defer srv.Close()
 
 	b := startBrowser(t, srv.URL+"/console/")
-	b.waitFor(t, "sources panel", `document.querySelectorAll("#sources details").length === 3`)
-	b.waitFor(t, "topology", `document.querySelectorAll("#topology .node").length === 7`)
-	b.waitFor(t, "connectors panel", `document.querySelector("#connectors").textContent.includes("tasks 1/1")`)
-	b.waitFor(t, "health badge", `document.querySelector("#health").textContent === "healthy"`)
-	if got := string(b.eval(t, `document.querySelector("#queries").textContent`)); !strings.Contains(got, "ORDERS, CUSTOMERS") && !strings.Contains(got, "CUSTOMERS, ORDERS") {
+	b.WaitFor(t, "sources panel", `document.querySelectorAll("#sources details").length === 3`)
+	b.WaitFor(t, "topology", `document.querySelectorAll("#topology .node").length === 7`)
+	b.WaitFor(t, "connectors panel", `document.querySelector("#connectors").textContent.includes("tasks 1/1")`)
+	b.WaitFor(t, "health badge", `document.querySelector("#health").textContent === "healthy"`)
+	if got := string(b.Eval(t, `document.querySelector("#queries").textContent`)); !strings.Contains(got, "ORDERS, CUSTOMERS") && !strings.Contains(got, "CUSTOMERS, ORDERS") {
 		t.Errorf("queries panel should list the query's sources from readQueries: %s", got)
 	}
-	if got := string(b.eval(t, `document.querySelector("#connectors").textContent`)); !strings.Contains(got, "lag 3") {
+	if got := string(b.Eval(t, `document.querySelector("#connectors").textContent`)); !strings.Contains(got, "lag 3") {
 		t.Errorf("connectors panel should show lag from /metrics: %s", got)
 	}
 
 	run := func(sql string) {
-		b.eval(t, fmt.Sprintf(`(() => { const ta = document.querySelector("#sql"); ta.value = %q;
+		b.Eval(t, fmt.Sprintf(`(() => { const ta = document.querySelector("#sql"); ta.value = %q;
 			ta.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", ctrlKey: true, bubbles: true})); return true })()`, sql))
 	}
 	run("SHOW NONSENSE;")
-	b.waitFor(t, "statement error", `document.querySelector("#result .error")?.textContent === "40001: line 1:1: Syntax Error"`)
+	b.WaitFor(t, "statement error", `document.querySelector("#result .error")?.textContent === "40001: line 1:1: Syntax Error"`)
 
 	run("SELECT * FROM ENRICHED EMIT CHANGES;")
-	b.waitFor(t, "rows", `document.querySelectorAll("#rows tbody tr").length === 3`)
+	b.WaitFor(t, "rows", `document.querySelectorAll("#rows tbody tr").length === 3`)
 	// Row values are text, never markup.
-	if got := string(b.eval(t, `document.querySelectorAll("#rows b").length`)); got != "0" {
+	if got := string(b.Eval(t, `document.querySelectorAll("#rows b").length`)); got != "0" {
 		t.Errorf("row HTML was interpreted: %s <b> elements", got)
 	}
-	if got := string(b.eval(t, `JSON.parse(localStorage.getItem("sluice.console.history"))[0]`)); got != `"SELECT * FROM ENRICHED EMIT CHANGES;"` {
+	if got := string(b.Eval(t, `JSON.parse(localStorage.getItem("sluice.console.history"))[0]`)); got != `"SELECT * FROM ENRICHED EMIT CHANGES;"` {
 		t.Errorf("history head %s", got)
 	}
-	b.waitFor(t, "stop enabled", `!document.querySelector("#stop").disabled`)
+	b.WaitFor(t, "stop enabled", `!document.querySelector("#stop").disabled`)
 
 	shot := os.Getenv("CONSOLE_SCREENSHOT")
 	if shot == "" {
 		shot = filepath.Join(t.TempDir(), "console.png")
 	}
-	b.screenshot(t, shot)
+	b.Screenshot(t, shot)
 
-	b.eval(t, `document.querySelector("#stop").click(), true`)
-	b.waitFor(t, "stopped", `document.querySelector("#run-status").textContent === "stopped after 3 rows"`)
+	b.Eval(t, `document.querySelector("#stop").click(), true`)
+	b.WaitFor(t, "stopped", `document.querySelector("#run-status").textContent === "stopped after 3 rows"`)
 	for i := 0; i < 50 && len(api.closedQueries()) == 0; i++ {
-		b.eval(t, `new Promise((r) => setTimeout(() => r(true), 100))`)
+		b.Eval(t, `new Promise((r) => setTimeout(() => r(true), 100))`)
 	}
 	if got := api.closedQueries(); len(got) != 1 || got[0] != "transient_1" {
 		t.Errorf("close-query got %v, want [transient_1]", got)
 	}
 	var problems []string
-	for _, p := range b.problemList() {
+	for _, p := range b.Problems() {
 		// The bad statement's 400 is the one failure this test asks for.
 		if !strings.Contains(p, "status of 400") {
 			problems = append(problems, p)

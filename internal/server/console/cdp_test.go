@@ -185,8 +185,8 @@ func (b *browser) call(method string, params any) (json.RawMessage, error) {
 	}
 }
 
-// eval runs a script expression in the page and returns its JSON value.
-func (b *browser) eval(t *testing.T, expr string) json.RawMessage {
+// Eval runs a script expression in the page and returns its JSON value.
+func (b *browser) Eval(t *testing.T, expr string) json.RawMessage {
 	t.Helper()
 	raw, err := b.call("Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true, "awaitPromise": true})
 	if err != nil {
@@ -209,26 +209,30 @@ func (b *browser) eval(t *testing.T, expr string) json.RawMessage {
 	return r.Result.Value
 }
 
-// waitFor polls a boolean expression until it holds.
-func (b *browser) waitFor(t *testing.T, what, expr string) {
+// WaitFor polls a boolean expression until it holds.
+func (b *browser) WaitFor(t *testing.T, what, expr string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
-		if string(b.eval(t, expr)) == "true" {
+		// The page may still be loading, so an expression that throws
+		// counts as not yet true.
+		if string(b.Eval(t, "(() => { try { return !!("+expr+") } catch { return false } })()")) == "true" {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("timed out waiting for %s (%s); problems: %v", what, expr, b.problemList())
+	// The editor's result and status say most about what went wrong.
+	page := b.Eval(t, `document.querySelector("#run-status")?.textContent + " | " + document.querySelector("#result")?.textContent`)
+	t.Fatalf("timed out waiting for %s (%s); page: %s; problems: %v", what, expr, page, b.Problems())
 }
 
-func (b *browser) problemList() []string {
+func (b *browser) Problems() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]string(nil), b.problems...)
 }
 
-func (b *browser) screenshot(t *testing.T, path string) {
+func (b *browser) Screenshot(t *testing.T, path string) {
 	t.Helper()
 	raw, err := b.call("Page.captureScreenshot", map[string]any{"format": "png", "captureBeyondViewport": true})
 	if err != nil {

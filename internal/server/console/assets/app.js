@@ -102,7 +102,8 @@ async function runStatements(text, quiet = false) {
   if (!quiet) replace(out, h("p", { class: "muted" }, "running…"));
   try {
     const entities = await ksql(text, props());
-    replace(out, entities.map(entity));
+    // INSERT VALUES answers with no entities at all; say it worked.
+    replace(out, entities.length ? entities.map(entity) : h("p", { class: "muted" }, "Done."));
     $("run-status").textContent = "";
   } catch (err) {
     const b = err.body || {};
@@ -113,8 +114,11 @@ async function runStatements(text, quiet = false) {
   panels.refresh().catch(() => {});
 }
 
+// props sends only what the user chose, so that the server's own default
+// (ksql.streams.auto.offset.reset) holds otherwise, as with ksqlDB's CLI.
 function props() {
-  return { "auto.offset.reset": $("offset-reset").value };
+  const reset = $("offset-reset").value;
+  return reset ? { "auto.offset.reset": reset } : {};
 }
 
 async function run(text = $("sql").value, quiet = false) {
