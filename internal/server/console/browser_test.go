@@ -173,12 +173,22 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("connectors panel should show lag from /metrics: %s", got)
 	}
 
+	// Clicking a graph node describes it in the result area.
+	b.Eval(t, `document.querySelector('#topology .node[data-id="q:CSAS_ENRICHED_0"]').dispatchEvent(new MouseEvent("click", {bubbles: true})), true`)
+	b.WaitFor(t, "explain from the graph", `document.querySelector("#result").textContent.includes("EXPLAIN CSAS_ENRICHED_0")`)
+
 	run := func(sql string) {
 		b.Eval(t, fmt.Sprintf(`(() => { const ta = document.querySelector("#sql"); ta.value = %q;
 			ta.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", ctrlKey: true, bubbles: true})); return true })()`, sql))
 	}
 	run("SHOW NONSENSE;")
 	b.WaitFor(t, "statement error", `document.querySelector("#result .error")?.textContent === "40001: line 1:1: Syntax Error"`)
+
+	run("CREATE SOURCE CONNECTOR x WITH ('connector.class'='PostgresConnector', 'database.password'='hunter2');")
+	b.WaitFor(t, "connector statement answered", `document.querySelector("#result pre")?.textContent.startsWith("CREATE SOURCE CONNECTOR")`)
+	if got := string(b.Eval(t, `localStorage.getItem("sluice.console.history")`)); strings.Contains(got, "hunter2") || !strings.Contains(got, `'database.password'='[string]'`) {
+		t.Errorf("history must keep statements with secrets masked: %s", got)
+	}
 
 	run("SELECT * FROM ENRICHED EMIT CHANGES;")
 	b.WaitFor(t, "rows", `document.querySelectorAll("#rows tbody tr").length === 3`)

@@ -4,6 +4,7 @@ import { ksql, getJSON, streamQuery, closeQuery } from "./api.js";
 import { h, replace, cell, errorText } from "./dom.js";
 import { entity } from "./render.js";
 import { Panels } from "./panels.js";
+import { maskSecrets } from "./mask.js";
 
 const $ = (id) => document.getElementById(id);
 const HISTORY_KEY = "sluice.console.history";
@@ -21,7 +22,10 @@ function loadHistory() {
   }
 }
 
-function remember(text) {
+// remember keeps a statement in the history with its secrets masked: a
+// connector's password typed once must not sit in localStorage.
+function remember(raw) {
+  const text = maskSecrets(raw);
   const list = loadHistory().filter((x) => x !== text);
   list.unshift(text);
   localStorage.setItem(HISTORY_KEY, JSON.stringify(list.slice(0, HISTORY_MAX)));
@@ -149,9 +153,21 @@ async function refreshStatus() {
 
 const panels = new Panels({
   sources: $("sources"), queries: $("queries"), connectors: $("connectors"), topology: $("topology"),
-}, (text) => {
+}, {
   // Terminating a persistent query must not stop the live query on screen.
-  if (window.confirm(`Run ${text}`)) runStatements(text, true);
+  terminate: (text) => {
+    if (window.confirm(`Run ${text}`)) runStatements(text, true);
+  },
+  // Describing something from a panel or the graph shows it in the result
+  // area without touching the editor or its history.
+  describe: (text) => {
+    if (!running) runStatements(text, true);
+  },
+  // "Query" puts a push query for a source into the editor to edit or run.
+  edit: (text) => {
+    $("sql").value = text;
+    $("sql").focus();
+  },
 });
 
 // tick refreshes on a timer that starts after the previous refresh ends, so

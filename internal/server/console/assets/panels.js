@@ -69,9 +69,11 @@ async function loadConnectors() {
 }
 
 export class Panels {
-  constructor(el, runStatement) {
+  // actions holds the callbacks the panels' buttons use: terminate,
+  // describe and edit, each taking statement text.
+  constructor(el, actions) {
     this.el = el;
-    this.run = runStatement;
+    this.actions = actions;
     this.rates = new Rates();
   }
 
@@ -85,7 +87,8 @@ export class Panels {
     this.renderSources(sources);
     this.renderQueries(queries, stats);
     this.renderConnectors(connectors, stats);
-    replace(this.el.topology, render(graph(srcList, queries.ok ? queries.value : [], connectors.ok ? connectors.value : [])));
+    replace(this.el.topology, render(graph(srcList, queries.ok ? queries.value : [], connectors.ok ? connectors.value : []),
+      (node) => this.actions.describe(describeNode(node))));
   }
 
   renderSources(r) {
@@ -93,6 +96,9 @@ export class Panels {
     if (r.value.length === 0) return replace(this.el.sources, h("p", { class: "muted" }, "No streams or tables."));
     keepOpen(this.el.sources, () => replace(this.el.sources, r.value.map((s) => h("details", { "data-name": s.name },
       h("summary", {}, h("b", {}, s.name), ` ${s.type || ""} · ${s.topic || ""} · ${s.keyFormat || ""}/${s.valueFormat || ""}`),
+      h("div", { class: "row" },
+        h("button", { type: "button", onclick: () => this.actions.edit(`SELECT * FROM ${quote(s.name)} EMIT CHANGES;`) }, "Query"),
+        h("button", { type: "button", onclick: () => this.actions.describe(`DESCRIBE ${quote(s.name)} EXTENDED;`) }, "Describe")),
       s.fields ? fieldsTable(s.fields) : h("p", { class: "muted" }, "schema unavailable")))));
   }
 
@@ -102,9 +108,12 @@ export class Panels {
     replace(this.el.queries, table(["Query", "State", "Reads", "Writes", "in/s", "out/s", ""],
       r.value.map((q) => {
         const st = stats.get("query:" + q.id) || {};
-        return [q.id, h("span", { class: "state-" + q.state }, q.state || ""), (q.sources || []).join(", "),
+        return [h("a", { href: "#", title: q.queryString || q.statementText || "", onclick: (e) => {
+          e.preventDefault();
+          this.actions.describe(`EXPLAIN ${q.id};`);
+        } }, q.id), h("span", { class: "state-" + q.state }, q.state || ""), (q.sources || []).join(", "),
           (q.sinks || []).join(", "), fmtRate(st.inRate), fmtRate(st.outRate),
-          h("button", { class: "danger", type: "button", onclick: () => this.run(`TERMINATE ${q.id};`, true) }, "Terminate")];
+          h("button", { class: "danger", type: "button", onclick: () => this.actions.terminate(`TERMINATE ${q.id};`) }, "Terminate")];
       }), [4, 5]));
   }
 
@@ -121,6 +130,17 @@ export class Panels {
         h("p", { class: "muted" }, c.className || ""),
         c.description ? connectorDescription(c.description) : null);
     })));
+  }
+}
+
+// describeNode is the statement that shows a graph node in full.
+function describeNode(node) {
+  const name = node.id.slice(2);
+  switch (node.id[0]) {
+    case "s": return `DESCRIBE ${quote(name)} EXTENDED;`;
+    case "q": return `EXPLAIN ${name};`;
+    case "c": return `DESCRIBE CONNECTOR ${quote(name)};`;
+    default: return "SHOW TOPICS;"; // Topics are not clickable; this is only a safe answer.
   }
 }
 

@@ -87,8 +87,8 @@ function clip(text, max) {
 }
 
 // render returns an SVG element for the graph, or a short note when there
-// is nothing to draw.
-export function render({ nodes, edges }) {
+// is nothing to draw. onSelect, if given, is called with a clicked node.
+export function render({ nodes, edges }, onSelect) {
   if (nodes.length === 0) {
     const p = document.createElement("p");
     p.className = "muted";
@@ -137,8 +137,10 @@ export function render({ nodes, edges }) {
     name.textContent = clip(n.label, 24);
     const sub = s("text", { x: x + 8, y: y + 28, fill: "#6b7585" });
     sub.textContent = clip(n.sub, 26);
-    svg.append(s("g", { class: `node ${n.kind}`, "data-id": n.id }, title,
-      s("rect", { x, y, width: NODE_W, height: NODE_H }), name, sub));
+    const g = s("g", { class: `node ${n.kind}`, "data-id": n.id }, title,
+      s("rect", { x, y, width: NODE_W, height: NODE_H }), name, sub);
+    if (onSelect && n.kind !== "topic") g.addEventListener("click", () => onSelect(n));
+    svg.append(g);
   }
   return svg;
 }
