@@ -345,13 +345,15 @@ func (tk *task) Stop() error {
 	var errs []error
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	// The reader's context is cancelled above, which interrupts its
+	// receive; the session is closed only once the reader is gone, as a
+	// PgConn is not safe for concurrent use.
+	tk.readerWG.Wait()
 	if tk.repl != nil {
-		// Closing the walsender session unblocks the reader.
 		if err := tk.repl.Close(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	tk.readerWG.Wait()
 	if tk.conn != nil {
 		if tk.snap != nil && tk.snap.rr != nil {
 			tk.snap.rr.Close()
