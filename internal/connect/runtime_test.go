@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/sluicedb/sluice/internal/logstore"
 	"github.com/sluicedb/sluice/internal/logstore/embedded"
 	"github.com/sluicedb/sluice/internal/registry"
@@ -276,5 +278,29 @@ func TestUnwrap(t *testing.T) {
 		if g := strings.Join(got, " | "); g != tc.want {
 			t.Errorf("%v:\n got %s\nwant %s", tc.cfg, g, tc.want)
 		}
+	}
+}
+
+func TestCollector(t *testing.T) {
+	x := newTestRT(t, t.TempDir())
+	if err := x.rt.Create(context.Background(), "src", false, map[string]string{"connector.class": "test.Counter", "count": "3", "value.converter": "string"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "3 records", func() bool { st, _ := x.rt.Describe("src"); return st.Records == 3 })
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(x.rt.Collector())
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, mf := range mfs {
+		for _, m := range mf.Metric {
+			v := m.GetGauge().GetValue() + m.GetCounter().GetValue()
+			got = append(got, fmt.Sprintf("%s=%v", mf.GetName(), v))
+		}
+	}
+	if want := "sluice_connector_lag=0 sluice_connector_records_total=3 sluice_connector_running=1"; strings.Join(got, " ") != want {
+		t.Fatalf("got %s", strings.Join(got, " "))
 	}
 }
