@@ -153,7 +153,9 @@ func testTables() []*function.TableFunction {
 		Info: function.Info{Name: "test_udtf", Description: "test", Category: function.CategoryTable, Path: "test"},
 		Overloads: []*function.TableOverload{
 			{Signature: sig(pString, pInt, pBigint, pDouble, pBool, pString, dec, pStruct),
-				Fn: func(args []value.Value) ([]value.Value, error) { return strs(args, func(v value.Value) value.Value { return v }) }},
+				Fn: func(args []value.Value) ([]value.Value, error) {
+					return strs(args, func(v value.Value) value.Value { return v })
+				}},
 			{Signature: sig(pString, arr(pInt), arr(pBigint), arr(pDouble), arr(pBool), arr(pString), arr(dec), arr(pStruct)),
 				Fn: func(args []value.Value) ([]value.Value, error) { return strs(args, first) }},
 			{Signature: sig(pString, mp(pInt), mp(pBigint), mp(pDouble), mp(pBool), mp(pString), mp(dec), mp(pStruct)),

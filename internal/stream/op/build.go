@@ -57,6 +57,8 @@ type builder struct {
 	env   Env
 	group string
 	subs  []stream.SubSpec
+	// filters counts table filters, to name their stores.
+	filters int
 }
 
 // stage builds one operator given the operator after it.
@@ -126,8 +128,23 @@ func (b *builder) sub(ctx context.Context, n plan.Node, terminal func(tc *stream
 			return b.joinSub(ctx, x, stages, stores, terminal)
 		case *plan.Filter:
 			pred := x.Pred
-			stages = append([]stage{func(_ *stream.TaskContext, next Op) (Op, error) {
-				return &Filter{Pred: pred.Eval, Next: next, Table: table}, nil
+			tbl := isTable(x.Input)
+			store := ""
+			if tbl {
+				b.filters++
+				store = fmt.Sprintf("Filter-%d-Passed", b.filters)
+				stores = append(stores, store)
+			}
+			stages = append([]stage{func(tc *stream.TaskContext, next Op) (Op, error) {
+				f := &Filter{Pred: pred.Eval, Next: next, Table: tbl}
+				if store != "" {
+					st, err := tc.Store(store)
+					if err != nil {
+						return nil, err
+					}
+					f.Passed = st
+				}
+				return f, nil
 			}}, stages...)
 			n = x.Input
 		case *plan.Project:
@@ -511,8 +528,22 @@ func (b *builder) branchOf(ctx context.Context, n plan.Node) (*branch, error) {
 		case *plan.Filter:
 			pred := x.Pred
 			tbl := isTable(x.Input)
-			stages = append([]stage{func(_ *stream.TaskContext, next Op) (Op, error) {
-				return &Filter{Pred: pred.Eval, Next: next, Table: tbl}, nil
+			store := ""
+			if tbl {
+				b.filters++
+				store = fmt.Sprintf("Filter-%d-Passed", b.filters)
+				stores = append(stores, store)
+			}
+			stages = append([]stage{func(tc *stream.TaskContext, next Op) (Op, error) {
+				f := &Filter{Pred: pred.Eval, Next: next, Table: tbl}
+				if store != "" {
+					st, err := tc.Store(store)
+					if err != nil {
+						return nil, err
+					}
+					f.Passed = st
+				}
+				return f, nil
 			}}, stages...)
 			n = x.Input
 		case *plan.Project:

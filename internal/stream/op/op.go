@@ -7,6 +7,10 @@
 package op
 
 import (
+	"errors"
+	"fmt"
+
+	"github.com/sluicedb/sluice/internal/state"
 	"github.com/sluicedb/sluice/internal/stream"
 	"github.com/sluicedb/sluice/internal/value"
 )
@@ -31,8 +35,15 @@ func (f Func) Process(tc *stream.TaskContext, row *value.Row) error { return f(t
 type Filter struct {
 	Pred Eval
 	Next Op
-	// Table passes tombstones through.
+	// Table filters a table's changes, as Kafka Streams' KTableFilter
+	// does with old values at hand: a row that stops passing becomes a
+	// tombstone, and a key that never passed stays silent.
 	Table bool
+	// Passed, for a table filter, holds the keys whose latest row passed.
+	// Without it (transient queries) deletes pass and rejected rows drop.
+	Passed state.ReadWriter
+
+	keyBuf []byte
 }
 
 // Process implements Op.
@@ -41,7 +52,7 @@ func (f *Filter) Process(tc *stream.TaskContext, row *value.Row) error {
 		// A table delete must reach downstream state; a stream record
 		// without a value has nothing to test.
 		if f.Table {
-			return f.Next.Process(tc, row)
+			return f.reject(tc, row)
 		}
 		return nil
 	}
@@ -53,16 +64,48 @@ func (f *Filter) Process(tc *stream.TaskContext, row *value.Row) error {
 	if v.IsNull() || !v.Bool() {
 		return f.reject(tc, row)
 	}
+	if f.Table && f.Passed != nil && !row.Undo {
+		if err := f.Passed.Put(f.key(row), []byte{1}); err != nil {
+			return fmt.Errorf("filter: %w", err)
+		}
+	}
 	return f.Next.Process(tc, row)
 }
 
-// reject handles a row the predicate turned away. A table row becomes a
-// tombstone, as Kafka Streams' KTableFilter forwards it: the key may have
-// matched before, and downstream state must forget it. An undo row (a
-// previous value that never passed) and a stream row are dropped.
+func (f *Filter) key(row *value.Row) []byte {
+	f.keyBuf = f.keyBuf[:0]
+	for _, k := range row.Key {
+		f.keyBuf = value.AppendKey(f.keyBuf, k)
+	}
+	if row.Window != nil {
+		f.keyBuf = windowKey(f.keyBuf, row.Window.Start)
+	}
+	return f.keyBuf
+}
+
+// reject handles a table row that does not pass (or a delete): it becomes
+// a tombstone if the key's previous row passed. An undo row (a previous
+// value that never passed) and a stream row are dropped.
 func (f *Filter) reject(tc *stream.TaskContext, row *value.Row) error {
 	if !f.Table || row.Undo {
 		return nil
+	}
+	if f.Passed == nil {
+		if row.Val != nil {
+			return nil
+		}
+	} else {
+		k := f.key(row)
+		_, err := f.Passed.Get(k)
+		if errors.Is(err, state.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("filter: %w", err)
+		}
+		if err := f.Passed.Delete(k); err != nil {
+			return fmt.Errorf("filter: %w", err)
+		}
 	}
 	t := *row
 	t.Val = nil
