@@ -140,6 +140,17 @@ func (f *fakeAPI) queryStream(w http.ResponseWriter, r *http.Request) {
 	<-r.Context().Done()
 }
 
+// screenshotPath is where a test saves its screenshot: in
+// $CONSOLE_SCREENSHOT_DIR when set, so that a person can look at the
+// layout, else in the test's temporary directory.
+func screenshotPath(t *testing.T, name string) string {
+	dir := os.Getenv("CONSOLE_SCREENSHOT_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	return filepath.Join(dir, name)
+}
+
 func (f *fakeAPI) closedQueries() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -148,8 +159,7 @@ func (f *fakeAPI) closedQueries() []string {
 
 // TestBrowser loads the console in headless Chromium against the fake API,
 // runs a bad statement and a push query through the editor, stops it, and
-// saves a screenshot (to $CONSOLE_SCREENSHOT when set, for a person to
-// look at the layout).
+// saves a screenshot (see screenshotPath).
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser")
@@ -201,11 +211,7 @@ func TestBrowser(t *testing.T) {
 	}
 	b.WaitFor(t, "stop enabled", `!document.querySelector("#stop").disabled`)
 
-	shot := os.Getenv("CONSOLE_SCREENSHOT")
-	if shot == "" {
-		shot = filepath.Join(t.TempDir(), "console.png")
-	}
-	b.Screenshot(t, shot)
+	b.Screenshot(t, screenshotPath(t, "console-fake.png"))
 
 	b.Eval(t, `document.querySelector("#stop").click(), true`)
 	b.WaitFor(t, "stopped", `document.querySelector("#run-status").textContent === "stopped after 3 rows"`)

@@ -6,3 +6,5 @@ package console
 type Browser = browser
 
 var StartBrowser = startBrowser
+
+var ScreenshotPath = screenshotPath

@@ -72,8 +72,15 @@ INSERT INTO orders (id, customer, total) VALUES (2, 'bob', 20.25);`)
 	if got := string(b.Eval(t, `document.querySelector("#rows").textContent`)); !strings.Contains(got, "bob") {
 		t.Errorf("rows: %s", got)
 	}
+	b.Eval(t, `document.querySelector("#sources details").open = true`)
+	b.Screenshot(t, console.ScreenshotPath(t, "console-real.png"))
 	b.Eval(t, `document.querySelector("#stop").click(), true`)
-	b.WaitFor(t, "stopped", `document.querySelector("#run-status").textContent.startsWith("stopped")`)
+	b.WaitFor(t, "stopped", `document.querySelector("#run-status").textContent === "stopped after 1 row"`)
+
+	// Terminate from the queries panel, confirming the dialog.
+	b.Eval(t, `window.confirm = () => true, document.querySelector("#queries button.danger").click(), true`)
+	b.WaitFor(t, "terminated", `document.querySelector("#queries").textContent === "No persistent queries."`)
+	b.WaitFor(t, "graph without the query", `document.querySelectorAll("#topology .node").length === 2`)
 	var problems []string
 	for _, p := range b.Problems() {
 		// The server answers SHOW CONNECTORS with a 400 until it has a

@@ -45,6 +45,10 @@ export function isQuery(text) {
   return /^select\b/i.test(stripped);
 }
 
+function rows(n) {
+  return n === 1 ? "1 row" : `${n} rows`;
+}
+
 let running = null; // {controller, queryId} of the live query, if any.
 
 async function stop() {
@@ -61,7 +65,7 @@ async function stop() {
       // close is a courtesy that may race with it.
     }
   }
-  $("run-status").textContent = `stopped after ${r.count} rows`;
+  $("run-status").textContent = `stopped after ${rows(r.count)}`;
 }
 
 async function runQuery(sql, props) {
@@ -86,10 +90,10 @@ async function runQuery(sql, props) {
         r.count++;
         tbody.append(h("tr", {}, row.map((v) => h("td", {}, cell(v)))));
         if (tbody.childElementCount > MAX_ROWS) tbody.firstElementChild.remove();
-        $("run-status").textContent = `${r.count} rows · ${r.queryId || ""}`;
+        $("run-status").textContent = `${rows(r.count)} · ${r.queryId || ""}`;
       },
     });
-    if (running === r) $("run-status").textContent = `${r.count} rows · done`;
+    if (running === r) $("run-status").textContent = `${rows(r.count)} · done`;
   } catch (err) {
     out.append(h("p", { class: "error" }, errorText(err)));
     $("run-status").textContent = "failed";
@@ -186,6 +190,9 @@ $("sql").addEventListener("keydown", (e) => {
     e.preventDefault();
     run();
   }
+});
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Escape" && running) stop();
 });
 $("history").addEventListener("change", (e) => {
   const i = e.target.value;
