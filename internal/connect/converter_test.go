@@ -167,3 +167,16 @@ func TestJSONRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestAvroPlainKey(t *testing.T) {
+	reg := testRegistry(t)
+	ctx := context.Background()
+	kc, _ := newAvroConverter(nil, ConverterEnv{Registry: reg, IsKey: true})
+	if s, v, err := kc.ToConnect(ctx, "t", []byte("22")); err != nil || v != "22" || s.Type != String {
+		t.Fatalf("plain key: %v %v %v", s, v, err)
+	}
+	vc, _ := newAvroConverter(nil, ConverterEnv{Registry: reg})
+	if _, _, err := vc.ToConnect(ctx, "t", []byte("22")); err == nil {
+		t.Fatal("a plain value must fail")
+	}
+}
