@@ -2,6 +2,7 @@ package mongodb
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -232,7 +233,17 @@ func keyID(r *connect.Record) ([]byte, error) {
 	return parseJSON(`{"_id": ` + id + `}`)
 }
 
+// parseJSON reads a document's extended JSON back into BSON: with bsonx's
+// parser for the form the connector writes, and with the driver's for any
+// other form a record from elsewhere may hold.
 func parseJSON(s string) ([]byte, error) {
+	doc, err := bsonx.ParseJSON(nil, []byte(s))
+	if err == nil {
+		return doc, nil
+	}
+	if !errors.Is(err, bsonx.ErrUnsupportedJSON) {
+		return nil, fmt.Errorf("%s: parse document JSON: %w", UnwrapClass, err)
+	}
 	var raw bson.Raw
 	if err := bson.UnmarshalExtJSON([]byte(s), false, &raw); err != nil {
 		return nil, fmt.Errorf("%s: parse document JSON: %w", UnwrapClass, err)
