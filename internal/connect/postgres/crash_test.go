@@ -184,14 +184,17 @@ func TestCrash(t *testing.T) {
 	// record is its snapshot value, and every later one adds exactly one.
 	recs := e.readUpTo("srv.public.crash", 1<<30, 5*time.Second, false)
 	next := map[int32]int32{}
-	seen := 0
+	seen, resnapshots := 0, 0
 	for _, r := range recs {
 		env := r.value.(*connect.Struct)
 		id := r.key.(*connect.Struct).Get("id").(int32)
 		v := env.Get("after").(*connect.Struct).Get("v").(int32)
 		if env.Get("op") == "r" {
-			if _, dup := next[id]; dup {
-				t.Fatalf("key %d: snapshot twice", id)
+			// A kill during the snapshot makes the next run snapshot
+			// again from a new slot, as Debezium does; the stream then
+			// goes on from the new snapshot's values.
+			if _, again := next[id]; again {
+				resnapshots++
 			}
 			next[id] = v
 		}
@@ -202,7 +205,7 @@ func TestCrash(t *testing.T) {
 		next[id] = v + 1
 		seen++
 	}
-	t.Logf("%d records checked", seen)
+	t.Logf("%d records checked (%d rows snapshotted again after a kill in the snapshot)", seen, resnapshots)
 	for id, v := range want {
 		if next[id] != v+1 {
 			t.Fatalf("key %d: last v=%d, want %d", id, next[id]-1, v)
