@@ -304,3 +304,24 @@ func TestCollector(t *testing.T) {
 		t.Fatalf("got %s", strings.Join(got, " "))
 	}
 }
+
+func TestRegexRouter(t *testing.T) {
+	for _, tc := range []struct{ regex, repl, in, want string }{
+		{`srv\.public\.(.*)`, "cdc_$1", "srv.public.orders", "cdc_orders"},
+		{`srv\.public\.(.*)`, "cdc_$1", "other.topic", "other.topic"},
+		{`(.*)-(.*)`, "$2.$1", "a-b", "b.a"},
+	} {
+		cfg, err := regexRouterSpec.Validate(map[string]string{"regex": tc.regex, "replacement": tc.repl})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := newRegexRouter(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := tr.Apply(&Record{Topic: tc.in})
+		if out.Topic != tc.want {
+			t.Errorf("%s → %s: got %s, want %s", tc.in, tc.repl, out.Topic, tc.want)
+		}
+	}
+}

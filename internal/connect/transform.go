@@ -16,6 +16,7 @@ func addBuiltinTransforms(p *Plugins) {
 		Spec:    unwrapSpec,
 		New:     newUnwrap,
 	})
+	p.AddTransform(&TransformClass{Name: RegexRouterClass, Spec: regexRouterSpec, New: newRegexRouter})
 }
 
 var unwrapSpec = NewSpec(
