@@ -4,7 +4,7 @@ import { ksql, getJSON, streamQuery, closeQuery } from "./api.js";
 import { h, replace, cell, errorText } from "./dom.js";
 import { entity } from "./render.js";
 import { Panels } from "./panels.js";
-import { maskSecrets } from "./mask.js";
+import { isQuery, maskSecrets } from "./statement.js";
 
 const $ = (id) => document.getElementById(id);
 const HISTORY_KEY = "sluice.console.history";
@@ -36,13 +36,6 @@ function showHistory() {
   const sel = $("history");
   replace(sel, h("option", { value: "" }, "History…"),
     loadHistory().map((t, i) => h("option", { value: String(i) }, t.replace(/\s+/g, " ").slice(0, 80))));
-}
-
-// isQuery tells a SELECT, which streams from /query-stream, from the
-// statements /ksql runs. Leading comments do not count.
-export function isQuery(text) {
-  const stripped = text.replace(/^(\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/, "");
-  return /^select\b/i.test(stripped);
 }
 
 function rows(n) {
