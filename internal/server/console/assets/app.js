@@ -88,8 +88,11 @@ async function runQuery(sql, props) {
     });
     if (running === r) $("run-status").textContent = `${rows(r.count)} · done`;
   } catch (err) {
-    out.append(h("p", { class: "error" }, errorText(err)));
-    $("run-status").textContent = "failed";
+    // A query the user already stopped or replaced has nothing to report.
+    if (!controller.signal.aborted) {
+      out.append(h("p", { class: "error" }, errorText(err)));
+      $("run-status").textContent = "failed";
+    }
   } finally {
     if (running === r) {
       running = null;
