@@ -66,6 +66,9 @@ INSERT INTO orders (id, customer, total) VALUES (2, 'bob', 20.25);`)
 	}
 	b.WaitFor(t, "sources", `document.querySelectorAll("#sources details").length === 2`)
 
+	run(`SELECT * FROM missing EMIT CHANGES;`)
+	b.WaitFor(t, "query error", `/^40001: .*MISSING/i.test(document.querySelector("#result .error").textContent)`)
+
 	b.Eval(t, `document.querySelector("#offset-reset").value = "earliest", true`)
 	run(`SELECT * FROM big EMIT CHANGES;`)
 	b.WaitFor(t, "rows", `document.querySelectorAll("#rows tbody tr").length === 1`)
