@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/sluicedb/sluice/internal/catalog"
+	"github.com/sluicedb/sluice/internal/expr"
 )
 
 // JoinType is INNER, LEFT, RIGHT or FULL (OUTER).
@@ -61,10 +62,19 @@ type Join struct {
 	Sch         catalog.Schema
 	// Stores are the state stores of the left and right sides.
 	LeftStore, RightStore string
+	// ForeignKey, for a foreign-key table-table join, computes the right
+	// table's key from a left row (keyed by its own primary key, all its
+	// columns in Row.Val); the result is keyed by the left row's key, the
+	// first LeftKeys of its columns.
+	ForeignKey *expr.Expr
+	LeftKeys   int
 }
 
 func (n *Join) Schema() catalog.Schema { return n.Sch }
 func (n *Join) Children() []Node       { return []Node{n.Left, n.Right} }
 func (n *Join) Label() string {
+	if n.ForeignKey != nil {
+		return fmt.Sprintf("Join foreign-key %s ON %s [%s]", n.Type, expr.FormatSQL(n.ForeignKey.Source), n.Sch)
+	}
 	return fmt.Sprintf("Join %s %s [%s]", n.Kind, n.Type, n.Sch)
 }

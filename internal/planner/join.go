@@ -215,6 +215,7 @@ func (p *Planner) planJoin(q *ast.Query, jr *ast.JoinRelation) (*joined, error) 
 	var viable []string
 	var last *plan.Join
 	var lastSides *joinSides
+	var lastRes *joinResult
 	for n, j := range jr.Joins {
 		right, err := p.sourceInput(j.Source)
 		if err != nil {
@@ -226,6 +227,7 @@ func (p *Planner) planJoin(q *ast.Query, jr *ast.JoinRelation) (*joined, error) 
 			return nil, err
 		}
 		left = res.input
+		lastRes = res
 		last = res.node
 		lastSides = res.sides
 		viable = res.viable
@@ -241,6 +243,9 @@ func (p *Planner) planJoin(q *ast.Query, jr *ast.JoinRelation) (*joined, error) 
 		sc.qualifier[s.source.Name] = true
 	}
 	req := keyReq{what: "join expression", refs: viable, any: true}
+	if lastRes.fkTable != "" {
+		req = keyReq{fkTable: lastRes.fkTable, refs: lastRes.fkKeys}
+	}
 	if lastSides.synthetic {
 		req.refs = []string{lastSides.keyCol.Name}
 		req.note = "\n" + lastSides.keyCol.Name + " was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased. "
@@ -253,6 +258,10 @@ type joinResult struct {
 	node   *plan.Join
 	sides  *joinSides
 	viable []string
+	// fkTable and fkKeys are set for a foreign-key join: the left table
+	// whose primary key columns the projection must include.
+	fkTable string
+	fkKeys  []string
 }
 
 // joinOne joins left with right on j's condition.
@@ -319,7 +328,10 @@ func (p *Planner) joinOne(q *ast.Query, left, right *joinInput, j *ast.Join, fin
 		return nil, fmt.Errorf("Invalid join condition: table-table joins require to join on the primary key of the right input table. Got %s = %s.", lText, rText)
 	}
 	if left.table && !left.equiv[lText] {
-		return nil, fmt.Errorf("foreign-key table-table joins are %w", errNotSupported)
+		if len(left.sides) > 1 {
+			return nil, fmt.Errorf("Invalid join condition: foreign-key table-table joins are not supported as part of n-way joins. Got %s = %s.", lText, rText)
+		}
+		return p.foreignKeyJoin(left, right, lce, rce, lsc, rsc, jt, id)
 	}
 	parts := func(in *joinInput) int32 {
 		return max(in.sources[0].Partitions, 1)

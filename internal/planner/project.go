@@ -201,10 +201,23 @@ type keyReq struct {
 	refs []string // the expressions, as printed
 	any  bool     // one of refs suffices (join keys)
 	note string   // appended explanation (synthetic join keys)
+	// fkTable names the left table of a foreign-key join, whose primary
+	// key columns (refs) the projection must include.
+	fkTable string
 }
 
 func keysMissing(sink string, req keyReq) error {
 	refs := req.refs
+	if req.fkTable != "" {
+		quoted := make([]string, len(refs))
+		for i, r := range refs {
+			quoted[i] = "`" + r + "`"
+		}
+		if len(refs) == 1 {
+			return fmt.Errorf("Primary key column missing in projection. For foreign-key table-table joins, the projection must include all primary key columns from the left input table (`%s`). Missing column: %s.", req.fkTable, quoted[0])
+		}
+		return fmt.Errorf("Primary key columns missing in projection. For foreign-key table-table joins, the projection must include all primary key columns from the left input table (`%s`). Missing columns: %s.", req.fkTable, strings.Join(quoted, ", "))
+	}
 	plural, whatP := "", req.what
 	if len(refs) > 1 {
 		whatP = req.what + "s"

@@ -607,6 +607,18 @@ func (b *builder) joinBranch(ctx context.Context, j *plan.Join) (*branch, error)
 		if err != nil {
 			return nil, err
 		}
+		if j.ForeignKey != nil {
+			fk := &FKJoin{Type: j.Type, FK: j.ForeignKey.Eval, LeftWidth: j.LeftWidth, RightWidth: j.RightWidth, LeftKeys: j.LeftKeys, Left: ls, Right: rs, Next: next}
+			le, err := left.entry(tc, fk.LeftInput())
+			if err != nil {
+				return nil, err
+			}
+			re, err := right.entry(tc, fk.RightInput())
+			if err != nil {
+				return nil, err
+			}
+			return append(le, re...), nil
+		}
 		op := &Join{Type: j.Type, Kind: j.Kind, Window: j.Window, LeftWidth: j.LeftWidth, RightWidth: j.RightWidth, Left: ls, Right: rs, Next: next}
 		if err := op.Init(); err != nil {
 			return nil, err
