@@ -19,6 +19,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/sluicedb/sluice/internal/logstore"
 )
@@ -33,6 +34,9 @@ type Log struct {
 	// of non-transactional writers.
 	cl  *kgo.Client
 	adm *kadm.Client
+	// tv2 is whether the cluster runs transaction.version 2 (KIP-890),
+	// where TxnOffsetCommit adds a group to the transaction by itself.
+	tv2 bool
 
 	// ctx is cancelled by Close, which interrupts every long poll and
 	// in-flight request issued on behalf of callers.
@@ -74,8 +78,14 @@ func Open(ctx context.Context, opts Options) (*Log, error) {
 		cl.Close()
 		return nil, fmt.Errorf("kafka: reach %v: %w", opts.BootstrapServers, err)
 	}
+	tv2, err := transactionV2(ctx, cl)
+	if err != nil {
+		cl.Close()
+		return nil, fmt.Errorf("kafka: api versions: %w", err)
+	}
 	lctx, cancel := context.WithCancel(context.Background())
 	return &Log{
+		tv2:     tv2,
 		opts:    opts,
 		logger:  opts.Logger,
 		cl:      cl,
@@ -87,6 +97,21 @@ func Open(ctx context.Context, opts Options) (*Log, error) {
 		idle:    map[string]*producer{},
 		live:    map[*producer]struct{}{},
 	}, nil
+}
+
+// transactionV2 reports whether the cluster finalized transaction.version
+// 2 or later.
+func transactionV2(ctx context.Context, cl *kgo.Client) (bool, error) {
+	resp, err := kmsg.NewPtrApiVersionsRequest().RequestWith(ctx, cl)
+	if err != nil {
+		return false, err
+	}
+	for _, f := range resp.FinalizedFeatures {
+		if f.Name == "transaction.version" {
+			return f.MaxVersionLevel >= 2, nil
+		}
+	}
+	return false, nil
 }
 
 // Close aborts open transactions, interrupts long polls and closes every

@@ -123,8 +123,20 @@ func rec(v string) logstore.Record {
 	return logstore.Record{Value: []byte(v), Timestamp: 1}
 }
 
+// TestOffsetsOnlyTransaction commits and aborts transactions that carry
+// offsets and no records, which franz-go alone would never end, both as
+// transaction.version 2 brokers and as older ones expect.
 func TestOffsetsOnlyTransaction(t *testing.T) {
-	l := newLog(t)
+	for _, tv2 := range []bool{true, false} {
+		t.Run(fmt.Sprintf("tv2=%v", tv2), func(t *testing.T) {
+			l := newLog(t)
+			l.tv2 = l.tv2 && tv2
+			testOffsetsOnly(t, l)
+		})
+	}
+}
+
+func testOffsetsOnly(t *testing.T, l *Log) {
 	ctx := ctxFor(t)
 	mustCreate(t, l, "in", 1)
 	in := logstore.TopicPartition{Topic: "in", Partition: 0}

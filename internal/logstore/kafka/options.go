@@ -62,11 +62,6 @@ type Options struct {
 	// coordinator. It must not exceed the broker's
 	// transaction.max.timeout.ms (15 minutes by default). Default 60s.
 	TransactionTimeout time.Duration
-	// AddOffsetsToTxn sends AddOffsetsToTxn before a transaction's first
-	// offset commit, which brokers before Kafka 4.0 (transaction.version
-	// 1) need; later brokers add the group with TxnOffsetCommit itself.
-	// Default false.
-	AddOffsetsToTxn bool
 	// RequestTimeout bounds one admin or metadata round trip. Default 30s.
 	RequestTimeout time.Duration
 	// DefaultFetchBytes is the byte bound of a Fetch whose MaxBytes is

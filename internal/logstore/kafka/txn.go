@@ -225,9 +225,10 @@ func (t *txn) CommitOffsets(ctx context.Context, group string, offsets map[logst
 	if err != nil {
 		return t.l.closedErr(wrap(err, "transaction %q: producer id", t.p.id))
 	}
-	if !t.grouped && t.l.opts.AddOffsetsToTxn {
-		// KIP-890 brokers add the group with TxnOffsetCommit itself, but
-		// AddOffsetsToTxn is still accepted and keeps older brokers right.
+	if !t.grouped && !t.l.tv2 {
+		// Before transaction.version 2 (KIP-890) the group joins the
+		// transaction explicitly; later brokers add it with
+		// TxnOffsetCommit itself.
 		add := kmsg.NewPtrAddOffsetsToTxnRequest()
 		add.TransactionalID = t.l.txnID(t.p.id)
 		add.ProducerID, add.ProducerEpoch = id, epoch

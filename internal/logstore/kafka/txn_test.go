@@ -210,3 +210,12 @@ func TestTopicConfigs(t *testing.T) {
 		t.Errorf("CreateTopic with an unknown config succeeded")
 	}
 }
+
+func TestTransactionVersion(t *testing.T) {
+	l := newLog(t)
+	// Kafka 4.1 formats new clusters with transaction.version 2; the
+	// offset commit path without AddOffsetsToTxn depends on it.
+	if !l.tv2 {
+		t.Errorf("the test broker does not report transaction.version 2")
+	}
+}
