@@ -106,7 +106,7 @@ func (n *Source) Label() string {
 	}
 	return fmt.Sprintf("Source %s (topic %s)%s [%s]", n.Src.Name, n.Src.Topic, ch, n.Sch)
 }
-func (n *Filter) Label() string { return fmt.Sprintf("Filter %s", n.Pred.Source) }
+func (n *Filter) Label() string { return fmt.Sprintf("Filter %s", expr.FormatSQL(n.Pred.Source)) }
 func (n *Project) Label() string {
 	var b strings.Builder
 	b.WriteString("Project")
