@@ -219,3 +219,31 @@ func TestTransactionVersion(t *testing.T) {
 		t.Errorf("the test broker does not report transaction.version 2")
 	}
 }
+
+// TestRecordTooLarge checks that a record over the producer's batch limit
+// (franz-go's default, 1 MB, as the broker's message.max.bytes) fails the
+// commit with ErrRecordTooLarge, and that a transaction leaves nothing.
+func TestRecordTooLarge(t *testing.T) {
+	l := newLog(t)
+	ctx := ctxFor(t)
+	mustCreate(t, l, "big", 1)
+	for _, id := range []string{"big-writer", ""} {
+		tx, err := l.Begin(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		huge := logstore.Record{Value: make([]byte, 2<<20)}
+		err = tx.Produce(ctx, "big", rec("small"), huge)
+		if err == nil {
+			_, err = tx.Commit(ctx)
+		}
+		if !errors.Is(err, logstore.ErrRecordTooLarge) {
+			t.Errorf("Begin(%q): a 2 MiB record gave %v, want ErrRecordTooLarge", id, err)
+		}
+		if id != "" {
+			if got := readAll(t, l, logstore.TopicPartition{Topic: "big"}); len(got) != 0 {
+				t.Errorf("the failed transaction left %v", got)
+			}
+		}
+	}
+}
