@@ -26,7 +26,8 @@ import (
 
 // Log is a logstore.Log on a Kafka cluster. It is safe for concurrent use.
 //
-// Lock order: Log.mu, then Txn.mu. Neither is held across a network call.
+// Log.mu and a txn's mu are never held together, and neither is held
+// across a network call.
 type Log struct {
 	opts   Options
 	logger *slog.Logger

@@ -77,8 +77,8 @@ type Options struct {
 	// deployments, or concurrent tests, can then share one cluster
 	// without seeing each other. A name that is too long once prefixed
 	// (Kafka allows 249 characters) is shortened with a hash of its tail;
-	// it is still found by its own name, but ListTopics from another Log
-	// reports the shortened form. Default empty: names are used as given.
+	// it is still found by its own name, but ListTopics reports the
+	// shortened form. Default empty: names are used as given.
 	Namespace string
 
 	// Logger receives the backend's and franz-go's diagnostics. Default

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sluicedb/sluice/internal/testsvc"
 )
 
 func TestOptionsValidate(t *testing.T) {
@@ -81,5 +83,35 @@ func TestOpenUnreachable(t *testing.T) {
 	_, err := Open(ctx, Options{BootstrapServers: []string{"127.0.0.1:1"}, Logger: quiet})
 	if err == nil {
 		t.Fatal("Open of an unreachable cluster succeeded")
+	}
+}
+
+// TestSecurityReachesTheWire opens the plaintext test broker with SASL and
+// with TLS: both must fail, which shows the options reach the connection.
+// The test broker has no SASL or TLS listener, so a successful login is
+// not tested here.
+func TestSecurityReachesTheWire(t *testing.T) {
+	addr := testsvc.Kafka(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tests := []struct {
+		name string
+		edit func(*Options)
+	}{
+		{"sasl plain", func(o *Options) { o.SASLMechanism, o.SASLUsername, o.SASLPassword = SASLPlain, "u", "p" }},
+		{"sasl scram", func(o *Options) { o.SASLMechanism, o.SASLUsername, o.SASLPassword = SASLScramSHA512, "u", "p" }},
+		{"tls", func(o *Options) { o.TLS, o.TLSSkipVerify = true, true }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := Options{BootstrapServers: []string{addr}, Logger: quiet, RequestTimeout: 3 * time.Second}
+			tc.edit(&o)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			l, err := Open(ctx, o)
+			if err == nil {
+				l.Close()
+				t.Fatal("Open succeeded against a plaintext listener")
+			}
+		})
 	}
 }
