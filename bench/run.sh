@@ -6,7 +6,13 @@
 #   RECORDS=1000000            workload size
 #   WORKLOADS="filter join groupby ssjoin"
 #   FORMATS="JSON AVRO"
-#   PEERS=kstreams             or "none" to run Sluice alone
+#   PEERS="kstreams"           any of: kstreams (a KafkaStreams application
+#                              on the real broker, at_least_once),
+#                              kstreams-eos (the same under exactly_once_v2),
+#                              kstreams-ttd (TopologyTestDriver, no broker,
+#                              in-memory stores); or "none"
+#   KAFKA_BOOTSTRAP=host:port  the broker; default: the test services' one,
+#                              started if needed (go run ./cmd/sluice-testsvc)
 #   PROFILE=1                  write a CPU profile per Sluice run
 #
 # Everything built or written goes under bench/.work (ignored by git).
@@ -19,16 +25,22 @@ WORKLOADS=${WORKLOADS:-filter join groupby ssjoin}
 FORMATS=${FORMATS:-JSON AVRO}
 PEERS=${PEERS:-kstreams}
 GO=${GO:-go}
+peer=$BENCH/peers/kstreams
 mkdir -p "$WORK/bin"
-results=$WORK/results.jsonl
+results=${RESULTS:-$WORK/results.jsonl}
 : > "$results"
 
 echo "building sluicebench" >&2
 (cd .. && $GO build -o "$WORK/bin/sluicebench" ./bench/cmd/sluicebench)
 
 if [[ $PEERS == *kstreams* ]]; then
+	if [[ $PEERS =~ kstreams($|[^-]|-eos) && -z ${KAFKA_BOOTSTRAP:-} ]]; then
+		echo "starting the test services' Kafka broker" >&2
+		(cd .. && $GO run ./cmd/sluice-testsvc up kafka >&2)
+		KAFKA_BOOTSTRAP=$(cd .. && $GO run ./cmd/sluice-testsvc env | sed -n "s/^export SLUICE_KAFKA_BOOTSTRAP=//p" | tr -d "'")
+	fi
 	echo "building the Kafka Streams peer (dependencies from Maven Central)" >&2
-	peer=$BENCH/peers/kstreams
+
 	if [[ ! -d $peer/target/lib ]]; then
 		mvn -q -B -f "$peer/pom.xml" dependency:copy-dependencies -DoutputDirectory="$peer/target/lib" >&2
 	fi
@@ -50,11 +62,28 @@ for w in $WORKLOADS; do
 			-dir "$run/sluice" -dump "$run/dump" "${prof[@]}" |
 			sed 's/^{/{"engine":"sluice",/' >> "$results"
 		rm -rf "$run/sluice"
-		if [[ $PEERS == *kstreams* ]]; then
-			echo "kstreams $w $f" >&2
-			java -Xms1g -Xmx1g -cp "$peer/target/classes:$peer/target/lib/*" sluice.bench.Peer \
-				"$w" "$f" "$run/dump" "$run/kstreams" >> "$results"
-		fi
+		outputs=$(tail -1 "$results" | grep -o '"outputs":[0-9]*' | cut -d: -f2)
+		cp=("$peer/target/classes:$peer/target/lib/*")
+		for p in $PEERS; do
+			case $p in
+			kstreams | kstreams-eos)
+				g=at_least_once
+				[[ $p == kstreams-eos ]] && g=exactly_once_v2
+				echo "$p $w $f" >&2
+				java -Xms1g -Xmx1g -cp "${cp[@]}" sluice.bench.Peer "$w" "$f" "$run/dump" "$run/$p" \
+					"$KAFKA_BOOTSTRAP" "$g" "$outputs" >> "$results"
+				;;
+			kstreams-ttd)
+				echo "$p $w $f" >&2
+				java -Xms1g -Xmx1g -cp "${cp[@]}" sluice.bench.Peer "$w" "$f" "$run/dump" "$run/$p" >> "$results"
+				;;
+			none) ;;
+			*)
+				echo "unknown peer $p" >&2
+				exit 2
+				;;
+			esac
+		done
 		rm -rf "$run"
 	done
 done

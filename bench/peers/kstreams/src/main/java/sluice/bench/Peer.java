@@ -28,7 +28,11 @@ import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.StreamJoined;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
 
 /**
@@ -45,48 +49,39 @@ import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
  * on disk in Pebble. It prints one
  * JSON line with the same figures sluicebench prints.
  *
- * Usage: Peer WORKLOAD FORMAT DUMPDIR STATEDIR
+ * <p>Given a bootstrap server, a processing guarantee and the output count
+ * to expect, it runs the same topology as a real KafkaStreams application on
+ * RocksDB stores against that broker instead (see Broker).
+ *
+ * Usage: Peer WORKLOAD FORMAT DUMPDIR STATEDIR [BOOTSTRAP GUARANTEE EXPECTED_OUTPUTS]
  */
 public final class Peer {
     private static final Serde<byte[]> BYTES = Serdes.ByteArray();
+    /** Counts records reaching the sink, so a broker run knows when it is done. */
+    static final AtomicLong OUTPUTS = new AtomicLong();
     private static final Codec.Type L = Codec.Type.LONG, I = Codec.Type.INT, D = Codec.Type.DOUBLE, S = Codec.Type.STRING;
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 4) {
-            System.err.println("usage: Peer WORKLOAD FORMAT DUMPDIR STATEDIR");
+        if (args.length != 4 && args.length != 7) {
+            System.err.println("usage: Peer WORKLOAD FORMAT DUMPDIR STATEDIR [BOOTSTRAP GUARANTEE EXPECTED_OUTPUTS]");
             System.exit(2);
         }
         String workload = args[0], format = args[1];
         Path dump = Path.of(args[2]), stateDir = Path.of(args[3]);
-        StreamsBuilder b = new StreamsBuilder();
-        String[] inputs;
-        int records;
-        switch (workload) {
-            case "filter" -> {
-                inputs = new String[] {"orders"};
-                filter(b, format, dump);
-            }
-            case "join" -> {
-                inputs = new String[] {"customers", "orders"};
-                join(b, format, dump);
-            }
-            case "groupby" -> {
-                inputs = new String[] {"orders"};
-                groupBy(b, format, dump);
-            }
-            case "ssjoin" -> {
-                inputs = new String[] {"orders_by_id", "shipments"};
-                streamJoin(b, format, dump);
-            }
-            default -> throw new IllegalArgumentException("unknown workload " + workload);
-        }
+        String[] inputs = inputs(workload);
         Dump[] data = new Dump[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
             data[i] = Dump.read(dump.resolve(inputs[i] + ".bin"));
         }
         // The table side of a stream-table join is not counted, as Sluice's
         // figure counts the stream records only.
-        records = workload.equals("join") ? data[1].size() : Stream.of(data).mapToInt(Dump::size).sum();
+        int records = workload.equals("join") ? data[1].size() : Stream.of(data).mapToInt(Dump::size).sum();
+        if (args.length == 7) {
+            Broker.run(workload, format, dump, stateDir, inputs, data, records, args[4], args[5], Long.parseLong(args[6]));
+            return;
+        }
+        StreamsBuilder b = new StreamsBuilder();
+        build(b, workload, format, dump, "", true);
 
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "peer-" + workload);
@@ -117,11 +112,35 @@ public final class Peer {
         }
         double wall = (System.nanoTime() - t0) / 1e9;
         double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
-        long state = dirSize(stateDir);
-        System.out.printf("{\"engine\":\"kafka-streams\",\"workload\":\"%s\",\"format\":\"%s\",\"records\":%d,\"outputs\":%d,"
+        print("kstreams-ttd", workload, format, records, outputs, wall, cpu, dirSize(stateDir));
+    }
+
+    static String[] inputs(String workload) {
+        return switch (workload) {
+            case "filter", "groupby" -> new String[] {"orders"};
+            case "join" -> new String[] {"customers", "orders"};
+            case "ssjoin" -> new String[] {"orders_by_id", "shipments"};
+            default -> throw new IllegalArgumentException("unknown workload " + workload);
+        };
+    }
+
+    /** Builds a workload's topology over topics named with prefix p, on in-memory (mem) or RocksDB stores. */
+    static void build(StreamsBuilder b, String workload, String format, Path dump, String p, boolean mem) {
+        switch (workload) {
+            case "filter" -> filter(b, format, dump, p, mem);
+            case "join" -> join(b, format, dump, p, mem);
+            case "groupby" -> groupBy(b, format, dump, p, mem);
+            case "ssjoin" -> streamJoin(b, format, dump, p, mem);
+            default -> throw new IllegalArgumentException("unknown workload " + workload);
+        }
+    }
+
+    static void print(String engine, String workload, String format, long records, long outputs, double wall, double cpu, long state)
+            throws IOException {
+        System.out.printf("{\"engine\":\"%s\",\"workload\":\"%s\",\"format\":\"%s\",\"records\":%d,\"outputs\":%d,"
                 + "\"wall_s\":%.3f,\"cpu_s\":%.3f,\"records_per_core_s\":%.1f,\"records_per_s\":%.1f,"
                 + "\"state_bytes\":%d,\"peak_rss_bytes\":%d}%n",
-                workload, format.toUpperCase(), records, outputs, wall, cpu, records / cpu, records / wall, state, peakRSS());
+                engine, workload, format.toUpperCase(), records, outputs, wall, cpu, records / cpu, records / wall, state, peakRSS());
     }
 
     /** Pipes one input in order, draining the output as it goes. */
@@ -176,14 +195,14 @@ public final class Peer {
     }
 
     // SELECT CUSTOMERID, ORDERID, ITEM, PRICE * QTY AS TOTAL FROM orders WHERE PRICE > 50.0
-    private static void filter(StreamsBuilder b, String format, Path dump) {
+    private static void filter(StreamsBuilder b, String format, Path dump, String p, boolean mem) {
         Codec in = orders(format, dump);
         Codec out = Codec.of(format, new String[] {"ORDERID", "ITEM", "TOTAL"}, new Codec.Type[] {L, S, D}, null);
-        b.stream("orders", Consumed.with(BYTES, BYTES))
+        b.stream(p + "orders", Consumed.with(BYTES, BYTES))
                 .mapValues(in::decode)
                 .filter((k, r) -> r[2] != null && (Double) r[2] > 50.0)
                 .mapValues(r -> out.encode(new Object[] {r[0], r[1], times(r[2], r[3])}))
-                .to("out", Produced.with(BYTES, BYTES));
+                .peek((k, v) -> OUTPUTS.incrementAndGet()).to(p + "out", Produced.with(BYTES, BYTES));
     }
 
     private static Double times(Object price, Object qty) {
@@ -191,61 +210,67 @@ public final class Peer {
     }
 
     // SELECT o.CUSTOMERID, o.ORDERID, o.PRICE, c.NAME, c.REGION FROM orders o JOIN customers c ON o.CUSTOMERID = c.ID
-    private static void join(StreamsBuilder b, String format, Path dump) {
+    private static void join(StreamsBuilder b, String format, Path dump, String p, boolean mem) {
         Codec in = orders(format, dump);
         Codec cust = Codec.of(format, new String[] {"NAME", "REGION"}, new Codec.Type[] {S, S}, avsc(format, dump, "customers"));
         Codec out = Codec.of(format, new String[] {"ORDERID", "PRICE", "NAME", "REGION"}, new Codec.Type[] {L, D, S, S}, null);
         // ksqlDB materializes the table's serialized rows and decodes on lookup.
-        KTable<byte[], byte[]> customers = b.table("customers", Consumed.with(BYTES, BYTES),
-                Materialized.<byte[], byte[]>as(Stores.inMemoryKeyValueStore("customers-store")).withKeySerde(BYTES).withValueSerde(BYTES));
-        KStream<byte[], Object[]> orders = b.stream("orders", Consumed.with(BYTES, BYTES)).mapValues(in::decode);
+        KTable<byte[], byte[]> customers = b.table(p + "customers", Consumed.with(BYTES, BYTES),
+                store("customers-store", mem));
+        KStream<byte[], Object[]> orders = b.stream(p + "orders", Consumed.with(BYTES, BYTES)).mapValues(in::decode);
         orders.join(customers, (o, c) -> {
             Object[] cr = cust.decode(c);
             return out.encode(new Object[] {o[0], o[2], cr[0], cr[1]});
-        }, Joined.with(BYTES, null, BYTES)).to("out", Produced.with(BYTES, BYTES));
+        }, Joined.with(BYTES, null, BYTES)).peek((k, v) -> OUTPUTS.incrementAndGet()).to(p + "out", Produced.with(BYTES, BYTES));
     }
 
     // SELECT CUSTOMERID, COUNT(*) AS N, SUM(PRICE * QTY) AS TOTAL FROM orders GROUP BY CUSTOMERID
-    private static void groupBy(StreamsBuilder b, String format, Path dump) {
+    private static void groupBy(StreamsBuilder b, String format, Path dump, String p, boolean mem) {
         Codec in = orders(format, dump);
         Codec out = Codec.of(format, new String[] {"N", "TOTAL"}, new Codec.Type[] {L, D}, null);
         Codec agg = Codec.of("JSON", new String[] {"N", "TOTAL"}, new Codec.Type[] {L, D}, null);
-        b.stream("orders", Consumed.with(BYTES, BYTES))
+        b.stream(p + "orders", Consumed.with(BYTES, BYTES))
                 .groupByKey(Grouped.with(BYTES, BYTES))
                 .aggregate(() -> agg.encode(new Object[] {0L, 0.0}), (k, v, a) -> {
                     Object[] r = in.decode(v);
                     Object[] s = agg.decode(a);
                     Double t = times(r[2], r[3]);
                     return agg.encode(new Object[] {(Long) s[0] + 1, (Double) s[1] + (t == null ? 0 : t)});
-                }, Materialized.<byte[], byte[]>as(Stores.inMemoryKeyValueStore("agg-store")).withKeySerde(BYTES).withValueSerde(BYTES))
+                }, store("agg-store", mem))
                 .toStream()
                 .mapValues(a -> out.encode(agg.decode(a)))
-                .to("out", Produced.with(BYTES, BYTES));
+                .peek((k, v) -> OUTPUTS.incrementAndGet()).to(p + "out", Produced.with(BYTES, BYTES));
     }
 
     // SELECT o.ORDERID, o.CUSTOMERID, o.PRICE, s.SHIPMENTID, s.ORIGIN FROM orders_by_id o
     // JOIN shipments s WITHIN 10 MINUTES GRACE PERIOD 1 MINUTE ON o.ORDERID = s.ORDERID
-    private static void streamJoin(StreamsBuilder b, String format, Path dump) {
+    private static void streamJoin(StreamsBuilder b, String format, Path dump, String p, boolean mem) {
         Codec ord = Codec.of(format, new String[] {"CUSTOMERID", "PRICE"}, new Codec.Type[] {S, D}, avsc(format, dump, "orders_by_id"));
         Codec shp = Codec.of(format, new String[] {"SHIPMENTID", "ORIGIN"}, new Codec.Type[] {L, S}, avsc(format, dump, "shipments"));
         Codec out = Codec.of(format, new String[] {"CUSTOMERID", "PRICE", "SHIPMENTID", "ORIGIN"}, new Codec.Type[] {S, D, L, S}, null);
         JoinWindows windows = JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMinutes(10), Duration.ofMinutes(1));
-        KStream<byte[], byte[]> o = b.stream("orders_by_id", Consumed.with(BYTES, BYTES));
-        KStream<byte[], byte[]> s = b.stream("shipments", Consumed.with(BYTES, BYTES));
+        KStream<byte[], byte[]> o = b.stream(p + "orders_by_id", Consumed.with(BYTES, BYTES));
+        KStream<byte[], byte[]> s = b.stream(p + "shipments", Consumed.with(BYTES, BYTES));
         o.join(s, (ov, sv) -> {
             Object[] or = ord.decode(ov);
             Object[] sr = shp.decode(sv);
             return out.encode(new Object[] {or[0], or[1], sr[0], sr[1]});
-        }, windows, StreamJoined.<byte[], byte[], byte[]>with(windowStore("this-join", windows), windowStore("other-join", windows))
-                .withKeySerde(BYTES).withValueSerde(BYTES).withOtherValueSerde(BYTES)).to("out", Produced.with(BYTES, BYTES));
+        }, windows, StreamJoined.<byte[], byte[], byte[]>with(windowStore("this-join", windows, mem), windowStore("other-join", windows, mem))
+                .withKeySerde(BYTES).withValueSerde(BYTES).withOtherValueSerde(BYTES)).peek((k, v) -> OUTPUTS.incrementAndGet()).to(p + "out", Produced.with(BYTES, BYTES));
     }
 
     /** A join store as Kafka Streams sizes one: the join window, kept for window plus grace. */
-    private static WindowBytesStoreSupplier windowStore(String name, JoinWindows w) {
-        return Stores.inMemoryWindowStore(name, Duration.ofMillis(w.size() + w.gracePeriodMs()), Duration.ofMillis(w.size()), true);
+    private static WindowBytesStoreSupplier windowStore(String name, JoinWindows w, boolean mem) {
+        Duration retention = Duration.ofMillis(w.size() + w.gracePeriodMs()), size = Duration.ofMillis(w.size());
+        return mem ? Stores.inMemoryWindowStore(name, retention, size, true) : Stores.persistentWindowStore(name, retention, size, true);
     }
 
-    private static long dirSize(Path dir) throws IOException {
+    private static Materialized<byte[], byte[], KeyValueStore<Bytes, byte[]>> store(String name, boolean mem) {
+        KeyValueBytesStoreSupplier s = mem ? Stores.inMemoryKeyValueStore(name) : Stores.persistentKeyValueStore(name);
+        return Materialized.<byte[], byte[]>as(s).withKeySerde(BYTES).withValueSerde(BYTES);
+    }
+
+    static long dirSize(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return 0;
         }
