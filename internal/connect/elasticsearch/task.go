@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"sync"
 
 	"github.com/sluicedb/sluice/internal/connect"
@@ -80,7 +81,7 @@ func (t *task) Start(ctx context.Context, sc connect.SinkContext) error {
 	t.w = bulk.NewWriter(c, opts)
 	t.b = builder{s: t.s}
 	t.indices = map[string]bool{}
-	t.log.Info("elasticsearch sink started", "urls", t.s.client.URLs, "server", c.Distribution, "major", c.Major)
+	t.log.Info("elasticsearch sink started", "urls", redactURLs(t.s.client.URLs), "server", c.Distribution, "major", c.Major)
 	return nil
 }
 
@@ -207,4 +208,18 @@ func (t *task) Stop() error {
 		return t.client.Close()
 	}
 	return nil
+}
+
+// redactURLs hides credentials written into connection URLs
+// (http://user:password@host), which would otherwise reach the log.
+func redactURLs(urls []string) []string {
+	out := make([]string, len(urls))
+	for i, s := range urls {
+		if u, err := url.Parse(s); err == nil {
+			out[i] = u.Redacted()
+		} else {
+			out[i] = "(unparsable URL)"
+		}
+	}
+	return out
 }
