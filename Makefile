@@ -54,3 +54,10 @@ demo: build
 
 clean:
 	rm -rf $(BIN) .demo
+
+# bench runs the end-to-end benchmarks on Sluice and the Kafka Streams peer
+# on the same records and prints records per core-second with the ratios
+# (bench/run.sh; RECORDS, WORKLOADS, FORMATS and PEERS tune it).
+.PHONY: bench
+bench:
+	bash bench/run.sh

@@ -75,7 +75,7 @@ final class Broker {
                 double wall = (System.nanoTime() - t0) / 1e9;
                 double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
                 state = Peer.dirSize(stateDir);
-                Peer.print("kafka-streams-" + guarantee.replace('_', '-'), workload, format, records, Peer.OUTPUTS.get(), wall, cpu, state);
+                Peer.print(guarantee.equals("exactly_once_v2") ? "kstreams-eos" : "kstreams-alos", workload, format, records, Peer.OUTPUTS.get(), wall, cpu, state);
                 streams.close();
                 streams.cleanUp();
             }
