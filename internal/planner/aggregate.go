@@ -109,6 +109,9 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 	if len(q.GroupBy) == 0 {
 		return nil, errors.New("Aggregate functions require a GROUP BY clause.")
 	}
+	if err := windowBoundsMisused(q, calls); err != nil {
+		return nil, err
+	}
 	windowedSource := out.Window != catalog.NoWindow
 	if windowedSource {
 		return nil, fmt.Errorf("aggregating windowed sources is %w", errNotSupported)
@@ -260,6 +263,38 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 		req.refs = append(req.refs, r.text)
 	}
 	return p.project(q, result, post, req, sinkName)
+}
+
+// windowBoundsMisused rejects WINDOWSTART and WINDOWEND outside the
+// select list of a windowed aggregation: in GROUP BY, in HAVING and inside
+// aggregate arguments they have no value yet.
+func windowBoundsMisused(q *ast.Query, calls []*ast.FuncCall) error {
+	var exprs []ast.Expr
+	exprs = append(exprs, q.GroupBy...)
+	if q.Having != nil {
+		exprs = append(exprs, q.Having)
+	}
+	for _, c := range calls {
+		exprs = append(exprs, c.Args...)
+	}
+	found := map[string]bool{}
+	for _, e := range exprs {
+		ast.Walk(e, func(n ast.Node) bool {
+			if cr, ok := n.(*ast.ColumnRef); ok {
+				switch strings.ToUpper(cr.Name.Name) {
+				case catalog.WindowStart, catalog.WindowEnd:
+					found[strings.ToUpper(cr.Name.Name)] = true
+				}
+			}
+			return true
+		})
+	}
+	for _, name := range []string{catalog.WindowStart, catalog.WindowEnd} {
+		if found[name] {
+			return fmt.Errorf("Window bounds column %s can only be used in the SELECT clause of windowed aggregations and can not be passed to aggregate functions.", name)
+		}
+	}
+	return nil
 }
 
 // unknownFunction returns the error for the first call in exprs to a

@@ -243,7 +243,9 @@ func (p *Planner) partitionBy(input plan.Node, sc *scope, exprs []ast.Expr, alia
 	for _, k := range newKey {
 		taken[k.Name] = true
 	}
-	for _, c := range append(in.Key(), in.Value()...) {
+	// ksqlDB's PartitionByParamsFactory appends the old key columns after
+	// the value columns.
+	for _, c := range append(in.Value(), in.Key()...) {
 		if taken[c.Name] {
 			continue
 		}
@@ -259,6 +261,7 @@ func (p *Planner) partitionBy(input plan.Node, sc *scope, exprs []ast.Expr, alia
 	node := &plan.Project{Input: input, Key: keyCols, Val: valCols, Sch: sch, Rekey: true}
 	nsc := newScope(sch, windowed, keysOf(sc.qualifier)...)
 	nsc.exprs = exprMap
+	nsc.aliasBase = &in
 	return node, nsc, refs, nil
 }
 
