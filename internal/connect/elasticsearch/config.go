@@ -59,7 +59,7 @@ var Spec = connect.NewSpec(
 	connect.Key{Name: "linger.ms", Type: connect.TypeLong, Default: "1",
 		Doc: "How long a partial batch waits for more records before it is sent."},
 	connect.Key{Name: "max.in.flight.requests", Type: connect.TypeInt, Default: "5",
-		Doc: "Most bulk requests outstanding at once."},
+		Doc: "Most bulk requests outstanding at once. Inserts are versioned by offset, so order across requests does not matter; write.method=upsert sends one request at a time instead, as an update cannot be versioned."},
 	connect.Key{Name: "max.buffered.records", Type: connect.TypeLong, Default: "20000", Ignored: true,
 		Doc: "Accepted for compatibility; the buffer is bounded by batch.size × max.in.flight.requests."},
 	connect.Key{Name: "flush.timeout.ms", Type: connect.TypeLong, Default: "180000",

@@ -76,6 +76,14 @@ func (t *task) Start(ctx context.Context, sc connect.SinkContext) error {
 	}
 	t.client = c
 	opts := t.s.writer
+	if t.s.method == methodUpsert && opts.MaxInFlight > 1 {
+		// An update cannot carry an external version, so two batches in
+		// flight could apply one key's updates out of order, and a retried
+		// item could overwrite a newer one. One request at a time keeps
+		// each key's updates in offset order.
+		t.log.Info("write.method=upsert sends one bulk request at a time to keep updates in order", "max.in.flight.requests", opts.MaxInFlight)
+		opts.MaxInFlight = 1
+	}
 	opts.Logger = t.log
 	opts.OnFailure = t.onFailure
 	t.w = bulk.NewWriter(c, opts)
