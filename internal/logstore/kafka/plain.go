@@ -22,7 +22,9 @@ func (l *Log) plainClient() (*kgo.Client, error) {
 	if l.plain != nil {
 		return l.plain, nil
 	}
-	opts, err := l.producerOpts()
+	// Commit waits for its own records, so lingering would only delay
+	// it; batches still form while a request is in flight.
+	opts, err := l.producerOpts(kgo.ProducerLinger(0))
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ func (l *Log) awaitStable(ctx context.Context, written map[logstore.TopicPartiti
 			want[tp] = offs[len(offs)-1] + 1
 		}
 	}
-	for delay := time.Millisecond; len(want) > 0; delay = min(2*delay, 50*time.Millisecond) {
+	for delay := 500 * time.Microsecond; len(want) > 0; delay = min(2*delay, 5*time.Millisecond) {
 		req := kmsg.NewPtrListOffsetsRequest()
 		req.ReplicaID = -1
 		req.IsolationLevel = 1
@@ -88,7 +88,7 @@ const offsetsVisibleWait = 5 * time.Second
 // (even with require_stable) may return the previous offsets.
 func (l *Log) awaitOffsets(ctx context.Context, group string, want map[logstore.TopicPartition]int64) {
 	deadline := time.Now().Add(offsetsVisibleWait)
-	for delay := time.Millisecond; ; delay = min(2*delay, 50*time.Millisecond) {
+	for delay := 500 * time.Microsecond; ; delay = min(2*delay, 5*time.Millisecond) {
 		resps, err := l.adm.FetchOffsets(ctx, l.group(group))
 		if err == nil {
 			match := true

@@ -49,6 +49,12 @@ func (l *Log) producerOpts(extra ...kgo.Opt) ([]kgo.Opt, error) {
 // fences any other producer with the id, in this process or another, and
 // aborts its open transaction. An empty id gives an idempotent,
 // non-transactional writer.
+//
+// Producers are pooled by id between transactions, so a Begin usually
+// costs no round trip. A pooled producer that another process fenced
+// while it was idle learns so at its next Commit (ErrFenced) and is then
+// dropped; the Begin after that creates a new producer, which fences the
+// other process in turn, as a restarted Kafka Streams task does.
 func (l *Log) Begin(ctx context.Context, id string) (logstore.Txn, error) {
 	ctx, done, err := l.op(ctx)
 	if err != nil {
@@ -331,8 +337,10 @@ func (t *txn) Commit(ctx context.Context) (map[logstore.TopicPartition][]int64, 
 		t.abort()
 		return nil, t.l.closedErr(wrap(err, "transaction %q: commit", t.p.id))
 	}
+	// The transaction is committed whatever happens now: an error here
+	// would tell the caller to redo it and so duplicate its records.
 	if err := t.l.awaitStable(ctx, t.offsets); err != nil {
-		return nil, fmt.Errorf("kafka: transaction %q committed, but: %w", t.p.id, err)
+		t.l.logger.Warn("kafka: committed records not yet visible", "txn", t.p.id, "err", err)
 	}
 	for group, offs := range t.committed {
 		t.l.awaitOffsets(ctx, group, offs)
