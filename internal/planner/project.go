@@ -113,6 +113,13 @@ func (p *Planner) project(q *ast.Query, node plan.Node, sc *scope, req keyReq, s
 	keyAliases := make([][]int, len(inKeys)) // input key index → select items naming it
 	isKey := make([]bool, len(items))
 	for i, it := range items {
+		if c, ok := sc.ResolveExpr(it.e); ok && c.Kind == expr.KeyColumn && it.ce.IsConstant() {
+			// GROUP BY 1 with 1 selected: a literal the compiler folds
+			// still names the grouping key.
+			keyAliases[c.Index] = append(keyAliases[c.Index], i)
+			isKey[i] = true
+			continue
+		}
 		cols := it.ce.Columns()
 		if !isPlainRef(it.e, sc) || len(cols) != 1 || cols[0].Kind != expr.KeyColumn {
 			continue
