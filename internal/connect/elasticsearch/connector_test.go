@@ -282,3 +282,19 @@ func checkShipments(t *testing.T, url, tp string, keys int, want map[string]stri
 		}
 	}
 }
+
+// TestIndexCreationWaitsForServer: the search engine goes away between
+// the task's start and its first record; creating the index waits for it
+// instead of failing the task.
+func TestIndexCreationWaitsForServer(t *testing.T) {
+	url := testsvc.Search(t)
+	relay := newOutage(t, url[len("http://"):])
+	tp := topic(t, url)
+	task, _ := startTask(t, map[string]string{"connection.url": relay.url(), "topics": tp, "retry.backoff.ms": "20"})
+	relay.down()
+	go func() { time.Sleep(time.Second); relay.up() }()
+	put(t, task, tutorialRows[0].record(tp, 0))
+	if n := count(t, url, elasticsearch.IndexName(tp)); n != 1 {
+		t.Fatalf("count = %d, want 1", n)
+	}
+}

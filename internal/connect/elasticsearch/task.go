@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/sluicedb/sluice/internal/connect"
 	"github.com/sluicedb/sluice/internal/connect/elasticsearch/bulk"
@@ -128,8 +129,24 @@ func (t *task) createIndex(ctx context.Context, index string, r *connect.Record)
 	if !t.s.schemaIgn && r.Value != nil {
 		mapping = Mapping(r.ValueSchema, t.b.keyFields(r))
 	}
-	if err := t.client.CreateIndex(ctx, index, t.s.typeName, mapping); err != nil {
-		return fmt.Errorf("elasticsearch: %w", err)
+	// An unreachable server is waited for here too, as the writer waits:
+	// a restart of the search engine must not fail the task.
+	wait := max(t.s.writer.RetryBackoff, 10*time.Millisecond)
+	for {
+		err := t.client.CreateIndex(ctx, index, t.s.typeName, mapping)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, bulk.ErrConnect) {
+			return fmt.Errorf("elasticsearch: %w", err)
+		}
+		t.log.Warn("search engine unavailable; retrying index creation", "index", index, "err", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("elasticsearch: %w", ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
 	}
 	t.indices[index] = true
 	return nil
