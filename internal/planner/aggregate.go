@@ -117,6 +117,14 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 		return nil, fmt.Errorf("aggregating windowed sources is %w", errNotSupported)
 	}
 
+	seenGroup := map[string]bool{}
+	for _, g := range q.GroupBy {
+		k := exprKey(unqualified(g))
+		if seenGroup[k] {
+			return nil, fmt.Errorf("Duplicate GROUP BY expression: %s", qualifyExprText(unqualified(g), alias))
+		}
+		seenGroup[k] = true
+	}
 	// Re-key by the grouping expressions.
 	in := node.Schema()
 	gen := newAliasGen(in)
@@ -250,6 +258,9 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 		post.clause = "HAVING"
 		pred, err := expr.Compile(q.Having, post, expr.Options{Functions: p.Functions})
 		if err != nil {
+			if col, ok := unresolvedName(err); ok {
+				return nil, fmt.Errorf("Non-aggregate HAVING expression not part of GROUP BY: %s", col)
+			}
 			return nil, nonAggregate(err, q.Having)
 		}
 		if pred.Type.Kind != types.Boolean {
@@ -335,6 +346,34 @@ func markChanges(n plan.Node) bool {
 			return false
 		}
 	}
+}
+
+// unqualified returns a copy of e's tree shape with column qualifiers
+// dropped, for comparing grouping expressions written with and without
+// them. Only a bare or qualified column is rewritten.
+func unqualified(e ast.Expr) ast.Expr {
+	if cr, ok := e.(*ast.ColumnRef); ok && cr.Qualifier != nil {
+		return &ast.ColumnRef{Pos: cr.Pos, Name: cr.Name}
+	}
+	return e
+}
+
+// unresolvedName extracts the column an unresolvable-column error names.
+func unresolvedName(err error) (string, bool) {
+	msg := err.Error()
+	if !strings.Contains(msg, "cannot be resolved") {
+		return "", false
+	}
+	i := strings.Index(msg, "'")
+	j := strings.LastIndex(msg, "'")
+	if i < 0 || j <= i {
+		return "", false
+	}
+	name := msg[i+1 : j]
+	if k := strings.LastIndex(name, "."); k >= 0 {
+		name = name[k+1:]
+	}
+	return name, true
 }
 
 // nonAggregate rewrites an unresolvable column in an aggregated query as

@@ -266,6 +266,12 @@ type joinResult struct {
 
 // joinOne joins left with right on j's condition.
 func (p *Planner) joinOne(q *ast.Query, left, right *joinInput, j *ast.Join, final bool, id string) (*joinResult, error) {
+	if lg, ok := j.On.(*ast.Logical); ok && strings.EqualFold(lg.Op, "AND") {
+		return nil, fmt.Errorf("Invalid join condition: joins on multiple conditions are not yet supported. Got %s.", expr.FormatSQL(j.On))
+	}
+	if len(left.sides) == 1 && left.sides[0].source == right.sides[0].source {
+		return nil, fmt.Errorf("Can not join '%s' to '%s': self joins are not yet supported.", right.sides[0].source.Name, right.sides[0].source.Name)
+	}
 	cmp, ok := j.On.(*ast.Comparison)
 	if !ok || cmp.Op != "=" {
 		return nil, fmt.Errorf("Unsupported join criteria: %s. Only equality conditions are supported.", expr.FormatSQL(j.On))
@@ -273,6 +279,9 @@ func (p *Planner) joinOne(q *ast.Query, left, right *joinInput, j *ast.Join, fin
 	lsc := p.inputScope(left)
 	rsc := p.inputScope(right)
 	lexpr, rexpr := cmp.L, cmp.R
+	if err := unresolvedJoinColumn(j.On, lsc, rsc); err != nil {
+		return nil, err
+	}
 	lOnLeft, lOnRight := refersTo(lexpr, lsc), refersTo(lexpr, rsc)
 	rOnLeft, rOnRight := refersTo(rexpr, lsc), refersTo(rexpr, rsc)
 	switch {
@@ -621,4 +630,32 @@ func (p *Planner) keyBy(in *joinInput, key *expr.Expr, sc *scope, repartition bo
 		node = &plan.Repartition{Input: node, Topic: "Join-" + id + "-repartition", Partitions: max(in.sources[0].Partitions, 1)}
 	}
 	return node
+}
+
+// unresolvedJoinColumn reports the first column of a join criteria that
+// neither side has, as ksqlDB does before checking the criteria's shape.
+func unresolvedJoinColumn(on ast.Expr, scopes ...*scope) error {
+	var err error
+	ast.Walk(on, func(n ast.Node) bool {
+		cr, ok := n.(*ast.ColumnRef)
+		if !ok || err != nil {
+			return err == nil
+		}
+		q := ""
+		if cr.Qualifier != nil {
+			q = cr.Qualifier.Name
+		}
+		for _, sc := range scopes {
+			if _, e := sc.Resolve(q, cr.Name.Name); e == nil {
+				return true
+			}
+		}
+		full := cr.Name.Name
+		if q != "" {
+			full = q + "." + full
+		}
+		err = fmt.Errorf("%s: JOIN ON column '%s' cannot be resolved.", posPrefix(cr.Pos), full)
+		return false
+	})
+	return err
 }

@@ -128,12 +128,20 @@ func (p *Planner) project(q *ast.Query, node plan.Node, sc *scope, req keyReq, s
 		isKey[i] = true
 	}
 	missing := false
+	var missingRefs []string
 	for i := range inKeys {
 		if len(keyAliases[i]) == 0 {
 			missing = true
+			if i < len(req.refs) {
+				missingRefs = append(missingRefs, req.refs[i])
+			}
 		}
 	}
 	if missing {
+		if req.what == "grouping expression" && len(missingRefs) > 0 && len(req.refs) == len(inKeys) {
+			// Only the keys the projection lacks are listed.
+			req.refs = missingRefs
+		}
 		return nil, keysMissing(sinkName, req)
 	}
 	for i, idxs := range keyAliases {
@@ -141,6 +149,13 @@ func (p *Planner) project(q *ast.Query, node plan.Node, sc *scope, req keyReq, s
 			var names []string
 			for _, j := range idxs {
 				names = append(names, items[j].alias)
+			}
+			if req.what == "grouping expression" {
+				quoted := make([]string, len(names))
+				for k, n := range names {
+					quoted[k] = "`" + n + "`"
+				}
+				return nil, fmt.Errorf("The projection contains a key column more than once: %s.\nEach key column must only be in the projection once. If you intended to copy the key into the value, then consider using the AS_VALUE function to indicate which key reference should be copied.", joinAnd(quoted))
 			}
 			sort.Strings(names)
 			return nil, fmt.Errorf("The projection contains a key column (`%s`) more than once, aliased as: %s.\nEach key column must only be in the projection once. If you intended to copy the key into the value, then consider using the AS_VALUE function to indicate which key reference should be copied.", inKeys[i].Name, joinAnd(names))
