@@ -32,9 +32,11 @@ conformance: build
 ratchet: build
 	$(BIN)/sluice conformance --ratchet $(RATCHET) --update-ratchet $(QTT) > $(BIN)/conformance.jsonl; tail -1 $(BIN)/conformance.jsonl
 
-# pydeps installs the Python clients some tests drive Sluice with.
+# pydeps installs the Python clients some tests drive Sluice with, and
+# Debian's Chromium for the web console's browser tests.
 pydeps:
 	python3 -m pip install --quiet --disable-pip-version-check -r services/python-requirements.txt
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 # services installs (first time) and starts the real PostgreSQL, Kafka,
 # OpenSearch and FerretDB the tests use, or reuses the running ones.
