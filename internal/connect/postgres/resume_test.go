@@ -120,7 +120,7 @@ func TestSnapshotModes(t *testing.T) {
 	}
 }
 
-func waitSlot(t *testing.T, e *env, slot string) {
+func waitSlot(t testing.TB, e *env, slot string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
