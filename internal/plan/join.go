@@ -68,6 +68,11 @@ type Join struct {
 	// first LeftKeys of its columns.
 	ForeignKey *expr.Expr
 	LeftKeys   int
+	// Changes materializes a table-table join's results in ChangeStore and
+	// precedes each with the key's previous result marked Undo, for an
+	// aggregation over the join.
+	Changes     bool
+	ChangeStore string
 }
 
 func (n *Join) Schema() catalog.Schema { return n.Sch }

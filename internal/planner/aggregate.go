@@ -141,8 +141,17 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 		}
 		name := ""
 		if cr, ok := g.(*ast.ColumnRef); ok {
-			col, _ := sc.Resolve("", cr.Name.Name)
+			qual := ""
+			if cr.Qualifier != nil {
+				qual = cr.Qualifier.Name
+			}
+			col, _ := sc.Resolve(qual, cr.Name.Name)
 			name = col.Name
+			if sc.join != nil {
+				// ksqlDB names a grouping column after the column itself,
+				// not the joined schema's SOURCE_COLUMN.
+				name = cr.Name.Name
+			}
 			if col.Kind != expr.KeyColumn || col.Index != i {
 				sameKey = false
 			}
@@ -164,7 +173,13 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 	if !sameKey {
 		var valCols []plan.Column
 		var newVal []catalog.Column
-		for _, c := range append(in.Key(), in.Value()...) {
+		cols := append(in.Key(), in.Value()...)
+		if sc.join != nil {
+			// A join's sides resolve by offset into the value, so the old
+			// key goes after the value columns.
+			cols = append(in.Value(), in.Key()...)
+		}
+		for _, c := range cols {
 			ce, err := expr.Compile(&ast.ColumnRef{Name: ast.Ident{Name: c.Name}}, sc, expr.Options{Functions: p.Functions})
 			if err != nil {
 				return nil, err
@@ -175,7 +190,15 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 		sch := catalog.Schema{Columns: append(newKey, newVal...)}
 		node = &plan.Project{Input: node, Key: keyCols, Val: valCols, Sch: sch, Rekey: true, DropNullKey: true}
 		node = &plan.Repartition{Input: node, Topic: "Aggregate-GroupBy-repartition", Partitions: out.From.Partitions}
-		sc = newScope(sch, false, keysOf(sc.qualifier)...)
+		if sc.join != nil {
+			js := *sc.join
+			js.rekeyedAt = len(in.Value())
+			nsc := newScope(sch, false, keysOf(sc.qualifier)...)
+			nsc.join = &js
+			sc = nsc
+		} else {
+			sc = newScope(sch, false, keysOf(sc.qualifier)...)
+		}
 	}
 	preScope := sc
 
@@ -337,6 +360,13 @@ func markChanges(n plan.Node) bool {
 		case *plan.Source:
 			x.Changes = true
 			x.Store = "KsqlTopic-Reduce"
+			return true
+		case *plan.Join:
+			if x.Kind != plan.TableTable {
+				return false
+			}
+			x.Changes = true
+			x.ChangeStore = "Join-Reduce"
 			return true
 		case *plan.Filter:
 			n = x.Input

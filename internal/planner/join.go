@@ -30,6 +30,9 @@ type joinSides struct {
 	keyName   string
 	keyCol    catalog.Column
 	synthetic bool
+	// rekeyedAt, when positive, says the rows were re-keyed (GROUP BY) and
+	// the join key now sits in the value at this index.
+	rekeyedAt int
 }
 
 func (j *joinSides) side(q string) *joinSide {
@@ -78,6 +81,9 @@ func (j *joinSides) count(name string) int {
 func (j *joinSides) resolve(sc *scope, qualifier, name string) (expr.Column, error) {
 	if qualifier == "" {
 		if j.synthetic && name == j.keyCol.Name {
+			if j.rekeyedAt > 0 {
+				return expr.Column{Name: name, Kind: expr.ValueColumn, Index: j.rekeyedAt, Type: j.keyCol.Type}, nil
+			}
 			return expr.Column{Name: name, Kind: expr.KeyColumn, Type: j.keyCol.Type}, nil
 		}
 		var found []*joinSide
@@ -121,6 +127,9 @@ func (j *joinSides) resolveIn(s *joinSide, name string) (expr.Column, error) {
 	i := s.colIndex(name)
 	c := s.cols[i]
 	if !j.synthetic && s.alias == j.keyQual && c.Name == j.keyName {
+		if j.rekeyedAt > 0 {
+			return expr.Column{Name: j.keyCol.Name, Kind: expr.ValueColumn, Index: j.rekeyedAt, Type: c.Type}, nil
+		}
 		return expr.Column{Name: j.keyCol.Name, Kind: expr.KeyColumn, Type: c.Type}, nil
 	}
 	return expr.Column{Name: s.alias + "_" + c.Name, Kind: expr.ValueColumn, Index: s.offset + i, Type: c.Type}, nil

@@ -125,6 +125,17 @@ func (b *builder) sub(ctx context.Context, n plan.Node, terminal func(tc *stream
 				return &RepartitionSink{Topic: topic, Partitions: parts}, nil
 			})
 		case *plan.Join:
+			if x.Changes {
+				store := x.ChangeStore
+				stores = append(stores, store)
+				stages = append([]stage{func(tc *stream.TaskContext, next Op) (Op, error) {
+					st, err := tc.Store(store)
+					if err != nil {
+						return nil, err
+					}
+					return &TableChange{Store: st, Next: next}, nil
+				}}, stages...)
+			}
 			return b.joinSub(ctx, x, stages, stores, terminal)
 		case *plan.Filter:
 			pred := x.Pred
