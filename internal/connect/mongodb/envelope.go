@@ -54,8 +54,11 @@ var (
 // that converters see the same schema object for every record.
 type collSchemas struct {
 	topic string
-	key   *connect.Schema
-	value *connect.Schema
+	// db and coll are boxed once, so each record's source block does not
+	// allocate them again.
+	db, coll any
+	key      *connect.Schema
+	value    *connect.Schema
 }
 
 // schemaCache holds collSchemas per namespace.
@@ -75,6 +78,8 @@ func (c *schemaCache) get(db, coll string) *collSchemas {
 	topic := c.prefix + "." + ns
 	s := &collSchemas{
 		topic: topic,
+		db:    db,
+		coll:  coll,
 		key:   connect.NewStructSchema(topic+".Key").Field("id", connect.StringSchema).Build(),
 		value: connect.NewStructSchema(topic+".Envelope").
 			Field("before", optJSON).
@@ -101,6 +106,48 @@ type builder struct {
 	schemas schemaCache
 	buf     []byte
 	now     func() int64
+
+	prefixBox, rsBox any
+}
+
+// Values boxed once: storing a string in an interface allocates, and the
+// source block repeats these on every record.
+var (
+	versionAny    any = Version
+	connectorAny  any = connectorName
+	snapshotTrue  any = "true"
+	snapshotLast  any = "last"
+	snapshotFalse any = "false"
+	opCreate      any = "c"
+	opUpdate      any = "u"
+	opDelete      any = "d"
+	opRead        any = "r"
+)
+
+func opAny(o bsonx.Op) any {
+	switch o {
+	case bsonx.OpCreate:
+		return opCreate
+	case bsonx.OpUpdate:
+		return opUpdate
+	case bsonx.OpDelete:
+		return opDelete
+	}
+	return opRead
+}
+
+func (b *builder) prefixAny() any {
+	if b.prefixBox == nil {
+		b.prefixBox = b.cfg.prefix
+	}
+	return b.prefixBox
+}
+
+func (b *builder) rsAny() any {
+	if b.rsBox == nil {
+		b.rsBox = b.rs
+	}
+	return b.rsBox
 }
 
 func (b *builder) json(doc []byte, db, coll string) (any, error) {
@@ -129,19 +176,22 @@ func (b *builder) json(doc []byte, db, coll string) (any, error) {
 // streaming, "true" during the snapshot and "last" for its last record.
 func (b *builder) records(out []*connect.Record, ev *bsonx.Event, partition, offset map[string]any, snapshot string) ([]*connect.Record, error) {
 	s := b.schemas.get(ev.DB, ev.Coll)
-	idJSON, err := bsonx.AppendValueJSON(nil, ev.IDType, ev.ID)
+	var err error
+	b.buf, err = bsonx.AppendValueJSON(b.buf[:0], ev.IDType, ev.ID)
 	if err != nil {
 		return out, fmt.Errorf("mongodb: %s.%s _id: %w", ev.DB, ev.Coll, err)
 	}
-	key := connect.NewStruct(s.key)
-	key.Values[0] = string(idJSON)
+	key := &connect.Struct{Schema: s.key, Values: []any{string(b.buf)}}
 
-	src := connect.NewStruct(sourceSchema)
 	ts := int64(ev.TS.T) * 1000
-	if snapshot == "" {
-		snapshot = "false"
+	var snap any = snapshotFalse
+	switch snapshot {
+	case "true":
+		snap = snapshotTrue
+	case "last":
+		snap = snapshotLast
 	}
-	src.Values = []any{Version, connectorName, b.cfg.prefix, ts, snapshot, ev.DB, nil, b.rs, ev.Coll, int32(ev.TS.I), nil, nil, nil}
+	src := &connect.Struct{Schema: sourceSchema, Values: []any{versionAny, connectorAny, b.prefixAny(), ts, snap, s.db, nil, b.rsAny(), s.coll, int32(ev.TS.I), nil, nil, nil}}
 	if ev.LSID != nil {
 		if js, err := bsonx.AppendJSON(nil, ev.LSID); err == nil {
 			src.Values[10] = string(js)
@@ -186,7 +236,7 @@ func (b *builder) records(out []*connect.Record, ev *bsonx.Event, partition, off
 		val.Values[4] = ud
 	}
 	val.Values[5] = src
-	val.Values[6] = ev.Op.String()
+	val.Values[6] = opAny(ev.Op)
 	val.Values[7] = b.now()
 
 	out = append(out, &connect.Record{
