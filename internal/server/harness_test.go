@@ -28,6 +28,8 @@ type harness struct {
 	srv  *server.Server
 	http *httptest.Server
 	eng  *engine.Engine
+	log  *embedded.Log
+	reg  *registry.Embedded
 	logs *lockedWriter
 }
 
@@ -51,7 +53,7 @@ func newHarness(t *testing.T, mod func(*server.Options)) *harness {
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	fns := builtin.New()
 	eng := engine.New(engine.Options{Log: lg, State: st, Registry: engine.SchemaRegistry(reg), Functions: fns,
-		Config: map[string]string{"ksql.streams.auto.offset.reset": "earliest"}, Logger: logger})
+		Config: map[string]string{"ksql.streams.auto.offset.reset": "earliest", "auto.offset.reset": "earliest"}, Logger: logger})
 	opts := server.Options{Engine: eng, Queries: server.EngineQueries{Engine: eng}, Log: lg, Functions: fns,
 		Config: map[string]string{"ksql.service.id": "test_", "ksql.schema.registry.basic.auth.user.info": "u:secretpw"},
 		Logger: logger, SchemaRegistry: reg.Handler()}
@@ -73,7 +75,7 @@ func newHarness(t *testing.T, mod func(*server.Options)) *harness {
 		st.Close()
 		lg.Close()
 	})
-	return &harness{t: t, srv: srv, http: hs, eng: eng, logs: logs}
+	return &harness{t: t, srv: srv, http: hs, eng: eng, log: lg, reg: reg, logs: logs}
 }
 
 // lockedWriter serialises the logger's writes from concurrent handlers.
