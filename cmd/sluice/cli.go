@@ -86,14 +86,21 @@ func runCLI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	signal.Notify(term2, syscall.SIGTERM)
 	defer signal.Stop(term2)
 	runCtx, cancel := context.WithCancel(sessCtx)
-	defer cancel()
+	watcher := make(chan struct{})
 	go func() {
+		defer close(watcher)
 		select {
 		case <-term2:
 			cancel()
 			term.Close()
 		case <-runCtx.Done():
 		}
+	}()
+	// The watcher ends when the session does; wait for it before the
+	// terminal is closed below.
+	defer func() {
+		cancel()
+		<-watcher
 	}()
 	if err := repl.Run(runCtx, term); err != nil {
 		fmt.Fprintf(stderr, "sluice cli: %v\n", err)
