@@ -609,6 +609,11 @@ func (b *builder) joinBranch(ctx context.Context, j *plan.Join) (*branch, error)
 		stores: append(append(append([]string(nil), left.stores...), right.stores...), j.LeftStore, j.RightStore),
 		table:  j.Kind == plan.TableTable,
 	}
+	outerStore := ""
+	if j.Kind == plan.StreamStream && j.Window != nil && j.Window.HasGrace && j.Type != plan.InnerJoin {
+		outerStore = j.LeftStore + "-outer"
+		out.stores = append(out.stores, outerStore)
+	}
 	out.entry = func(tc *stream.TaskContext, next Op) ([]recordProcessor, error) {
 		ls, err := tc.Store(j.LeftStore)
 		if err != nil {
@@ -631,6 +636,11 @@ func (b *builder) joinBranch(ctx context.Context, j *plan.Join) (*branch, error)
 			return append(le, re...), nil
 		}
 		op := &Join{Type: j.Type, Kind: j.Kind, Window: j.Window, LeftWidth: j.LeftWidth, RightWidth: j.RightWidth, Left: ls, Right: rs, Next: next}
+		if outerStore != "" {
+			if op.Outer, err = tc.Store(outerStore); err != nil {
+				return nil, err
+			}
+		}
 		if err := op.Init(); err != nil {
 			return nil, err
 		}

@@ -23,7 +23,10 @@ type Join struct {
 	RightWidth int
 	Left       state.ReadWriter
 	Right      state.ReadWriter
-	Next       Op
+	// Outer holds a stream-stream outer join's unmatched records until
+	// their window closes, when the query gave a GRACE PERIOD.
+	Outer state.ReadWriter
+	Next  Op
 
 	leftWin, rightWin *state.WindowStore
 	streamTime        int64
@@ -205,8 +208,9 @@ func (j *Join) tableTable(tc *stream.TaskContext, row *value.Row, right bool) er
 }
 
 // streamStream joins a record with the other side's records within the
-// window, as Kafka Streams' KStreamKStreamJoin does without the spurious
-// result fix: an outer side with no match is emitted at once with NULLs.
+// window, as Kafka Streams' KStreamKStreamJoin does. Without a GRACE
+// PERIOD an outer side with no match is emitted at once with NULLs; with
+// one, it waits in Outer until its window closes (the spurious-result fix).
 func (j *Join) streamStream(tc *stream.TaskContext, row *value.Row, right bool) error {
 	if row.Val == nil || len(row.Key) == 0 || row.Key[0].IsNull() {
 		return nil
@@ -221,8 +225,19 @@ func (j *Join) streamStream(tc *stream.TaskContext, row *value.Row, right bool) 
 		from, to = row.Time-w.After, row.Time+w.Before
 		after = w.Before
 	}
+	outer := j.Type == plan.OuterJoin || (!right && j.Type == plan.LeftJoin) || (right && j.Type == plan.RightJoin)
+	deferOuter := w.HasGrace && j.Outer != nil
+	if deferOuter {
+		if err := j.emitClosed(tc); err != nil {
+			return err
+		}
+	}
 	if row.Time+after+w.Grace < j.streamTime {
-		// Too late for any window it could join.
+		// Too late for any window it could join. With a grace period an
+		// outer side still gets its NULL result, as its window is closed.
+		if deferOuter && outer {
+			return j.Next.Process(tc, j.outerRow(row, right))
+		}
 		return nil
 	}
 	k := append([]byte(nil), j.key(row)...)
@@ -245,6 +260,13 @@ func (j *Join) streamStream(tc *stream.TaskContext, row *value.Row, right bool) 
 			l, r = o, row.Val
 		}
 		matches = append(matches, j.joined(row.Key, l, r, max(row.Time, ots), row))
+		if deferOuter {
+			// The other record found its match: it is no longer waiting
+			// for its window to close with NULLs.
+			if err := j.Outer.Delete(pendingKey(ots, !right, k)); err != nil {
+				return err
+			}
+		}
 	}
 	if err := it.Close(); err != nil {
 		return err
@@ -254,17 +276,89 @@ func (j *Join) streamStream(tc *stream.TaskContext, row *value.Row, right bool) 
 			return err
 		}
 	}
-	if len(matches) > 0 {
+	if len(matches) > 0 || !outer {
 		return nil
 	}
-	outer := j.Type == plan.OuterJoin || (!right && j.Type == plan.LeftJoin) || (right && j.Type == plan.RightJoin)
-	if !outer {
-		return nil
+	if deferOuter {
+		// Kafka Streams' spurious-result fix: the NULL result waits until
+		// the window closes, and is dropped if a match arrives first.
+		v := value.AppendValues(nil, row.Key)
+		v = append(v, encodeSide(row.Val, row.Time)...)
+		return j.Outer.Put(pendingKey(row.Time, right, k), v)
 	}
+	return j.Next.Process(tc, j.outerRow(row, right))
+}
+
+func (j *Join) outerRow(row *value.Row, right bool) *value.Row {
 	if right {
-		return j.Next.Process(tc, j.joined(row.Key, nil, row.Val, row.Time, row))
+		return j.joined(row.Key, nil, row.Val, row.Time, row)
 	}
-	return j.Next.Process(tc, j.joined(row.Key, row.Val, nil, row.Time, row))
+	return j.joined(row.Key, row.Val, nil, row.Time, row)
+}
+
+// pendingKey orders unmatched outer records by time, then side and key.
+func pendingKey(ts int64, right bool, key []byte) []byte {
+	b := binary.BigEndian.AppendUint64(nil, uint64(ts)^(1<<63))
+	side := byte(0)
+	if right {
+		side = 1
+	}
+	return append(append(b, side), key...)
+}
+
+// emitClosed emits, with NULLs for the missing side, the unmatched outer
+// records whose join window (plus grace) has closed at stream time.
+func (j *Join) emitClosed(tc *stream.TaskContext) error {
+	it, err := j.Outer.NewIter(state.IterOptions{})
+	if err != nil {
+		return err
+	}
+	type pending struct {
+		k   []byte
+		row value.Row
+		r   bool
+	}
+	var due []pending
+	for it.Next() {
+		k := it.Key()
+		if len(k) < 9 {
+			continue
+		}
+		ts := int64(binary.BigEndian.Uint64(k[:8]) ^ (1 << 63))
+		right := k[8] == 1
+		after := j.Window.After
+		if right {
+			after = j.Window.Before
+		}
+		if ts+after+j.Window.Grace >= j.streamTime {
+			// Keys are in time order; later ones are not due either
+			// unless their side's window is shorter.
+			continue
+		}
+		key, rest, err := value.DecodeValues(it.Value(), nil)
+		if err != nil {
+			it.Close()
+			return err
+		}
+		val, vts, err := decodeSide(rest)
+		if err != nil {
+			it.Close()
+			return err
+		}
+		due = append(due, pending{k: append([]byte(nil), k...), row: value.Row{Key: key, Val: val, Time: vts}, r: right})
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	for _, p := range due {
+		if err := j.Outer.Delete(p.k); err != nil {
+			return err
+		}
+		if err := j.Next.Process(tc, j.outerRow(&p.row, p.r)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var _ = fmt.Sprintf
