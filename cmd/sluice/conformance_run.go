@@ -85,7 +85,8 @@ func checkRatchet(path string, passing []string) ([]string, error) {
 	}
 	ok := make(map[string]bool, len(passing))
 	for _, p := range passing {
-		ok[p] = true
+		// Some vector names end in spaces; lines are compared trimmed.
+		ok[strings.TrimSpace(p)] = true
 	}
 	var out []string
 	for _, line := range strings.Split(string(b), "\n") {

@@ -2,95 +2,50 @@ package engine
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/sluicedb/sluice/internal/catalog"
+	"github.com/sluicedb/sluice/internal/expr"
 	"github.com/sluicedb/sluice/internal/sql/ast"
 	"github.com/sluicedb/sluice/internal/sql/parser"
 	"github.com/sluicedb/sluice/internal/types"
 )
 
 // resolveType turns a type as written into a SQL type, expanding custom
-// types registered with CREATE TYPE.
+// types registered with CREATE TYPE, and rejects STRUCTs with duplicate
+// field names as ksqlDB does.
 func resolveType(t *ast.Type, cat *catalog.Catalog) (*types.Type, error) {
-	switch t.Kind {
-	case ast.TypeArray:
-		e, err := resolveType(t.Elem, cat)
-		if err != nil {
-			return nil, err
-		}
-		return types.ArrayOf(e), nil
-	case ast.TypeMap:
-		k, err := resolveType(t.Key, cat)
-		if err != nil {
-			return nil, err
-		}
-		v, err := resolveType(t.Value, cat)
-		if err != nil {
-			return nil, err
-		}
-		return types.MapOf(k, v), nil
-	case ast.TypeStruct:
-		fields := make([]types.Field, 0, len(t.Fields))
-		for _, f := range t.Fields {
-			ft, err := resolveType(f.Type, cat)
-			if err != nil {
-				return nil, err
-			}
-			for _, prev := range fields {
-				if prev.Name == f.Name.Name {
-					return nil, fmt.Errorf("Duplicate field names found in STRUCT: '%s' and '%s'", prev.Name, f.Name.Name)
-				}
-			}
-			fields = append(fields, types.Field{Name: f.Name.Name, Type: ft})
-		}
-		return types.StructOf(fields...), nil
-	case ast.TypeDecimal:
-		if len(t.Params) != 2 {
-			return nil, fmt.Errorf("DECIMAL requires precision and scale")
-		}
-		p, err1 := strconv.Atoi(t.Params[0])
-		s, err2 := strconv.Atoi(t.Params[1])
-		if err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("invalid DECIMAL parameters %v", t.Params)
-		}
-		return types.DecimalOf(p, s)
+	if err := checkStructFields(t); err != nil {
+		return nil, err
 	}
-	name := strings.ToUpper(t.Name.Name)
-	switch name {
-	case "BOOLEAN":
-		return types.BooleanType, nil
-	case "INT", "INTEGER":
-		return types.IntType, nil
-	case "BIGINT":
-		return types.BigintType, nil
-	case "DOUBLE":
-		return types.DoubleType, nil
-	case "STRING", "VARCHAR":
-		return types.StringType, nil
-	case "BYTES":
-		return types.BytesType, nil
-	case "DATE":
-		return types.DateType, nil
-	case "TIME":
-		return types.TimeType, nil
-	case "TIMESTAMP":
-		return types.TimestampType, nil
-	case "DECIMAL":
-		if len(t.Params) == 2 {
-			p, _ := strconv.Atoi(t.Params[0])
-			s, _ := strconv.Atoi(t.Params[1])
-			return types.DecimalOf(p, s)
+	return expr.ResolveType(t, func(name string) (*types.Type, bool) {
+		if ct, ok := cat.Type(name); ok {
+			return ct, true
+		}
+		return cat.Type(strings.ToUpper(name))
+	})
+}
+
+func checkStructFields(t *ast.Type) error {
+	if t == nil {
+		return nil
+	}
+	seen := map[string]string{}
+	for _, f := range t.Fields {
+		if prev, ok := seen[f.Name.Name]; ok {
+			return fmt.Errorf("Duplicate field names found in STRUCT: '%s' and '%s'", prev, f.Name.Name)
+		}
+		seen[f.Name.Name] = f.Name.Name
+		if err := checkStructFields(f.Type); err != nil {
+			return err
 		}
 	}
-	if ct, ok := cat.Type(t.Name.Name); ok {
-		return ct, nil
+	for _, c := range []*ast.Type{t.Elem, t.Key, t.Value} {
+		if err := checkStructFields(c); err != nil {
+			return err
+		}
 	}
-	if ct, ok := cat.Type(name); ok {
-		return ct, nil
-	}
-	return nil, fmt.Errorf("Unknown type: %s", t.Name.Name)
+	return nil
 }
 
 // ColumnsFromSQL parses a column list as written in CREATE STREAM, such as
