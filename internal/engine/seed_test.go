@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/sluicedb/sluice/internal/logstore"
 	"github.com/sluicedb/sluice/internal/logstore/embedded"
 	"github.com/sluicedb/sluice/internal/registry"
+	"github.com/sluicedb/sluice/internal/sql/parser"
 	"github.com/sluicedb/sluice/internal/state/pebblestore"
 	"github.com/sluicedb/sluice/internal/types"
 	"github.com/sluicedb/sluice/internal/value"
@@ -108,62 +110,20 @@ func TestSeedPipeline(t *testing.T) {
 		{s("j"), s("15"), s("95"), s("florida"), s("2020-04-04T01:13:00")},
 	}, []int64{1700000000200, 1700000000201, 1700000000202, 1700000000203, 1700000000204})
 
-	sess := engine.NewSession()
-	script := `
-SET 'auto.offset.reset' = 'earliest';
-CREATE STREAM customers WITH (
-    kafka_topic = 'customers.public.customers',
-    value_format = 'avro'
-);
-CREATE STREAM orders WITH (
-    kafka_topic = 'my-replica-set.logistics.orders',
-    value_format = 'avro',
-    timestamp = 'ts',
-    timestamp_format = 'yyyy-MM-dd''T''HH:mm:ss'
-);
-CREATE STREAM shipments WITH (
-    kafka_topic = 'my-replica-set.logistics.shipments',
-    value_format = 'avro',
-    timestamp = 'ts',
-    timestamp_format = 'yyyy-MM-dd''T''HH:mm:ss'
-);
-CREATE TABLE customers_by_key AS
-    SELECT id,
-           latest_by_offset(name) AS name,
-           latest_by_offset(age) AS age
-    FROM customers
-    GROUP BY id
-    EMIT CHANGES;
-CREATE STREAM enriched_orders AS
-    SELECT o.order_id,
-           o.price,
-           o.currency,
-           c.id AS customer_id,
-           c.name AS customer_name,
-           c.age AS customer_age
-    FROM orders AS o
-    LEFT JOIN customers_by_key c
-    ON o.customer_id = c.ROWKEY
-    EMIT CHANGES;
-CREATE STREAM shipped_orders WITH (
-    kafka_topic = 'shipped_orders'
-) AS
-    SELECT o.order_id,
-           s.shipment_id,
-           o.customer_id,
-           o.customer_name,
-           o.customer_age,
-           s.origin,
-           o.price,
-           o.currency
-    FROM enriched_orders AS o
-    INNER JOIN shipments s
-    WITHIN 7 DAYS
-    ON s.order_id = o.order_id
-    EMIT CHANGES;
-`
-	if _, err := eng.Execute(ctx, sess, script); err != nil {
+	// The tutorial's statements, less its connectors: the records above
+	// stand in for what they capture.
+	b, err := os.ReadFile(filepath.Join("..", "..", "demo", "tutorial.sql"))
+	if err != nil {
 		t.Fatal(err)
+	}
+	sess := engine.NewSession()
+	for _, seg := range parser.Split(string(b)) {
+		if strings.Contains(strings.ToUpper(seg.Text), " CONNECTOR ") {
+			continue
+		}
+		if _, err := eng.Execute(ctx, sess, seg.Text); err != nil {
+			t.Fatalf("%s\n%v", seg.Text, err)
+		}
 	}
 	if err := eng.RunUntilIdle(ctx); err != nil {
 		t.Fatal(err)
