@@ -3,6 +3,7 @@ package planner
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/sluicedb/sluice/internal/catalog"
@@ -205,6 +206,8 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 	// The aggregate: one accumulator per distinct call.
 	aggNode := &plan.Aggregate{Input: node, Store: "Aggregate-Aggregate-Materialize", Table: out.Table}
 	aggCols := append([]catalog.Column{}, newKey...)
+	// notUndoable lists the functions a table aggregation cannot subtract.
+	var notUndoable []string
 	for i, fc := range calls {
 		var args []*expr.Expr
 		var argTypes []*types.Type
@@ -249,12 +252,22 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 			return nil, err
 		}
 		if out.Table && ag.Undo == nil {
-			return nil, fmt.Errorf("The aggregation function %s cannot be applied to a table source, only to a stream source.", strings.ToUpper(fc.Name.Name))
+			if n := strings.ToUpper(fc.Name.Name); !slices.Contains(notUndoable, n) {
+				notUndoable = append(notUndoable, n)
+			}
+			continue
 		}
 		name := fmt.Sprintf("KSQL_AGG_VARIABLE_%d", i)
 		aggNode.Aggs = append(aggNode.Aggs, plan.AggCall{Name: strings.ToUpper(fc.Name.Name), Agg: ag, Args: colExprs, Widen: res.WidenColumns})
 		aggCols = append(aggCols, catalog.Column{Name: name, Type: ag.ReturnType, Namespace: catalog.Value})
 		exprMap[exprKey(fc)] = expr.Column{Name: name, Kind: expr.ValueColumn, Index: i, Type: ag.ReturnType}
+	}
+	switch len(notUndoable) {
+	case 0:
+	case 1:
+		return nil, fmt.Errorf("The aggregation function %s cannot be applied to a table source, only to a stream source.", notUndoable[0])
+	default:
+		return nil, fmt.Errorf("The aggregation functions %s cannot be applied to a table source, only to a stream source.", joinAnd(notUndoable))
 	}
 	if q.Window != nil {
 		ws, err := windowSpec(q.Window)
