@@ -57,6 +57,11 @@ func (s *Source) Process(tc *stream.TaskContext, rec *logstore.Record) error {
 		}
 		row.Key = k
 	}
+	if s.Table && (rec.Key == nil || allNull(row.Key)) {
+		// A table row needs a key: Kafka Streams' KTable source drops
+		// records without one.
+		return nil
+	}
 	if rec.Value == nil {
 		// A null value is a tombstone for a table; a stream passes it on
 		// as a row with no value, which projections keep null.
@@ -93,4 +98,14 @@ func (s *Source) Process(tc *stream.TaskContext, rec *logstore.Record) error {
 		row.Time = ts
 	}
 	return s.Next.Process(tc, row)
+}
+
+// allNull reports a key whose every column is NULL.
+func allNull(vs []value.Value) bool {
+	for _, v := range vs {
+		if !v.IsNull() {
+			return false
+		}
+	}
+	return true
 }
