@@ -115,7 +115,7 @@ func (a *Aggregate) session(tc *stream.TaskContext, row *value.Row) error {
 		if s.start == start && s.end == end {
 			continue
 		}
-		tomb := value.Row{Key: row.Key, Time: row.Time, Partition: row.Partition, Offset: row.Offset, Window: &value.Window{Start: s.start, End: s.end}}
+		tomb := value.Row{Key: row.Key, Time: s.ts, Partition: row.Partition, Offset: row.Offset, Window: &value.Window{Start: s.start, End: s.end}}
 		if err := a.forward(tc, &tomb); err != nil {
 			return err
 		}
