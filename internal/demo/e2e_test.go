@@ -19,60 +19,73 @@ import (
 	"github.com/sluicedb/sluice/internal/demo"
 	"github.com/sluicedb/sluice/internal/engine"
 	"github.com/sluicedb/sluice/internal/function/builtin"
+	"github.com/sluicedb/sluice/internal/logstore"
 	"github.com/sluicedb/sluice/internal/logstore/embedded"
 	"github.com/sluicedb/sluice/internal/registry"
 	"github.com/sluicedb/sluice/internal/state/pebblestore"
 	"github.com/sluicedb/sluice/internal/testsvc"
 )
 
-// TestTutorialEndToEnd runs the tutorial's statements, unchanged but for
-// hosts, ports and credentials, against real PostgreSQL, FerretDB and
-// OpenSearch, and checks the five documents the tutorial shows.
-func TestTutorialEndToEnd(t *testing.T) {
-	pg := testsvc.Postgres(t)
-	mongoURI := testsvc.Mongo(t)
-	searchURL := testsvc.Search(t)
+// pipeline is the tutorial running in-process on real services.
+type pipeline struct {
+	pg        *testsvc.PG
+	mongoURI  string
+	searchURL string
+	eng       *engine.Engine
+	sess      *engine.Session
+	log       logstore.Log
+}
+
+// startPipeline seeds the services and runs the tutorial's statements on
+// an engine with the connector runtime. configure may adjust the index
+// before the sink starts writing to it.
+func startPipeline(tb testing.TB, configure func(searchURL string)) *pipeline {
+	tb.Helper()
+	pg := testsvc.Postgres(tb)
+	mongoURI := testsvc.Mongo(tb)
+	searchURL := testsvc.Search(tb)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	if err := demo.SeedPostgres(ctx, pg.DSN, pg.DSNFor); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	if err := demo.SeedMongo(ctx, mongoURI); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	// The index is the topic's name: clear what an earlier run left.
-	deleteIndex(t, searchURL, "shipped_orders")
-
-	dir := t.TempDir()
+	deleteIndex(tb, searchURL, "shipped_orders")
+	if configure != nil {
+		configure(searchURL)
+	}
+	dir := tb.TempDir()
 	lg, err := embedded.Open(filepath.Join(dir, "log"), embedded.Options{})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { lg.Close() })
+	tb.Cleanup(func() { lg.Close() })
 	sr, err := registry.Open(ctx, lg, registry.Options{})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	st, err := pebblestore.Open(filepath.Join(dir, "state"), pebblestore.Options{})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	tb.Cleanup(func() { st.Close() })
 	rt := connect.NewRuntime(connect.Options{Log: lg, Registry: sr, Plugins: plugins.New()})
-	t.Cleanup(func() { rt.Close() })
+	tb.Cleanup(func() { rt.Close() })
 	eng := engine.New(engine.Options{Log: lg, State: st, Registry: engine.SchemaRegistry(sr), Functions: builtin.New(), Connectors: rt})
-	t.Cleanup(func() { eng.Close() })
+	tb.Cleanup(func() { eng.Close() })
 	if err := eng.Restore(ctx); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-
 	sql, err := demo.TutorialSQL(".")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	vars, err := demo.Vars(testsvc.Endpoints{Postgres: pg, MongoURI: mongoURI, SearchURL: searchURL})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	sess := engine.NewSession()
 	for _, stmt := range demo.Statements(sql, vars) {
@@ -83,9 +96,20 @@ func TestTutorialEndToEnd(t *testing.T) {
 			return err
 		})
 		if err != nil {
-			t.Fatalf("%s\n%v", stmt, err)
+			tb.Fatalf("%s\n%v", stmt, err)
 		}
 	}
+	return &pipeline{pg: pg, mongoURI: mongoURI, searchURL: searchURL, eng: eng, sess: sess, log: lg}
+}
+
+// TestTutorialEndToEnd runs the tutorial's statements, unchanged but for
+// hosts, ports and credentials, against real PostgreSQL, FerretDB and
+// OpenSearch, and checks the five documents the tutorial shows.
+func TestTutorialEndToEnd(t *testing.T) {
+	p := startPipeline(t, nil)
+	pg, mongoURI, searchURL, eng, sess := p.pg, p.mongoURI, p.searchURL, p.eng, p.sess
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
 	hits, body, err := demo.WaitDocs(ctx, searchURL, "shipped_orders", 5, nil)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, body)
@@ -127,7 +151,7 @@ func TestTutorialEndToEnd(t *testing.T) {
 	waitPull(t, eng, sess, `SELECT id FROM customers WHERE __deleted = 'true'`, "7")
 }
 
-func pgExec(t *testing.T, dsn, sql string) {
+func pgExec(t testing.TB, dsn, sql string) {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)
@@ -140,7 +164,7 @@ func pgExec(t *testing.T, dsn, sql string) {
 	}
 }
 
-func mongoInsert(t *testing.T, uri, coll string, doc bson.D) {
+func mongoInsert(t testing.TB, uri, coll string, doc bson.D) {
 	t.Helper()
 	ctx := context.Background()
 	cl, err := mongo.Connect(options.Client().ApplyURI(uri))

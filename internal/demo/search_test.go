@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func deleteIndex(t *testing.T, searchURL, index string) {
+func deleteIndex(t testing.TB, searchURL, index string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodDelete, strings.TrimRight(searchURL, "/")+"/"+index, nil)
 	resp, err := http.DefaultClient.Do(req)
