@@ -71,11 +71,11 @@ for w in $WORKLOADS; do
 				[[ $p == kstreams-eos ]] && g=exactly_once_v2
 				echo "$p $w $f" >&2
 				java -Xms1g -Xmx1g -cp "${cp[@]}" sluice.bench.Peer "$w" "$f" "$run/dump" "$run/$p" \
-					"$KAFKA_BOOTSTRAP" "$g" "$outputs" >> "$results"
+					"$KAFKA_BOOTSTRAP" "$g" "$outputs" >> "$results" || echo "$p $w $f failed" >&2
 				;;
 			kstreams-ttd)
 				echo "$p $w $f" >&2
-				java -Xms1g -Xmx1g -cp "${cp[@]}" sluice.bench.Peer "$w" "$f" "$run/dump" "$run/$p" >> "$results"
+				java -Xms1g -Xmx1g -cp "${cp[@]}" sluice.bench.Peer "$w" "$f" "$run/dump" "$run/$p" >> "$results" || echo "$p $w $f failed" >&2
 				;;
 			none) ;;
 			*)

@@ -65,10 +65,19 @@ final class Broker {
             long state;
             try (KafkaStreams streams = new KafkaStreams(b.build(), props)) {
                 streams.start();
-                long deadline = System.nanoTime() + 1_800_000_000_000L;
-                while (Peer.OUTPUTS.get() < expected && System.nanoTime() < deadline) {
+                // A run that makes no progress for two minutes has failed; it
+                // is reported rather than waited on forever.
+                long last = -1, lastChange = System.nanoTime();
+                while (Peer.OUTPUTS.get() < expected) {
                     if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) {
                         throw new IllegalStateException("kafka streams stopped: " + streams.state());
+                    }
+                    long n = Peer.OUTPUTS.get();
+                    if (n != last) {
+                        last = n;
+                        lastChange = System.nanoTime();
+                    } else if (System.nanoTime() - lastChange > 120_000_000_000L) {
+                        throw new IllegalStateException("kafka streams stalled at " + n + " of " + expected + " outputs");
                     }
                     Thread.sleep(20);
                 }
