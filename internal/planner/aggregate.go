@@ -39,7 +39,7 @@ func (p *Planner) aggregateCalls(exprs []ast.Expr) ([]*ast.FuncCall, error) {
 			for _, a := range fc.Args {
 				ast.Walk(a, func(m ast.Node) bool {
 					if inner, ok := m.(*ast.FuncCall); ok && p.isAggregate(inner.Name.Name) && walkErr == nil {
-						walkErr = fmt.Errorf("Aggregate functions can not be nested: %s(%s(...))", strings.ToUpper(fc.Name.Name), strings.ToUpper(inner.Name.Name))
+						walkErr = fmt.Errorf("Aggregate functions can not be nested: %s(%s)", strings.ToUpper(fc.Name.Name), expr.FormatSQL(inner))
 					}
 					return true
 				})

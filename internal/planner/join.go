@@ -436,6 +436,9 @@ func (p *Planner) joinOne(q *ast.Query, left, right *joinInput, j *ast.Join, fin
 		sides.keyQual, sides.keyName = qual, canonicalKeyName(sides, qual, name)
 		sides.keyCol = catalog.Column{Name: qual + "_" + sides.keyName, Type: keyType, Namespace: catalog.Key}
 	}
+	if err := checkKeyTypes([]catalog.Column{sides.keyCol}); err != nil {
+		return nil, err
+	}
 	cols := []catalog.Column{sides.keyCol}
 	for _, s := range sides.sides {
 		for _, c := range s.cols {

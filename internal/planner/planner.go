@@ -144,6 +144,9 @@ func (p *Planner) Plan(q *ast.Query, sinkName string, target *catalog.Source) (*
 		if err != nil {
 			return nil, err
 		}
+		if err := checkKeyTypes(proj.Sch.Key()); err != nil {
+			return nil, err
+		}
 		out.Root = proj
 		out.Schema = proj.Sch
 		return out, nil
@@ -153,6 +156,9 @@ func (p *Planner) Plan(q *ast.Query, sinkName string, target *catalog.Source) (*
 	}
 	proj, err := p.project(q, node, sc, req, sinkName)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkKeyTypes(proj.Sch.Key()); err != nil {
 		return nil, err
 	}
 	out.Root = proj
@@ -294,4 +300,52 @@ func qualifyExprText(e ast.Expr, alias string) string {
 		cr.Qualifier = nil
 	}
 	return s
+}
+
+// checkKeyTypes refuses key columns whose type holds a MAP: map entries
+// have no canonical order, so equal keys could serialize differently.
+func checkKeyTypes(cols []catalog.Column) error {
+	for _, c := range cols {
+		if hasMap(c.Type) {
+			return fmt.Errorf("Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: `%s`. Column type: %s. See https://github.com/confluentinc/ksql/issues/6621 for more.", c.Name, quotedType(c.Type))
+		}
+	}
+	return nil
+}
+
+func hasMap(t *types.Type) bool {
+	if t == nil {
+		return false
+	}
+	switch t.Kind {
+	case types.Map:
+		return true
+	case types.Array:
+		return hasMap(t.Elem)
+	case types.Struct:
+		for _, f := range t.Fields {
+			if hasMap(f.Type) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// quotedType prints a type as ksqlDB's messages do, with struct field
+// names in backticks.
+func quotedType(t *types.Type) string {
+	switch t.Kind {
+	case types.Array:
+		return "ARRAY<" + quotedType(t.Elem) + ">"
+	case types.Map:
+		return "MAP<" + quotedType(t.Key) + ", " + quotedType(t.Elem) + ">"
+	case types.Struct:
+		parts := make([]string, len(t.Fields))
+		for i, f := range t.Fields {
+			parts[i] = "`" + f.Name + "` " + quotedType(f.Type)
+		}
+		return "STRUCT<" + strings.Join(parts, ", ") + ">"
+	}
+	return t.String()
 }
