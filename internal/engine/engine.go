@@ -220,6 +220,16 @@ func (e *Engine) property(sess *Session, name, def string) string {
 	if v, ok := e.opts.Config[name]; ok {
 		return v
 	}
+	// Kafka Streams settings may come with ksqlDB's ksql.streams. prefix
+	// (ksql.streams.auto.offset.reset) from clients and config files.
+	if !strings.HasPrefix(name, "ksql.") {
+		if v, ok := sess.Props["ksql.streams."+name]; ok {
+			return v
+		}
+		if v, ok := e.opts.Config["ksql.streams."+name]; ok {
+			return v
+		}
+	}
 	return def
 }
 

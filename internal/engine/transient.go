@@ -68,7 +68,9 @@ func (c *Cursor) Next(ctx context.Context) ([]value.Value, bool, error) {
 // Close stops a push query; it is safe to call more than once.
 func (c *Cursor) Close() error {
 	c.once.Do(func() {
-		close(c.done)
+		if c.done != nil {
+			close(c.done)
+		}
 		if c.stop != nil {
 			c.stop()
 		}
@@ -101,6 +103,13 @@ func (e *Engine) Query(ctx context.Context, sess *Session, text string) (*Cursor
 		return nil, &StatementError{Statement: text, Err: err}
 	}
 	cols := planned.Schema.Value()
+	if proj, ok := planned.Root.(*plan.Project); ok {
+		for i, isKey := range proj.KeyItems {
+			if isKey && i < len(cols) {
+				cols[i].Namespace = catalog.Key
+			}
+		}
+	}
 	id := fmt.Sprintf("transient_%s_%d", strings.ToUpper(planned.From.Name), transientSeq.Add(1))
 	limit := int64(-1)
 	if q.Limit != nil {

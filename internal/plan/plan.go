@@ -65,6 +65,9 @@ type Project struct {
 	// DropNullKey drops rows whose new key has a NULL column (or one that
 	// failed to evaluate), as ksqlDB's GROUP BY excludes them.
 	DropNullKey bool
+	// KeyItems marks, for a transient projection, the value columns that
+	// are references to the input's key columns.
+	KeyItems []bool
 }
 
 // TableFunction is one table function call of a FlatMap.

@@ -290,6 +290,9 @@ func transientProject(node plan.Node, items []selectItem) (*plan.Project, error)
 	for _, it := range items {
 		proj.Val = append(proj.Val, plan.Column{Name: it.alias, Expr: it.ce})
 		cols = append(cols, catalog.Column{Name: it.alias, Type: it.ce.Type, Namespace: catalog.Value})
+		c := it.ce.Columns()
+		_, plain := it.e.(*ast.ColumnRef)
+		proj.KeyItems = append(proj.KeyItems, plain && len(c) == 1 && c[0].Kind == expr.KeyColumn)
 	}
 	proj.KeepKey = true
 	proj.Sch = catalog.Schema{Columns: cols}

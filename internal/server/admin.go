@@ -108,6 +108,8 @@ func (s *Server) admin(ctx context.Context, sess *engine.Session, stmt ast.State
 		return s.describeFunction(st.Name.Name, text)
 	case *ast.Explain:
 		return s.explain(st, text)
+	case *ast.DescribeConnector:
+		return s.describeConnector(st.Name.Name, text)
 	}
 	return nil, fmt.Errorf("unsupported statement %T", stmt)
 }
@@ -211,8 +213,10 @@ func (s *Server) show(ctx context.Context, sess *engine.Session, st *ast.Show, t
 		}
 		sort.Slice(vars, func(i, j int) bool { return vars[i].Name < vars[j].Name })
 		return map[string]any{"@type": "variables", "statementText": text, "variables": vars, "warnings": []warning{}}, nil
-	case ast.ShowConnectors, ast.ShowConnectorPlugins:
-		return nil, errors.New("connectors are not available on this server yet")
+	case ast.ShowConnectors:
+		return s.showConnectors(st, text)
+	case ast.ShowConnectorPlugins:
+		return s.showConnectorPlugins(text)
 	}
 	return nil, fmt.Errorf("SHOW %s is not supported", st.Kind)
 }

@@ -189,7 +189,7 @@ func (s *Server) executeOne(ctx context.Context, sess *engine.Session, text stri
 	switch parsed.(type) {
 	case *ast.Query, *ast.Print:
 		return nil, &execError{status: http.StatusBadRequest, code: codeQueryEndpoint, err: errors.New(msgQueryEndpointFmt)}
-	case *ast.Show, *ast.Describe, *ast.DescribeSources, *ast.DescribeFunction, *ast.Explain:
+	case *ast.Show, *ast.Describe, *ast.DescribeSources, *ast.DescribeFunction, *ast.Explain, *ast.DescribeConnector:
 		return s.admin(ctx, sess, parsed, stmtText)
 	case *ast.RunScript:
 		return nil, errors.New("RUN SCRIPT is a CLI command: run it from sluice cli")

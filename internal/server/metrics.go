@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -42,8 +43,12 @@ func newMetrics(reg *prometheus.Registry, s *Server) (*metrics, error) {
 			Help: "Transient push and pull queries running now.",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.statements, m.transient,
-		&catalogCollector{s: s}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+	cs := []prometheus.Collector{m.requests, m.latency, m.statements, m.transient,
+		&catalogCollector{s: s}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})}
+	if rt := s.opts.Engine.Connectors(); rt != nil {
+		cs = append(cs, rt.Collector())
+	}
+	for _, c := range cs {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -127,11 +132,23 @@ var (
 		[]string{"query_id", "kind", "sink", "state"}, nil)
 	sourcesDesc = prometheus.NewDesc("sluice_sources",
 		"Streams and tables in the catalog.", []string{"type"}, nil)
+	queryInDesc = prometheus.NewDesc("sluice_query_records_in_total",
+		"Records a persistent query consumed since the server started.", []string{"query_id"}, nil)
+	queryOutDesc = prometheus.NewDesc("sluice_query_records_out_total",
+		"Records a persistent query produced (outputs and changelog writes).", []string{"query_id"}, nil)
+	queryErrDesc = prometheus.NewDesc("sluice_query_processing_errors_total",
+		"Records a persistent query sent to the processing log.", []string{"query_id"}, nil)
+	queryLagDesc = prometheus.NewDesc("sluice_query_lag_records",
+		"Records in a persistent query's inputs not yet processed.", []string{"query_id"}, nil)
 )
 
 func (c *catalogCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- queryInfoDesc
 	ch <- sourcesDesc
+	ch <- queryInDesc
+	ch <- queryOutDesc
+	ch <- queryErrDesc
+	ch <- queryLagDesc
 }
 
 func (c *catalogCollector) Collect(ch chan<- prometheus.Metric) {
@@ -142,6 +159,12 @@ func (c *catalogCollector) Collect(ch chan<- prometheus.Metric) {
 			state = "RUNNING"
 		}
 		ch <- prometheus.MustNewConstMetric(queryInfoDesc, prometheus.GaugeValue, 1, q.ID, q.Kind, q.Sink, state)
+		if st, ok := c.s.opts.Engine.QueryStats(context.Background(), q.ID); ok {
+			ch <- prometheus.MustNewConstMetric(queryInDesc, prometheus.CounterValue, float64(st.RecordsIn), q.ID)
+			ch <- prometheus.MustNewConstMetric(queryOutDesc, prometheus.CounterValue, float64(st.RecordsOut), q.ID)
+			ch <- prometheus.MustNewConstMetric(queryErrDesc, prometheus.CounterValue, float64(st.ProcessingErrors), q.ID)
+			ch <- prometheus.MustNewConstMetric(queryLagDesc, prometheus.GaugeValue, float64(st.Lag), q.ID)
+		}
 	}
 	counts := map[string]float64{"STREAM": 0, "TABLE": 0}
 	for _, src := range cat.Sources() {

@@ -13,10 +13,14 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/sluicedb/sluice/internal/connect"
+	"github.com/sluicedb/sluice/internal/connect/plugins"
 	"github.com/sluicedb/sluice/internal/engine"
 	"github.com/sluicedb/sluice/internal/format"
 	"github.com/sluicedb/sluice/internal/function/builtin"
+	"github.com/sluicedb/sluice/internal/logstore"
 	"github.com/sluicedb/sluice/internal/logstore/embedded"
+	"github.com/sluicedb/sluice/internal/logstore/kafka"
 	"github.com/sluicedb/sluice/internal/registry"
 	"github.com/sluicedb/sluice/internal/state/pebblestore"
 )
@@ -41,9 +45,10 @@ type NodeOptions struct {
 type Node struct {
 	Engine   *engine.Engine
 	Server   *Server
-	Log      *embedded.Log
+	Log      logstore.Log
 	State    *pebblestore.DB
 	Registry *registry.Embedded
+	Connect  *connect.Runtime
 	props    map[string]string
 	logger   *slog.Logger
 }
@@ -58,8 +63,9 @@ func OpenNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	if b := props[PropLogBackend]; b != "" && b != "embedded" {
-		return nil, fmt.Errorf("%s=%s: %w (use embedded)", PropLogBackend, b, ErrLogBackendUnavailable)
+	backend := props[PropLogBackend]
+	if backend != "" && backend != "embedded" && backend != "kafka" {
+		return nil, fmt.Errorf("%s=%s: %w (embedded or kafka)", PropLogBackend, backend, ErrLogBackendUnavailable)
 	}
 	dir := props[PropStateDir]
 	if dir == "" {
@@ -74,7 +80,11 @@ func OpenNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 	}
 	n := &Node{props: props, logger: logger}
 	var err error
-	n.Log, err = embedded.Open(filepath.Join(dir, "log"), embedded.Options{Sync: sync})
+	if backend == "kafka" {
+		n.Log, err = openKafka(ctx, props, logger)
+	} else {
+		n.Log, err = embedded.Open(filepath.Join(dir, "log"), embedded.Options{Sync: sync})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open log: %w", err)
 	}
@@ -85,6 +95,7 @@ func OpenNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 	}
 	var reg format.Registry
 	var regHandler http.Handler
+	var sr registry.Registry
 	if u := props[PropSchemaRegistry]; u != "" {
 		c, err := registry.NewClient(registry.ClientOptions{URL: u})
 		if err != nil {
@@ -92,6 +103,7 @@ func OpenNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 			return nil, fmt.Errorf("schema registry client: %w", err)
 		}
 		reg = engine.SchemaRegistry(c)
+		sr = c
 	} else {
 		n.Registry, err = registry.Open(ctx, n.Log, registry.Options{Logger: logger})
 		if err != nil {
@@ -100,7 +112,9 @@ func OpenNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 		}
 		reg = engine.SchemaRegistry(n.Registry)
 		regHandler = n.Registry.Handler()
+		sr = n.Registry
 	}
+	n.Connect = connect.NewRuntime(connectOptions(props, n.Log, sr, logger))
 	cfg := map[string]string{}
 	for k, v := range props {
 		if strings.HasPrefix(k, "ksql.") {
@@ -114,7 +128,7 @@ func OpenNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 		serviceID = "default_"
 	}
 	n.Engine = engine.New(engine.Options{Log: n.Log, State: n.State, Registry: reg, Functions: fns,
-		ServiceID: serviceID, Config: cfg, Logger: logger})
+		ServiceID: serviceID, Config: cfg, Logger: logger, Connectors: n.Connect})
 	// Headless mode re-runs its file at every start, as ksqlDB's does, so
 	// only an interactive server keeps and replays the command log.
 	if !opts.Headless {
@@ -230,6 +244,9 @@ func (n *Node) Close() error {
 	if n.Server != nil {
 		n.Server.Close()
 	}
+	if n.Connect != nil {
+		errs = append(errs, n.Connect.Close())
+	}
 	if n.Engine != nil {
 		errs = append(errs, n.Engine.Close())
 	}
@@ -240,4 +257,80 @@ func (n *Node) Close() error {
 		errs = append(errs, n.Log.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// openKafka opens the Kafka backend from ksqlDB's properties:
+// ksql.streams.bootstrap.servers (or bootstrap.servers), and the
+// security settings of a Kafka client.
+func openKafka(ctx context.Context, props map[string]string, logger *slog.Logger) (logstore.Log, error) {
+	servers := props["ksql.streams.bootstrap.servers"]
+	if servers == "" {
+		servers = props["bootstrap.servers"]
+	}
+	if servers == "" {
+		return nil, fmt.Errorf("%s=kafka needs ksql.streams.bootstrap.servers (--bootstrap-servers)", PropLogBackend)
+	}
+	opts := kafka.Options{Logger: logger}
+	for _, s := range strings.Split(servers, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			opts.BootstrapServers = append(opts.BootstrapServers, s)
+		}
+	}
+	get := func(k string) string {
+		if v := props["ksql.streams."+k]; v != "" {
+			return v
+		}
+		return props[k]
+	}
+	opts.SASLMechanism = get("sasl.mechanism")
+	if jaas := get("sasl.jaas.config"); jaas != "" {
+		opts.SASLUsername, opts.SASLPassword = jaasCredentials(jaas)
+	}
+	if p := strings.ToUpper(get("security.protocol")); p == "SSL" || p == "SASL_SSL" {
+		opts.TLS = true
+		opts.TLSCAFile = get("ssl.truststore.location")
+	}
+	return kafka.Open(ctx, opts)
+}
+
+// jaasCredentials reads username and password from a Kafka client's
+// sasl.jaas.config (PlainLoginModule / ScramLoginModule required
+// username="..." password="...";).
+func jaasCredentials(jaas string) (user, pass string) {
+	field := func(name string) string {
+		i := strings.Index(jaas, name+"=\"")
+		if i < 0 {
+			return ""
+		}
+		rest := jaas[i+len(name)+2:]
+		if j := strings.IndexByte(rest, '"'); j >= 0 {
+			return rest[:j]
+		}
+		return ""
+	}
+	return field("username"), field("password")
+}
+
+// connectOptions maps ksqlDB's embedded Connect worker settings
+// (connect.key.converter, connect.value.converter.schemas.enable, ... as
+// the tutorial's KSQL_CONNECT_* environment sets them) to the runtime.
+func connectOptions(props map[string]string, lg logstore.Log, sr registry.Registry, logger *slog.Logger) connect.Options {
+	o := connect.Options{Log: lg, Registry: sr, Plugins: plugins.New(), Logger: logger, ConverterConfig: map[string]string{}}
+	for k, v := range props {
+		key, ok := strings.CutPrefix(k, "connect.")
+		if !ok {
+			continue
+		}
+		switch key {
+		case "key.converter":
+			o.KeyConverter = v
+		case "value.converter":
+			o.ValueConverter = v
+		default:
+			if strings.HasPrefix(key, "key.converter.") || strings.HasPrefix(key, "value.converter.") {
+				o.ConverterConfig[key] = v
+			}
+		}
+	}
+	return o
 }

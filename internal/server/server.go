@@ -19,6 +19,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/net/http2"
+
+	"github.com/sluicedb/sluice/internal/server/console"
 	"golang.org/x/net/http2/h2c"
 
 	"github.com/sluicedb/sluice/internal/engine"
@@ -144,6 +146,8 @@ func (s *Server) routes() http.Handler {
 	if s.opts.SchemaRegistry != nil {
 		mux.Handle("/schema-registry/", http.StripPrefix("/schema-registry", s.opts.SchemaRegistry))
 	}
+	mux.Handle("/console/", http.StripPrefix("/console", console.Handler()))
+	mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
 	var h http.Handler = mux
 	h = s.metrics.instrument(h)
 	if s.opts.Auth.enabled() {
