@@ -20,7 +20,6 @@ import (
 	"github.com/sluicedb/sluice/internal/logstore/embedded"
 	"github.com/sluicedb/sluice/internal/registry"
 	"github.com/sluicedb/sluice/internal/state/pebblestore"
-	"github.com/sluicedb/sluice/internal/value"
 )
 
 // Options configures one Run.
@@ -248,32 +247,6 @@ func count(ctx context.Context, lg logstore.Log, topic string) (int, error) {
 		n += int(offs.End - offs.Start)
 	}
 	return n, nil
-}
-
-// decodeSink reads the sink's first records back, for tests that check
-// the query computed what it should, not only how many.
-func decodeSink(ctx context.Context, lg logstore.Log, reg format.Registry, w Workload, valueFormat string, cols []format.Column, max int) ([]logstore.Record, [][]value.Value, error) {
-	f, err := format.New(valueFormat, nil, reg)
-	if err != nil {
-		return nil, nil, err
-	}
-	de, err := f.Deserializer(ctx, format.Target{Topic: w.Sink, Columns: cols})
-	if err != nil {
-		return nil, nil, err
-	}
-	recs, err := lg.Fetch(ctx, logstore.TopicPartition{Topic: w.Sink}, 0, logstore.FetchOptions{MaxRecords: max})
-	if err != nil {
-		return nil, nil, err
-	}
-	var rows [][]value.Value
-	for _, r := range recs {
-		row, err := de.Deserialize(r.Value, nil)
-		if err != nil {
-			return nil, nil, err
-		}
-		rows = append(rows, row)
-	}
-	return recs, rows, nil
 }
 
 func cpuTime() time.Duration {
