@@ -194,11 +194,11 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 		if sc.join != nil {
 			js := *sc.join
 			js.rekeyedAt = len(in.Value())
-			nsc := newScope(sch, false, keysOf(sc.qualifier)...)
+			nsc := newScope(sch, false, qualifiersOf(sc)...)
 			nsc.join = &js
 			sc = nsc
 		} else {
-			sc = newScope(sch, false, keysOf(sc.qualifier)...)
+			sc = newScope(sch, false, qualifiersOf(sc)...)
 		}
 	}
 	preScope := sc
@@ -285,7 +285,7 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 	}
 	aggNode.Sch = catalog.Schema{Columns: aggCols}
 	out.Table = true
-	post := newScope(aggNode.Sch, q.Window != nil, keysOf(preScope.qualifier)...)
+	post := newScope(aggNode.Sch, q.Window != nil, qualifiersOf(preScope)...)
 	post.exprs = exprMap
 	post.aggregated = true
 	post.aliasBase = &in

@@ -7,6 +7,7 @@ package planner
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/sluicedb/sluice/internal/catalog"
@@ -265,10 +266,21 @@ func (p *Planner) partitionBy(input plan.Node, sc *scope, exprs []ast.Expr, alia
 	}
 	sch := catalog.Schema{Columns: append(newKey, newVal...)}
 	node := &plan.Project{Input: input, Key: keyCols, Val: valCols, Sch: sch, Rekey: true}
-	nsc := newScope(sch, windowed, keysOf(sc.qualifier)...)
+	nsc := newScope(sch, windowed, qualifiersOf(sc)...)
 	nsc.exprs = exprMap
 	nsc.aliasBase = &in
 	return node, nsc, refs, nil
+}
+
+// qualifiersOf returns a scope's qualifiers for a derived scope: sorted,
+// with the scope's alias last, so the derived scope keeps it.
+func qualifiersOf(sc *scope) []string {
+	out := keysOf(sc.qualifier)
+	sort.Strings(out)
+	if sc.alias != "" {
+		out = append(out, sc.alias)
+	}
+	return out
 }
 
 func keysOf(m map[string]bool) []string {

@@ -26,6 +26,8 @@ type scope struct {
 	aggregated bool
 	// join, when set, resolves names over the joined sources.
 	join *joinSides
+	// alias qualifies this scope's columns in messages and join keys.
+	alias string
 	// aliasBase, when set, is the schema generated select aliases must
 	// not clash with. ksqlDB names select items against the source, so an
 	// aggregation's internal columns do not shift KSQL_COL_n.
@@ -56,6 +58,9 @@ func newScope(sch catalog.Schema, windowed bool, qualifiers ...string) *scope {
 	for _, q := range qualifiers {
 		if q != "" {
 			s.qualifier[q] = true
+			// The last qualifier given is the source's alias (FROM s AS
+			// alias), which messages and join keys use.
+			s.alias = q
 		}
 	}
 	return s
@@ -138,9 +143,14 @@ func exprKey(e ast.Expr) string { return ast.Format(e) }
 // qualified with in messages: the longest accepted qualifier that is not
 // the source's own name, else the name.
 func (s *scope) sourceAlias() string {
+	if s.alias != "" {
+		return s.alias
+	}
 	best := ""
 	for q := range s.qualifier {
-		if best == "" || len(q) < len(best) {
+		// Ties break by name: map order must not change what a query
+		// plans to.
+		if best == "" || len(q) < len(best) || len(q) == len(best) && q < best {
 			best = q
 		}
 	}

@@ -146,11 +146,22 @@ func (v Value) AsFloat64() float64 {
 	case types.Double:
 		return v.Double()
 	case types.Decimal:
+		// Both operands of the division are exact doubles when the
+		// unscaled value is below 2^53 and 10^scale below 10^23, so
+		// IEEE division rounds once, exactly as the rational would: the
+		// common case then costs no allocation.
+		if v.ref == nil && v.scale >= 0 && v.scale <= 22 && v.n > -(1<<53) && v.n < 1<<53 {
+			return float64(v.n) / pow10f[v.scale]
+		}
 		f, _ := v.Rat().Float64()
 		return f
 	}
 	return float64(v.n)
 }
+
+// pow10f holds the powers of ten that are exact doubles.
+var pow10f = [23]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
 var pow10Cache [40]*big.Int
 

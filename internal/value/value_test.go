@@ -79,3 +79,16 @@ func TestDecimalString(t *testing.T) {
 		}
 	}
 }
+
+func TestDecimalAsFloat64MatchesRational(t *testing.T) {
+	for _, tc := range []struct {
+		n     int64
+		scale int32
+	}{{505, 1}, {2571, 2}, {-1, 3}, {123456789012345, 7}, {1, 22}, {9007199254740991, 4}} {
+		v := DecimalInt64(tc.n, tc.scale)
+		want, _ := v.Rat().Float64()
+		if got := v.AsFloat64(); got != want {
+			t.Errorf("%s: AsFloat64 = %v, rational gives %v", v.DecimalString(), got, want)
+		}
+	}
+}
