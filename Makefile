@@ -52,7 +52,8 @@ test: vet services pydeps unit conformance
 # and FerretDB captured by Sluice's connectors, the tutorial's streams,
 # table and joins, and the documents in OpenSearch. Ctrl-C stops it all.
 demo: build
-	$(GO) run ./cmd/sluice-demo $(BIN)/sluice
+	$(GO) build -o $(BIN)/sluice-demo ./cmd/sluice-demo
+	$(BIN)/sluice-demo $(BIN)/sluice
 
 clean:
 	rm -rf $(BIN) .demo

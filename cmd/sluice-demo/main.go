@@ -56,6 +56,10 @@ func run(ctx context.Context) error {
 	if err := demo.SeedMongo(ctx, ep.MongoURI); err != nil {
 		return err
 	}
+	// The sink writes to the index shipped_orders: start it empty.
+	if err := demo.DeleteIndex(ctx, ep.SearchURL, "shipped_orders"); err != nil {
+		return err
+	}
 	dataDir := filepath.Join(root, ".demo", "data")
 	if err := os.RemoveAll(dataDir); err != nil {
 		return err

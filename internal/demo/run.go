@@ -155,3 +155,17 @@ func Retry(ctx context.Context, f func() error) error {
 		}
 	}
 }
+
+// DeleteIndex removes an index if it exists.
+func DeleteIndex(ctx context.Context, searchURL, index string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, strings.TrimRight(searchURL, "/")+"/"+index, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("demo: delete index %s: %w", index, err)
+	}
+	resp.Body.Close()
+	return nil
+}

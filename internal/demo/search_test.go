@@ -1,17 +1,15 @@
 package demo_test
 
 import (
-	"net/http"
-	"strings"
+	"context"
 	"testing"
+
+	"github.com/sluicedb/sluice/internal/demo"
 )
 
 func deleteIndex(t testing.TB, searchURL, index string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodDelete, strings.TrimRight(searchURL, "/")+"/"+index, nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
+	if err := demo.DeleteIndex(context.Background(), searchURL, index); err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
 }
