@@ -473,6 +473,11 @@ func jsonEqual(a, b any) bool {
 		}
 		for k, v := range x {
 			w, ok := y[k]
+			if !ok {
+				// ksqlDB reads expected JSON through the sink's serde, which
+				// matches field names case-insensitively.
+				w, ok = foldedField(y, k)
+			}
 			if !ok || !jsonEqual(v, w) {
 				return false
 			}
@@ -480,4 +485,17 @@ func jsonEqual(a, b any) bool {
 		return true
 	}
 	return false
+}
+
+// foldedField finds the one field of m whose name equals k ignoring case.
+func foldedField(m map[string]any, k string) (any, bool) {
+	var found any
+	n := 0
+	for name, v := range m {
+		if strings.EqualFold(name, k) {
+			found = v
+			n++
+		}
+	}
+	return found, n == 1
 }

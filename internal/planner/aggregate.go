@@ -297,7 +297,7 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 			if col, ok := unresolvedName(err); ok {
 				return nil, fmt.Errorf("Non-aggregate HAVING expression not part of GROUP BY: %s", col)
 			}
-			return nil, nonAggregate(err, q.Having)
+			return nil, clauseError("HAVING", nonAggregate(err, q.Having))
 		}
 		if pred.Type.Kind != types.Boolean {
 			return nil, fmt.Errorf("Type error in HAVING expression: Should evaluate to boolean but is %s (%s) instead.", expr.FormatSQL(q.Having), pred.Type)

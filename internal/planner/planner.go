@@ -98,7 +98,7 @@ func (p *Planner) Plan(q *ast.Query, sinkName string, target *catalog.Source) (*
 		sc.clause = "WHERE"
 		pred, err := expr.Compile(q.Where, sc, expr.Options{Functions: p.Functions})
 		if err != nil {
-			return nil, fmt.Errorf("%w", err)
+			return nil, clauseError("WHERE", err)
 		}
 		if pred.Type.Kind != types.Boolean && pred.Type.Kind != types.Null {
 			return nil, fmt.Errorf("Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.", expr.FormatSQL(q.Where), pred.Type)
@@ -360,4 +360,13 @@ func quotedType(t *types.Type) string {
 		return "STRUCT<" + strings.Join(parts, ", ") + ">"
 	}
 	return t.String()
+}
+
+// clauseError prefixes a type error in a WHERE or HAVING expression as
+// ksqlDB does ("Error in WHERE expression: Cannot compare ...").
+func clauseError(clause string, err error) error {
+	if errors.Is(err, expr.ErrType) {
+		return fmt.Errorf("Error in %s expression: %w", clause, err)
+	}
+	return err
 }
