@@ -166,8 +166,15 @@ func (q *Query) Start(ctx context.Context) {
 
 func (q *Query) runTask(ctx context.Context, t *task) {
 	backoff := time.Duration(0)
+	// A single input can long-poll; with several, a wait on one would
+	// delay records already waiting on another (a join's second side), so
+	// those are polled without waiting and the loop backs off instead.
+	wait := 200 * time.Millisecond
+	if len(t.tps) > 1 {
+		wait = 0
+	}
 	for ctx.Err() == nil {
-		progressed, err := t.step(ctx, 200*time.Millisecond)
+		progressed, err := t.step(ctx, wait)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -182,7 +189,7 @@ func (q *Query) runTask(ctx context.Context, t *task) {
 		// Nothing arrived within the long-poll of the first input; inputs
 		// beyond the first are polled without waiting, so back off gently.
 		if len(t.tps) > 1 {
-			backoff = min(backoff+5*time.Millisecond, 50*time.Millisecond)
+			backoff = min(backoff+2*time.Millisecond, 20*time.Millisecond)
 			select {
 			case <-ctx.Done():
 				return
