@@ -49,7 +49,7 @@ func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''
 // script(1), types statements into it and checks the printed tables.
 func TestCLIInPseudoTerminal(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs a subprocess in a pseudo-terminal")
+		t.Skip("short mode: runs a subprocess in a pseudo-terminal")
 	}
 	scriptBin, err := exec.LookPath("script")
 	if err != nil {

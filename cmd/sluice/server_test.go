@@ -95,7 +95,7 @@ func quoteJSON(s string) string {
 // file, runs a statement, and stops it with SIGTERM: it must exit 0.
 func TestServerConfigAndShutdown(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs the server as a subprocess")
+		t.Skip("short mode: runs the server as a subprocess")
 	}
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "ksql-server.properties")
@@ -145,7 +145,7 @@ func TestServerRejectsKafkaLog(t *testing.T) {
 // queries run and /ksql is refused, then signals the process.
 func TestHeadlessRun(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs the server as a subprocess")
+		t.Skip("short mode: runs the server as a subprocess")
 	}
 	dir := t.TempDir()
 	file := filepath.Join(dir, "app.sql")

@@ -42,7 +42,7 @@ func pythonClient(t *testing.T) string {
 // over /query and /query-stream, a push query, and an error.
 func TestPythonClient(t *testing.T) {
 	if testing.Short() {
-		t.Skip("installs a client from PyPI")
+		t.Skip("short mode: installs a client from PyPI")
 	}
 	py := pythonClient(t)
 	h := newHarness(t, nil)

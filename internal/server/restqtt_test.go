@@ -41,7 +41,7 @@ func restVectorsDir() string {
 // not part of this repository, so their absence is reported, not failed.
 func TestRESTConformance(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs hundreds of vectors")
+		t.Skip("short mode: runs hundreds of vectors")
 	}
 	// The whole suite takes minutes (push queries wait for rows), so it
 	// runs when asked: SLUICE_REST_QTT=1, optionally SLUICE_REST_QTT_FILE

@@ -147,7 +147,7 @@ func noiseWriter(ctx context.Context, l *Log, w int32) error {
 
 func TestCrashRecovery(t *testing.T) {
 	if testing.Short() {
-		t.Skip("spawns and kills child processes")
+		t.Skip("short mode: spawns and kills child processes")
 	}
 	for _, sync := range []string{"always", "never"} {
 		t.Run(sync, func(t *testing.T) {

@@ -162,7 +162,7 @@ func (f *fakeAPI) closedQueries() []string {
 // saves a screenshot (see screenshotPath).
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts a browser")
+		t.Skip("short mode: starts a browser")
 	}
 	api := &fakeAPI{}
 	mux := http.NewServeMux()

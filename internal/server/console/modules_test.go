@@ -12,7 +12,7 @@ import (
 // with its modules imported, and its JSON value compared.
 func TestModules(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts a browser")
+		t.Skip("short mode: starts a browser")
 	}
 	mux := http.NewServeMux()
 	(&fakeAPI{}).routes(mux)

@@ -43,7 +43,7 @@ func realServer(t *testing.T) string {
 // query from the beginning of its topic.
 func TestRealServer(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts a browser and a server")
+		t.Skip("short mode: starts a browser and a server")
 	}
 	base := realServer(t)
 	b := console.StartBrowser(t, base+"/console/")
