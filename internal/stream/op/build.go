@@ -137,33 +137,13 @@ func (b *builder) sub(ctx context.Context, n plan.Node, terminal func(tc *stream
 				}}, stages...)
 			}
 			return b.joinSub(ctx, x, stages, stores, terminal)
-		case *plan.Filter:
-			pred := x.Pred
-			tbl := isTable(x.Input)
-			store := ""
-			if tbl {
-				b.filters++
-				store = fmt.Sprintf("Filter-%d-Passed", b.filters)
+		case *plan.Filter, *plan.Project:
+			st, store := b.stateless(n)
+			if store != "" {
 				stores = append(stores, store)
 			}
-			stages = append([]stage{func(tc *stream.TaskContext, next Op) (Op, error) {
-				f := &Filter{Pred: pred.Eval, Next: next, Table: tbl}
-				if store != "" {
-					st, err := tc.Store(store)
-					if err != nil {
-						return nil, err
-					}
-					f.Passed = st
-				}
-				return f, nil
-			}}, stages...)
-			n = x.Input
-		case *plan.Project:
-			keys, vals, keep, keepKey, dropNull := evals(x.Key), evals(x.Val), x.KeepVal, x.KeepKey, x.DropNullKey
-			stages = append([]stage{func(_ *stream.TaskContext, next Op) (Op, error) {
-				return &Project{Key: keys, Val: vals, Next: next, KeepVal: keep, KeepKey: keepKey, DropNullKey: dropNull}, nil
-			}}, stages...)
-			n = x.Input
+			stages = append([]stage{st}, stages...)
+			n = n.Children()[0]
 		case *plan.FlatMap:
 			calls := make([]TableEval, len(x.Calls))
 			for i, c := range x.Calls {
@@ -536,33 +516,13 @@ func (b *builder) branchOf(ctx context.Context, n plan.Node) (*branch, error) {
 				return innerEntry(tc, chain)
 			}
 			return inner, nil
-		case *plan.Filter:
-			pred := x.Pred
-			tbl := isTable(x.Input)
-			store := ""
-			if tbl {
-				b.filters++
-				store = fmt.Sprintf("Filter-%d-Passed", b.filters)
+		case *plan.Filter, *plan.Project:
+			st, store := b.stateless(n)
+			if store != "" {
 				stores = append(stores, store)
 			}
-			stages = append([]stage{func(tc *stream.TaskContext, next Op) (Op, error) {
-				f := &Filter{Pred: pred.Eval, Next: next, Table: tbl}
-				if store != "" {
-					st, err := tc.Store(store)
-					if err != nil {
-						return nil, err
-					}
-					f.Passed = st
-				}
-				return f, nil
-			}}, stages...)
-			n = x.Input
-		case *plan.Project:
-			keys, vals, keep, keepKey, dropNull := evals(x.Key), evals(x.Val), x.KeepVal, x.KeepKey, x.DropNullKey
-			stages = append([]stage{func(_ *stream.TaskContext, next Op) (Op, error) {
-				return &Project{Key: keys, Val: vals, Next: next, KeepVal: keep, KeepKey: keepKey, DropNullKey: dropNull}, nil
-			}}, stages...)
-			n = x.Input
+			stages = append([]stage{st}, stages...)
+			n = n.Children()[0]
 		default:
 			return nil, fmt.Errorf("plan node %T is not supported below a join yet", n)
 		}
@@ -692,3 +652,36 @@ func (c *multiChain) Process(tc *stream.TaskContext, input int, rec *logstore.Re
 }
 
 func (c *multiChain) Close() error { return nil }
+
+// stateless builds the stage of a filter or projection. A filter over a
+// table remembers which keys passed, in the store it returns, so it sends
+// a tombstone only for a key whose previous row had passed.
+func (b *builder) stateless(n plan.Node) (stage, string) {
+	switch x := n.(type) {
+	case *plan.Filter:
+		pred := x.Pred
+		tbl := isTable(x.Input)
+		store := ""
+		if tbl {
+			b.filters++
+			store = fmt.Sprintf("Filter-%d-Passed", b.filters)
+		}
+		return func(tc *stream.TaskContext, next Op) (Op, error) {
+			f := &Filter{Pred: pred.Eval, Next: next, Table: tbl}
+			if store != "" {
+				st, err := tc.Store(store)
+				if err != nil {
+					return nil, err
+				}
+				f.Passed = st
+			}
+			return f, nil
+		}, store
+	case *plan.Project:
+		keys, vals, keep, keepKey, dropNull := evals(x.Key), evals(x.Val), x.KeepVal, x.KeepKey, x.DropNullKey
+		return func(_ *stream.TaskContext, next Op) (Op, error) {
+			return &Project{Key: keys, Val: vals, Next: next, KeepVal: keep, KeepKey: keepKey, DropNullKey: dropNull}, nil
+		}, ""
+	}
+	return nil, ""
+}
