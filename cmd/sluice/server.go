@@ -36,7 +36,7 @@ func addServerFlags(fs *flag.FlagSet) *serverFlags {
 		{"data-dir", server.PropStateDir, "data directory, ksql.streams.state.dir (default ./sluice-data)"},
 		{"offset-reset", server.PropOffsetReset, "ksql.streams.auto.offset.reset: earliest or latest"},
 		{"schema-registry-url", server.PropSchemaRegistry, "external schema registry URL; empty serves the embedded one at /schema-registry/"},
-		{"log", server.PropLogBackend, "log backend: embedded (kafka is not available yet)"},
+		{"log", server.PropLogBackend, "log backend: embedded, or kafka (with ksql.streams.bootstrap.servers)"},
 	} {
 		sf.props[f.prop] = fs.String(f.flag, "", f.usage)
 	}

@@ -133,11 +133,16 @@ func TestServerConfigAndShutdown(t *testing.T) {
 	}
 }
 
-func TestServerRejectsKafkaLog(t *testing.T) {
+func TestServerLogBackends(t *testing.T) {
 	var out bytes.Buffer
-	code := run(context.Background(), []string{"server", "--log", "kafka", "--data-dir", t.TempDir()}, &out, &out)
-	if code != 2 || !strings.Contains(out.String(), "not available yet") {
-		t.Errorf("exit %d: %s", code, out.String())
+	code := run(context.Background(), []string{"server", "--log", "tape", "--data-dir", t.TempDir()}, &out, &out)
+	if code != 2 || !strings.Contains(out.String(), "embedded or kafka") {
+		t.Errorf("--log tape: exit %d: %s", code, out.String())
+	}
+	out.Reset()
+	code = run(context.Background(), []string{"server", "--log", "kafka", "--data-dir", t.TempDir()}, &out, &out)
+	if code != 1 || !strings.Contains(out.String(), "ksql.streams.bootstrap.servers") {
+		t.Errorf("--log kafka without brokers: exit %d: %s", code, out.String())
 	}
 }
 
