@@ -172,7 +172,8 @@ func (e *Engine) push(ctx context.Context, sess *Session, id string, root plan.N
 		return nil, err
 	}
 	qctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	rq.Start(qctx)
+	// stop must be set before the tasks start: a LIMIT reached in the
+	// first batch closes the cursor from a task's goroutine.
 	c.stop = func() {
 		cancel()
 		if err := rq.Stop(); err != nil {
@@ -182,6 +183,7 @@ func (e *Engine) push(ctx context.Context, sess *Session, id string, root plan.N
 		}
 		finish()
 	}
+	rq.Start(qctx)
 	go func() {
 		select {
 		case <-c.done:
