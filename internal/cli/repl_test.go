@@ -103,7 +103,7 @@ func TestREPLSession(t *testing.T) {
 		"Successfully changed local property 'auto.offset.reset' to 'earliest'.\n",
 		"+------------------+------------------+\n|ID                |NAME              |\n+------------------+------------------+\n" +
 			"|1                 |alice             |\n|2                 |bob               |\n+------------------+------------------+\n",
-		"Source NOPE does not exist.",
+		"Stream NOPE does not exist.",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("output lacks\n%s\ngot\n%s", want, got)

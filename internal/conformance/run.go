@@ -150,11 +150,10 @@ func (r *Runner) run(ctx context.Context, t Test) (err error) {
 	}
 	sess := engine.NewSession()
 	var stmtErr error
-	for _, s := range t.Statements {
-		if _, err := env.eng.Execute(ctx, sess, s); err != nil {
-			stmtErr = err
-			break
-		}
+	// ksqlDB's test executor runs the statements as one text, one per
+	// line, so error positions count lines across them.
+	if _, err := env.eng.Execute(ctx, sess, strings.Join(t.Statements, "\n")); err != nil {
+		stmtErr = err
 	}
 	if t.ExpectedException != nil {
 		if stmtErr == nil {

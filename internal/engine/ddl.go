@@ -10,6 +10,7 @@ import (
 	"github.com/sluicedb/sluice/internal/format"
 	"github.com/sluicedb/sluice/internal/logstore"
 	"github.com/sluicedb/sluice/internal/sql/ast"
+	"github.com/sluicedb/sluice/internal/stream/op"
 	"github.com/sluicedb/sluice/internal/types"
 )
 
@@ -52,6 +53,10 @@ func (e *Engine) createSource(ctx context.Context, sess *Session, s *ast.CreateS
 		src.Kind = catalog.Table
 	}
 	if err := e.resolveFormats(sess, name, props, src); err != nil {
+		return nil, err
+	}
+	// An unknown format is reported before anything about the columns.
+	if _, _, err := op.Formats(src, e.opts.Registry); err != nil {
 		return nil, err
 	}
 	cols, err := e.tableElements(s.Elements)
@@ -403,7 +408,7 @@ func (e *Engine) dropSource(ctx context.Context, s *ast.DropSource) (*Result, er
 		if s.IfExists {
 			return &Result{Message: fmt.Sprintf("Source `%s` does not exist.", name)}, nil
 		}
-		return nil, fmt.Errorf("Source %s does not exist.", name)
+		return nil, fmt.Errorf("%s %s does not exist.", titleWord(word), name)
 	}
 	if (src.Kind == catalog.Table) != s.Table {
 		return nil, fmt.Errorf("Incompatible data source type is %s, but statement was DROP %s", src.Kind, strings.ToUpper(word))
@@ -428,4 +433,12 @@ func (e *Engine) dropSource(ctx context.Context, s *ast.DropSource) (*Result, er
 		}
 	}
 	return &Result{Message: fmt.Sprintf("Source `%s` (topic: %s) was dropped.", name, src.Topic)}, nil
+}
+
+// titleWord capitalizes "stream" or "table".
+func titleWord(w string) string {
+	if w == "" {
+		return w
+	}
+	return strings.ToUpper(w[:1]) + w[1:]
 }

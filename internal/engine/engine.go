@@ -125,13 +125,9 @@ func (e *StatementError) Unwrap() error { return e.Err }
 // Execute runs every statement in text in order and returns their results.
 // It stops at the first failure; results of the statements before it stand.
 func (e *Engine) Execute(ctx context.Context, sess *Session, text string) ([]*Result, error) {
-	stmts, err := splitStatements(text)
-	if err != nil {
-		return nil, err
-	}
 	var out []*Result
-	for _, s := range stmts {
-		r, err := e.ExecuteOne(ctx, sess, s)
+	for _, seg := range parser.Split(text) {
+		r, err := e.executeAt(ctx, sess, seg.Text, seg.Pos)
 		if err != nil {
 			return out, err
 		}
@@ -140,23 +136,24 @@ func (e *Engine) Execute(ctx context.Context, sess *Session, text string) ([]*Re
 	return out, nil
 }
 
-// splitStatements cuts text into statements without parsing their bodies,
-// so that a statement may use variables a previous one defines.
-func splitStatements(text string) ([]string, error) {
-	var out []string
-	for _, seg := range parser.Split(text) {
-		out = append(out, seg.Text)
-	}
-	return out, nil
-}
-
 // ExecuteOne runs one statement.
 func (e *Engine) ExecuteOne(ctx context.Context, sess *Session, text string) (*Result, error) {
+	return e.executeAt(ctx, sess, text, ast.Pos{Line: 1, Col: 1})
+}
+
+// executeAt runs one statement found at pos in a larger text, so that the
+// lines and columns its errors name are those of the whole text, as
+// ksqlDB reports them.
+func (e *Engine) executeAt(ctx context.Context, sess *Session, text string, pos ast.Pos) (*Result, error) {
 	if sess == nil {
 		sess = NewSession()
 	}
 	substituted := parser.SubstituteVariables(text, sess.Vars)
-	stmt, err := parser.ParseStatement(substituted)
+	padded := substituted
+	if pos.Line > 1 || pos.Col > 1 {
+		padded = strings.Repeat("\n", max(pos.Line-1, 0)) + strings.Repeat(" ", max(pos.Col-1, 0)) + substituted
+	}
+	stmt, err := parser.ParseStatement(padded)
 	if err != nil {
 		return nil, &StatementError{Statement: text, Err: err}
 	}

@@ -423,7 +423,7 @@ func unresolvedName(err error) (string, bool) {
 // ksqlDB reports it.
 func nonAggregate(err error, e ast.Expr) error {
 	if strings.Contains(err.Error(), "cannot be resolved") {
-		return fmt.Errorf("Non-aggregate SELECT expression(s) not part of GROUP BY: %s", expr.FormatSQL(e))
+		return fmt.Errorf("Non-aggregate SELECT expression(s) not part of GROUP BY: %s\nEither add the column(s) to the GROUP BY or remove them from the SELECT.", expr.FormatSQL(e))
 	}
 	return err
 }

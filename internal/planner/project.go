@@ -82,12 +82,16 @@ func (p *Planner) expandSelect(items []ast.SelectItem, node plan.Node, sc *scope
 				nonAgg = append(nonAgg, expr.FormatSQL(out[i].e))
 				continue
 			}
+			if errors.Is(err, expr.ErrType) {
+				// ksqlDB reports type errors in the projection so.
+				return nil, fmt.Errorf("Invalid Select: %w", err)
+			}
 			return nil, err
 		}
 		out[i].ce = ce
 	}
 	if len(nonAgg) > 0 {
-		return nil, fmt.Errorf("Non-aggregate SELECT expression(s) not part of GROUP BY: %s", strings.Join(nonAgg, ", "))
+		return nil, fmt.Errorf("Non-aggregate SELECT expression(s) not part of GROUP BY: %s\nEither add the column(s) to the GROUP BY or remove them from the SELECT.", strings.Join(nonAgg, ", "))
 	}
 	return out, nil
 }
@@ -190,7 +194,7 @@ func (p *Planner) project(q *ast.Query, node plan.Node, sc *scope, req keyReq, s
 	seen := map[string]bool{}
 	for _, c := range append(append([]catalog.Column{}, keyCols...), valCols...) {
 		if seen[c.Name] {
-			return nil, fmt.Errorf("Found duplicate column name in the output schema: %s", c.Name)
+			return nil, fmt.Errorf("Duplicate value columns found in schema: `%s` %s", c.Name, c.Type.SQL())
 		}
 		seen[c.Name] = true
 	}
