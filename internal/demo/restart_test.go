@@ -162,8 +162,12 @@ func TestTutorialSurvivesSIGKILL(t *testing.T) {
 		t.Fatalf("%v\n%s", err, body)
 	}
 
+	before := showQueries(t, srv)
 	srv.kill(t)
 	srv.start(t)
+	if after := showQueries(t, srv); after != before {
+		t.Errorf("SHOW QUERIES after the restart:\n%s\nbefore it:\n%s", after, before)
+	}
 
 	// After the restart, the tutorial's "insert more rows".
 	pgExec(t, pg.DSNFor("customers"), `INSERT INTO customers (id, name, age) VALUES ('9', 'zoe', 40)`)
@@ -194,4 +198,30 @@ func TestTutorialSurvivesSIGKILL(t *testing.T) {
 	if len(rows) != 4 {
 		t.Errorf("stream customers holds %d rows after the restart, want 4 (3 seeded, 1 inserted): %v", len(rows), rows)
 	}
+}
+
+// showQueries returns the ids, sinks and sources SHOW QUERIES lists.
+func showQueries(t *testing.T, s *sluiceServer) string {
+	t.Helper()
+	body, err := demo.PostKSQL(context.Background(), s.base, "SHOW QUERIES", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp []struct {
+		Queries []struct {
+			ID    string   `json:"id"`
+			Sinks []string `json:"sinks"`
+		} `json:"queries"`
+	}
+	if err := json.Unmarshal(body, &resp); err != nil || len(resp) != 1 {
+		t.Fatalf("SHOW QUERIES: %v: %s", err, body)
+	}
+	var out []string
+	for _, q := range resp[0].Queries {
+		out = append(out, q.ID+"->"+strings.Join(q.Sinks, ","))
+	}
+	if len(out) != 3 {
+		t.Fatalf("SHOW QUERIES lists %d queries, want 3: %s", len(out), body)
+	}
+	return strings.Join(out, " ")
 }
