@@ -407,5 +407,11 @@ func (t *txn) Abort(ctx context.Context) error {
 		}
 		return t.l.closedErr(wrap(err, "transaction %q: abort", t.p.id))
 	}
+	// The abort markers trail EndTxn just as commit markers do; until they
+	// land, the last stable offset holds read_committed readers below
+	// whatever the next writer appends, so wait for them here.
+	if err := t.l.awaitStable(ctx, t.offsets); err != nil {
+		t.l.logger.Warn("kafka: abort markers not yet written", "txn", t.p.id, "err", err)
+	}
 	return nil
 }
