@@ -60,23 +60,25 @@ func openStack(dir string, manual bool) (*engine.Engine, logstore.Log, func(), e
 
 // crashScripts are the queries the crash tests kill mid-stream: a
 // stateless CSAS, a windowed aggregation and a windowed stream-stream
-// join. Each writes OUTPUT.
+// join. Each writes OUTPUT. The sources say IF NOT EXISTS because an
+// early kill can land between two statements of a script, which the next
+// child then runs again.
 var crashScripts = map[string]string{
 	"csas": `
 SET 'auto.offset.reset' = 'earliest';
-CREATE STREAM input (id STRING KEY, v BIGINT, s STRING) WITH (kafka_topic='input', value_format='JSON');
+CREATE STREAM IF NOT EXISTS input (id STRING KEY, v BIGINT, s STRING) WITH (kafka_topic='input', value_format='JSON');
 CREATE STREAM output AS SELECT id, v * 2 AS doubled, UCASE(s) AS s FROM input WHERE v >= 0;
 `,
 	"window": `
 SET 'auto.offset.reset' = 'earliest';
-CREATE STREAM input (id STRING KEY, v BIGINT, s STRING) WITH (kafka_topic='input', value_format='JSON');
+CREATE STREAM IF NOT EXISTS input (id STRING KEY, v BIGINT, s STRING) WITH (kafka_topic='input', value_format='JSON');
 CREATE TABLE output AS SELECT SUBSTRING(s, 1, 4) AS g, COUNT(*) AS n, SUM(v) AS total
   FROM input WINDOW TUMBLING (SIZE 1000 MILLISECONDS) GROUP BY SUBSTRING(s, 1, 4);
 `,
 	"join": `
 SET 'auto.offset.reset' = 'earliest';
-CREATE STREAM input (id STRING KEY, v BIGINT, s STRING) WITH (kafka_topic='input', value_format='JSON');
-CREATE STREAM other (id STRING KEY, w BIGINT) WITH (kafka_topic='other', value_format='JSON');
+CREATE STREAM IF NOT EXISTS input (id STRING KEY, v BIGINT, s STRING) WITH (kafka_topic='input', value_format='JSON');
+CREATE STREAM IF NOT EXISTS other (id STRING KEY, w BIGINT) WITH (kafka_topic='other', value_format='JSON');
 CREATE STREAM output AS SELECT i.id AS id, i.v AS v, o.w AS w FROM input i
   JOIN other o WITHIN 500 MILLISECONDS ON i.id = o.id;
 `,
