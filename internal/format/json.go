@@ -55,7 +55,7 @@ func newJSONSerializer(t Target, s singles, header []byte) (*jsonSerializer, err
 	}
 	keys := make([][]byte, len(t.Columns))
 	for i, c := range t.Columns {
-		keys[i] = append(appendJSONString(nil, c.Name), ':')
+		keys[i] = append(AppendJSONString(nil, c.Name), ':')
 	}
 	return &jsonSerializer{t: t, unwrapped: un, header: header, keys: keys}, nil
 }

@@ -36,7 +36,7 @@ func appendJSON(b []byte, v value.Value, t *types.Type) ([]byte, error) {
 		}
 		f := v.AsFloat64()
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return appendJSONString(b, value.FormatDouble(f)), nil
+			return AppendJSONString(b, value.FormatDouble(f)), nil
 		}
 		return appendJavaDouble(b, f), nil
 	case types.Decimal:
@@ -48,7 +48,7 @@ func appendJSON(b []byte, v value.Value, t *types.Type) ([]byte, error) {
 		if v.Kind() != types.String {
 			break
 		}
-		return appendJSONString(b, v.Str()), nil
+		return AppendJSONString(b, v.Str()), nil
 	case types.Bytes:
 		if v.Kind() != types.Bytes {
 			break
@@ -84,7 +84,7 @@ func appendJSON(b []byte, v value.Value, t *types.Type) ([]byte, error) {
 			if e.Key.Kind() != types.String {
 				return b, fmt.Errorf("map key %s is not a STRING", e.Key)
 			}
-			b = appendJSONString(b, e.Key.Str())
+			b = AppendJSONString(b, e.Key.Str())
 			b = append(b, ':')
 			var err error
 			if b, err = appendJSON(b, e.Val, t.Elem); err != nil {
@@ -105,7 +105,7 @@ func appendJSON(b []byte, v value.Value, t *types.Type) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, f.Name)
+			b = AppendJSONString(b, f.Name)
 			b = append(b, ':')
 			var err error
 			if b, err = appendJSON(b, fs[i], f.Type); err != nil {
@@ -119,9 +119,9 @@ func appendJSON(b []byte, v value.Value, t *types.Type) ([]byte, error) {
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString writes s quoted, escaping as Jackson does (control
+// AppendJSONString appends s quoted, escaping as Jackson does (control
 // characters as \u00XX, invalid UTF-8 replaced).
-func appendJSONString(b []byte, s string) []byte {
+func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {

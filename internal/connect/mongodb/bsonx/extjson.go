@@ -6,9 +6,10 @@ import (
 	"encoding/hex"
 	"math"
 	"strconv"
-	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/sluicedb/sluice/internal/format"
 )
 
 // AppendJSON appends doc as extended JSON in the form Debezium's MongoDB
@@ -50,7 +51,7 @@ func appendDoc(dst, doc []byte, array bool, depth int) ([]byte, error) {
 		}
 		first = false
 		if !array {
-			dst = appendString(dst, e.Key)
+			dst = format.AppendJSONString(dst, e.Key)
 			dst = append(dst, ": "...)
 		}
 		if dst, err = appendValue(dst, e.Type, e.Value, depth+1); err != nil {
@@ -68,7 +69,7 @@ func appendValue(dst []byte, t byte, v []byte, depth int) ([]byte, error) {
 	case TypeDouble:
 		return AppendJavaDouble(dst, math.Float64frombits(binary.LittleEndian.Uint64(v))), nil
 	case TypeString:
-		return appendString(dst, bytesString(str(v))), nil
+		return format.AppendJSONString(dst, bytesString(str(v))), nil
 	case TypeDocument:
 		return appendDoc(dst, v, false, depth)
 	case TypeArray:
@@ -102,24 +103,24 @@ func appendValue(dst []byte, t byte, v []byte, depth int) ([]byte, error) {
 	case TypeRegex:
 		p := cstringLen(v)
 		dst = append(dst, `{"$regex": `...)
-		dst = appendString(dst, bytesString(v[:p]))
+		dst = format.AppendJSONString(dst, bytesString(v[:p]))
 		dst = append(dst, `, "$options": `...)
-		dst = appendString(dst, bytesString(v[p+1:len(v)-1]))
+		dst = format.AppendJSONString(dst, bytesString(v[p+1:len(v)-1]))
 		return append(dst, '}'), nil
 	case TypeDBPointer:
 		n := int(binary.LittleEndian.Uint32(v)) + 4
 		dst = append(dst, `{"$ref": `...)
-		dst = appendString(dst, bytesString(str(v[:n])))
+		dst = format.AppendJSONString(dst, bytesString(str(v[:n])))
 		dst = append(dst, `, "$id": {"$oid": "`...)
 		dst = hex.AppendEncode(dst, v[n:n+12])
 		return append(dst, `"}}`...), nil
 	case TypeJavaScript:
 		dst = append(dst, `{"$code": `...)
-		dst = appendString(dst, bytesString(str(v)))
+		dst = format.AppendJSONString(dst, bytesString(str(v)))
 		return append(dst, '}'), nil
 	case TypeSymbol:
 		dst = append(dst, `{"$symbol": `...)
-		dst = appendString(dst, bytesString(str(v)))
+		dst = format.AppendJSONString(dst, bytesString(str(v)))
 		return append(dst, '}'), nil
 	case TypeCodeScope:
 		code := v[4:]
@@ -128,7 +129,7 @@ func appendValue(dst []byte, t byte, v []byte, depth int) ([]byte, error) {
 			return dst, err
 		}
 		dst = append(dst, `{"$code": `...)
-		dst = appendString(dst, bytesString(str(code[:n])))
+		dst = format.AppendJSONString(dst, bytesString(str(code[:n])))
 		dst = append(dst, `, "$scope": `...)
 		var err2 error
 		if dst, err2 = appendDoc(dst, code[n:], false, depth); err2 != nil {
@@ -215,53 +216,4 @@ func AppendJavaDouble(dst []byte, f float64) []byte {
 		exp = exp[1:]
 	}
 	return append(dst, exp...)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD,
-// as Java's decoder would produce.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, "\ufffd"...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
