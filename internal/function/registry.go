@@ -92,6 +92,19 @@ func sameParams(a, b []Param) bool {
 	return true
 }
 
+// checkOverlap rejects an overload of add whose parameters match one
+// already registered in have.
+func checkOverlap[O any](name string, add, have []O, params func(O) []Param) error {
+	for _, o := range add {
+		for _, e := range have {
+			if sameParams(params(o), params(e)) {
+				return dupErr(name, params(o))
+			}
+		}
+	}
+	return nil
+}
+
 func dupErr(name string, p []Param) error {
 	return &ResolveError{ErrDuplicate, fmt.Sprintf("Can't add function %s with parameters %s as a function with the same name and parameter types already exists", name, paramList(p))}
 }
@@ -118,12 +131,8 @@ func (r *Registry) RegisterScalar(f *ScalarFunction) error {
 		r.scalar[k] = f
 		return nil
 	}
-	for _, o := range f.Overloads {
-		for _, e := range old.Overloads {
-			if sameParams(o.Params, e.Params) {
-				return dupErr(f.Name, o.Params)
-			}
-		}
+	if err := checkOverlap(f.Name, f.Overloads, old.Overloads, func(o *ScalarOverload) []Param { return o.Params }); err != nil {
+		return err
 	}
 	merged := *old
 	merged.Overloads = append(append([]*ScalarOverload(nil), old.Overloads...), f.Overloads...)
@@ -146,12 +155,8 @@ func (r *Registry) RegisterTable(f *TableFunction) error {
 		r.table[k] = f
 		return nil
 	}
-	for _, o := range f.Overloads {
-		for _, e := range old.Overloads {
-			if sameParams(o.Params, e.Params) {
-				return dupErr(f.Name, o.Params)
-			}
-		}
+	if err := checkOverlap(f.Name, f.Overloads, old.Overloads, func(o *TableOverload) []Param { return o.Params }); err != nil {
+		return err
 	}
 	merged := *old
 	merged.Overloads = append(append([]*TableOverload(nil), old.Overloads...), f.Overloads...)
@@ -175,12 +180,8 @@ func (r *Registry) RegisterAggregate(f *AggregateFunction) error {
 		r.agg[k] = f
 		return nil
 	}
-	for _, o := range f.Overloads {
-		for _, e := range old.Overloads {
-			if sameParams(o.Params, e.Params) {
-				return dupErr(f.Name, o.Params)
-			}
-		}
+	if err := checkOverlap(f.Name, f.Overloads, old.Overloads, func(o *AggregateOverload) []Param { return o.Params }); err != nil {
+		return err
 	}
 	merged := *old
 	merged.Overloads = append(append([]*AggregateOverload(nil), old.Overloads...), f.Overloads...)
