@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/sluicedb/sluice/internal/connect"
+	"github.com/sluicedb/sluice/internal/connect/connecttest"
 	"github.com/sluicedb/sluice/internal/connect/mongodb"
 	"github.com/sluicedb/sluice/internal/logstore"
 	"github.com/sluicedb/sluice/internal/logstore/embedded"
@@ -121,50 +122,19 @@ type decoded struct {
 // read waits until topic holds at least n records and returns them all.
 func (e *env) read(topic string, n int, timeout time.Duration) []decoded {
 	e.t.Helper()
-	p := connect.NewPlugins()
-	kc, _ := p.Converter("key.converter", connect.AvroConverterClass)
-	vc, _ := p.Converter("value.converter", connect.AvroConverterClass)
-	keyConv, err := kc.New(nil, connect.ConverterEnv{IsKey: true, Registry: e.reg})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	valConv, err := vc.New(nil, connect.ConverterEnv{Registry: e.reg})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	ctx := context.Background()
-	deadline := time.Now().Add(timeout)
-	tp := logstore.TopicPartition{Topic: topic}
-	var out []decoded
-	var at int64
-	for {
-		recs, err := e.log.Fetch(ctx, tp, at, logstore.FetchOptions{MaxWait: 50 * time.Millisecond, MaxRecords: 10000})
-		if err == nil {
-			for _, r := range recs {
-				d := decoded{offset: r.Offset, hdrs: r.Headers}
-				if r.Key != nil {
-					if _, d.key, err = keyConv.ToConnect(ctx, topic, r.Key); err != nil {
-						e.t.Fatalf("decode key: %v", err)
-					}
-				}
-				if d.vs, d.value, err = valConv.ToConnect(ctx, topic, r.Value); err != nil {
-					e.t.Fatalf("decode value: %v", err)
-				}
-				out = append(out, d)
-				at = r.Offset + 1
-			}
+	recs, err := connecttest.ReadAvro(e.t, e.log, e.reg, topic, n, timeout)
+	if len(recs) < n {
+		var st []connect.Status
+		if e.rt != nil {
+			st = e.rt.List()
 		}
-		if len(out) >= n {
-			return out
-		}
-		if time.Now().After(deadline) {
-			var st []connect.Status
-			if e.rt != nil {
-				st = e.rt.List()
-			}
-			e.t.Fatalf("topic %s: got %d records, want %d (fetch error %v; connectors %+v)", topic, len(out), n, err, st)
-		}
+		e.t.Fatalf("topic %s: got %d records, want %d (fetch error %v; connectors %+v)", topic, len(recs), n, err, st)
 	}
+	out := make([]decoded, len(recs))
+	for i, r := range recs {
+		out[i] = decoded{offset: r.Offset, key: r.Key, value: r.Value, vs: r.ValueSchema, hdrs: r.Headers}
+	}
+	return out
 }
 
 // field returns a struct's field as text, for compact assertions.

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sluicedb/sluice/internal/connect"
+	"github.com/sluicedb/sluice/internal/connect/connecttest"
 	"github.com/sluicedb/sluice/internal/connect/postgres"
 	"github.com/sluicedb/sluice/internal/logstore"
 	"github.com/sluicedb/sluice/internal/logstore/embedded"
@@ -159,50 +160,16 @@ func (e *env) read(topic string, n int, timeout time.Duration) []decoded {
 // deadline instead of failing.
 func (e *env) readUpTo(topic string, n int, timeout time.Duration, strict bool) []decoded {
 	e.t.Helper()
-	plugins := connect.NewPlugins()
-	kc, _ := plugins.Converter("key.converter", connect.AvroConverterClass)
-	vc, _ := plugins.Converter("value.converter", connect.AvroConverterClass)
-	keyConv, err := kc.New(nil, connect.ConverterEnv{IsKey: true, Registry: e.reg})
-	if err != nil {
-		e.t.Fatal(err)
+	recs, err := connecttest.ReadAvro(e.t, e.log, e.reg, topic, n, timeout)
+	if len(recs) < n && strict {
+		st, _ := e.rt.Describe(firstConnector(e.rt))
+		e.t.Fatalf("topic %s: got %d records, want %d (fetch error %v; connector %+v)", topic, len(recs), n, err, st)
 	}
-	valConv, err := vc.New(nil, connect.ConverterEnv{Registry: e.reg})
-	if err != nil {
-		e.t.Fatal(err)
+	out := make([]decoded, len(recs))
+	for i, r := range recs {
+		out[i] = decoded{offset: r.Offset, key: r.Key, value: r.Value, vs: r.ValueSchema, hdrs: r.Headers}
 	}
-	ctx := context.Background()
-	deadline := time.Now().Add(timeout)
-	tp := logstore.TopicPartition{Topic: topic}
-	var out []decoded
-	var at int64
-	for {
-		recs, err := e.log.Fetch(ctx, tp, at, logstore.FetchOptions{MaxWait: 50 * time.Millisecond, MaxRecords: 10000})
-		if err == nil {
-			for _, r := range recs {
-				d := decoded{offset: r.Offset, hdrs: r.Headers}
-				if r.Key != nil {
-					if _, d.key, err = keyConv.ToConnect(ctx, topic, r.Key); err != nil {
-						e.t.Fatalf("decode key: %v", err)
-					}
-				}
-				if d.vs, d.value, err = valConv.ToConnect(ctx, topic, r.Value); err != nil {
-					e.t.Fatalf("decode value: %v", err)
-				}
-				out = append(out, d)
-				at = r.Offset + 1
-			}
-		}
-		if len(out) >= n {
-			return out
-		}
-		if time.Now().After(deadline) && !strict {
-			return out
-		}
-		if time.Now().After(deadline) {
-			st, _ := e.rt.Describe(firstConnector(e.rt))
-			e.t.Fatalf("topic %s: got %d records, want %d (fetch error %v; connector %+v)", topic, len(out), n, err, st)
-		}
-	}
+	return out
 }
 
 func firstConnector(rt *connect.Runtime) string {
