@@ -17,6 +17,7 @@
 // the service lock (.services/<name>.lock) before the install lock
 // (<cache>/<name>.lock); nothing takes them the other way round.
 //
-// Tests call Postgres, Kafka, Search or Mongo; the demo and the
+// Tests call Postgres, Kafka, Search or Mongo, or NewPostgresCluster for a
+// cluster of their own that they may restart; the demo and the
 // sluice-testsvc command call Start, Stop and Status.
 package testsvc

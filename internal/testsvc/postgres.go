@@ -82,51 +82,86 @@ func pgCredential() (*syscall.Credential, int, int, error) {
 }
 
 func (postgres) launch(ctx context.Context, o *Options, dir string, st *State) error {
-	bin, err := pgBinDir()
-	if err != nil {
-		return err
-	}
-	cred, uid, gid, err := pgCredential()
-	if err != nil {
-		return err
-	}
 	ports, err := freePorts(1)
 	if err != nil {
 		return err
 	}
 	port := ports[0]
+	cl, err := initCluster(ctx, dir, func(cred *syscall.Credential) (string, error) {
+		if reachable(ctx, dir, cred) {
+			return dir, nil
+		}
+		// The checkout sits where the server user cannot go (a clone
+		// under /root, say): keep the cluster in a scratch directory
+		// named after the checkout instead.
+		home := pgScratchHome(dir)
+		if err := os.RemoveAll(home); err != nil {
+			return "", fmt.Errorf("scratch dir: %w", err)
+		}
+		if err := os.MkdirAll(home, 0o755); err != nil {
+			return "", fmt.Errorf("scratch dir: %w", err)
+		}
+		return home, nil
+	}, port)
+	if err != nil {
+		return err
+	}
+	// The custom setting names dir on the command line even when the data
+	// lives elsewhere, which is how the harness recognises its process.
+	pid, err := cl.start(dir, st.Log)
+	if err != nil {
+		return err
+	}
+	st.PID = pid
+	st.Ports = map[string]int{"postgres": port}
+	st.URL = pgDSN(port, "postgres")
+	return nil
+}
+
+// pgInstance is an initialised cluster's data directory and how to run
+// its server.
+type pgInstance struct {
+	bin  string
+	home string
+	data string
+	cred *syscall.Credential
+}
+
+// initCluster runs initdb for a cluster listening on port. dir is where
+// the caller keeps the cluster's files; chooseHome may move the cluster
+// to a directory the server user can reach.
+func initCluster(ctx context.Context, dir string, chooseHome func(*syscall.Credential) (string, error), port int) (*pgInstance, error) {
+	bin, err := pgBinDir()
+	if err != nil {
+		return nil, err
+	}
+	cred, uid, gid, err := pgCredential()
+	if err != nil {
+		return nil, err
+	}
 	home := dir
 	if cred != nil {
 		if err := touchOwned(dir, uid, gid); err != nil {
-			return err
+			return nil, err
 		}
-		if !reachable(ctx, dir, cred) {
-			// The checkout sits where the server user cannot go (a
-			// clone under /root, say): keep the cluster in a scratch
-			// directory named after the checkout instead.
-			home = pgScratchHome(dir)
-			if err := os.RemoveAll(home); err != nil {
-				return fmt.Errorf("scratch dir: %w", err)
-			}
-			if err := os.MkdirAll(home, 0o755); err != nil {
-				return fmt.Errorf("scratch dir: %w", err)
-			}
+		if home, err = chooseHome(cred); err != nil {
+			return nil, err
 		}
 	}
 	data := filepath.Join(home, "data")
 	pwfile := filepath.Join(home, "pwfile")
 	if err := os.WriteFile(pwfile, []byte(pgPassword+"\n"), 0o600); err != nil {
-		return fmt.Errorf("write pwfile: %w", err)
+		return nil, fmt.Errorf("write pwfile: %w", err)
 	}
 	if err := os.Mkdir(data, 0o700); err != nil {
-		return fmt.Errorf("data dir: %w", err)
+		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	if cred != nil {
 		// The server user must own its data. The log needs no chown: the
 		// server inherits it as an open file.
 		for _, p := range []string{home, pwfile, data} {
 			if err := touchOwned(p, uid, gid); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
@@ -141,7 +176,7 @@ func (postgres) launch(ctx context.Context, o *Options, dir string, st *State) e
 	// reach; start where it can read.
 	initdb.Dir = home
 	if err := run(initdb); err != nil {
-		return err
+		return nil, err
 	}
 	// A test cluster trades crash safety for speed (fsync off), but keeps
 	// synchronous_commit on: logical decoding only sees flushed commits, and
@@ -162,28 +197,25 @@ logging_collector = off
 `, port)
 	f, err := os.OpenFile(filepath.Join(data, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
-		return fmt.Errorf("postgresql.conf: %w", err)
+		return nil, fmt.Errorf("postgresql.conf: %w", err)
 	}
 	if _, err := f.WriteString(conf); err != nil {
 		f.Close()
-		return fmt.Errorf("postgresql.conf: %w", err)
+		return nil, fmt.Errorf("postgresql.conf: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("postgresql.conf: %w", err)
+		return nil, fmt.Errorf("postgresql.conf: %w", err)
 	}
-	// The custom setting names dir on the command line even when the data
-	// lives elsewhere, which is how the harness recognises its process.
-	cmd := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-c", "sluice.testsvc_dir="+dir)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	cmd.Dir = home
-	pid, err := spawn(cmd, st.Log)
-	if err != nil {
-		return err
-	}
-	st.PID = pid
-	st.Ports = map[string]int{"postgres": port}
-	st.URL = pgDSN(port, "postgres")
-	return nil
+	return &pgInstance{bin: bin, home: home, data: data, cred: cred}, nil
+}
+
+// start spawns the server, appending its output to logPath. tag goes on
+// the command line so that owned can recognise the process.
+func (c *pgInstance) start(tag, logPath string) (int, error) {
+	cmd := exec.Command(filepath.Join(c.bin, "postgres"), "-D", c.data, "-c", "sluice.testsvc_dir="+tag)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
+	cmd.Dir = c.home
+	return spawn(cmd, logPath)
 }
 
 // reachable reports whether the server user can create files in dir,

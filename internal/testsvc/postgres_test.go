@@ -156,3 +156,36 @@ func TestPostgresPgoutput(t *testing.T) {
 		return
 	}
 }
+
+// TestPostgresClusterRestart checks a private cluster keeps its data
+// across both kinds of restart and comes back on the same port.
+func TestPostgresClusterRestart(t *testing.T) {
+	cl := NewPostgresCluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dsn := cl.NewDatabase(t)
+	db := strings.TrimPrefix(dsn[strings.LastIndex(dsn, "/"):strings.Index(dsn, "?")], "/")
+	conn, err := cl.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `CREATE TABLE kept (id int); INSERT INTO kept VALUES (1)`); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	for _, mode := range []StopMode{Fast, Immediate} {
+		if err := cl.Restart(ctx, mode, 0); err != nil {
+			t.Fatalf("restart (mode %d): %v", mode, err)
+		}
+		conn, err := cl.Connect(ctx, db)
+		if err != nil {
+			t.Fatalf("after restart (mode %d): %v", mode, err)
+		}
+		var n int
+		err = conn.QueryRow(ctx, `SELECT count(*) FROM kept`).Scan(&n)
+		conn.Close(ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("after restart (mode %d): %d rows, %v", mode, n, err)
+		}
+	}
+}

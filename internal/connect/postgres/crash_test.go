@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -150,28 +151,46 @@ func TestCrash(t *testing.T) {
 	t.Logf("%d changes written", changes)
 
 	// Wait for the child to confirm everything, then stop it.
+	waitConfirmed(t, e.db, cfg["slot.name"], 2*time.Minute, func() { kill(child) })
+	kill(child)
+
+	e.open()
+	checkCounters(t, e, "srv.public.crash", e.db)
+}
+
+// waitConfirmed waits until slot has confirmed the server's current WAL
+// position: everything committed so far is in the log. onFail runs before
+// a timeout fails the test.
+func waitConfirmed(t testing.TB, db *pgx.Conn, slot string, timeout time.Duration, onFail func()) {
+	t.Helper()
 	var end string
-	if err := e.db.QueryRow(context.Background(), `SELECT pg_current_wal_lsn()::text`).Scan(&end); err != nil {
+	if err := db.QueryRow(context.Background(), `SELECT pg_current_wal_lsn()::text`).Scan(&end); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(2 * time.Minute)
+	deadline := time.Now().Add(timeout)
 	for {
 		var caught bool
-		err := e.db.QueryRow(context.Background(), `SELECT confirmed_flush_lsn >= $1::pg_lsn FROM pg_replication_slots WHERE slot_name = $2`, end, cfg["slot.name"]).Scan(&caught)
+		err := db.QueryRow(context.Background(), `SELECT confirmed_flush_lsn >= $1::pg_lsn FROM pg_replication_slots WHERE slot_name = $2`, end, slot).Scan(&caught)
 		if err == nil && caught {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			kill(child)
+			if onFail != nil {
+				onFail()
+			}
 			t.Fatalf("the connector did not catch up to %s", end)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	kill(child)
+}
 
-	e.open()
+// checkCounters checks topic against a table (id int PRIMARY KEY, v int)
+// whose rows only ever get v = v + 1: every change must arrive exactly
+// once, in commit order per key, up to the table's current values.
+func checkCounters(t testing.TB, e *env, topic string, db *pgx.Conn) {
+	t.Helper()
 	want := map[int32]int32{}
-	rows, err := e.db.Query(context.Background(), `SELECT id, v FROM crash`)
+	rows, err := db.Query(context.Background(), `SELECT id, v FROM `+strings.TrimPrefix(topic, "srv.public."))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,9 +199,12 @@ func TestCrash(t *testing.T) {
 		rows.Scan(&id, &v)
 		want[id] = v
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	// The snapshot may run after the writer started: each key's first
 	// record is its snapshot value, and every later one adds exactly one.
-	recs := e.readUpTo("srv.public.crash", 1<<30, 5*time.Second, false)
+	recs := e.readUpTo(topic, 1<<30, 5*time.Second, false)
 	next := map[int32]int32{}
 	seen, resnapshots := 0, 0
 	for _, r := range recs {
@@ -206,6 +228,9 @@ func TestCrash(t *testing.T) {
 		seen++
 	}
 	t.Logf("%d records checked (%d rows snapshotted again after a kill in the snapshot)", seen, resnapshots)
+	if len(want) == 0 {
+		t.Fatal("the table is empty")
+	}
 	for id, v := range want {
 		if next[id] != v+1 {
 			t.Fatalf("key %d: last v=%d, want %d", id, next[id]-1, v)

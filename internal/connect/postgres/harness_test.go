@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"strconv"
@@ -34,11 +35,18 @@ type env struct {
 	reg    *registry.Embedded
 	rt     *connect.Runtime
 	dir    string
+	// logger, when set before open, receives the runtime's log.
+	logger *slog.Logger
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	pg := testsvc.Postgres(t)
+	return newEnvOn(t, testsvc.Postgres(t))
+}
+
+// newEnvOn is newEnv on a given cluster.
+func newEnvOn(t testing.TB, pg *testsvc.PG) *env {
+	t.Helper()
 	dsn := pg.NewDatabase(t)
 	u, err := url.Parse(dsn)
 	if err != nil {
@@ -71,7 +79,7 @@ func (e *env) open() {
 	if e.reg, err = registry.Open(context.Background(), e.log, registry.Options{}); err != nil {
 		e.t.Fatal(err)
 	}
-	e.rt = connect.NewRuntime(connect.Options{Log: e.log, Registry: e.reg, Plugins: plugins(), RestartBackoff: 100 * time.Millisecond})
+	e.rt = connect.NewRuntime(connect.Options{Log: e.log, Registry: e.reg, Plugins: plugins(), Logger: e.logger, RestartBackoff: 100 * time.Millisecond})
 	e.t.Cleanup(e.close)
 }
 

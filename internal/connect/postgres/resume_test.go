@@ -30,8 +30,8 @@ func ids(recs []decoded) string {
 // TestServerGone ends the connector's sessions from the server side, as a
 // PostgreSQL restart does, while changes keep coming: the task fails,
 // restarts with backoff and resumes from its confirmed LSN with nothing
-// lost or repeated. (The shared test cluster cannot itself be restarted:
-// other packages' tests use it at the same time.)
+// lost or repeated. TestPostgresRestart restarts a real server, on a
+// cluster of its own.
 func TestServerGone(t *testing.T) {
 	e := newEnv(t)
 	e.exec(`CREATE TABLE gone (id int PRIMARY KEY)`)
