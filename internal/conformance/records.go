@@ -192,8 +192,14 @@ func encodeSide(ctx context.Context, reg format.Registry, src *catalog.Source, i
 	if err != nil {
 		return nil, err
 	}
-	ser, err := f.Serializer(ctx, op.Target(src, isKey))
+	tgt := op.Target(src, isKey)
+	ser, err := f.Serializer(ctx, tgt)
 	if err != nil {
+		return nil, err
+	}
+	// The format decides whether a single column is bare: PROTOBUF keys,
+	// for one, are always messages.
+	if unwrapped, err = f.Unwrapped(tgt); err != nil {
 		return nil, err
 	}
 	x, err := decodeAny(raw)
@@ -380,8 +386,12 @@ func decodeSide(ctx context.Context, reg format.Registry, src *catalog.Source, i
 	if err != nil {
 		return nil, err
 	}
-	de, err := f.Deserializer(ctx, op.Target(src, isKey))
+	tgt := op.Target(src, isKey)
+	de, err := f.Deserializer(ctx, tgt)
 	if err != nil {
+		return nil, err
+	}
+	if unwrapped, err = f.Unwrapped(tgt); err != nil {
 		return nil, err
 	}
 	row, err := de.Deserialize(b, nil)

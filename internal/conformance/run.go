@@ -163,8 +163,8 @@ func (r *Runner) run(ctx context.Context, t Test) (err error) {
 				return fmt.Errorf("expected exception %q, but every statement succeeded", t.ExpectedException.Message)
 			}
 		}
-		if m := t.ExpectedException.Message; m != "" && !strings.Contains(stmtErr.Error(), m) {
-			return fmt.Errorf("expected exception message %q, got %q", m, stmtErr.Error())
+		if m := t.ExpectedException.Message; m != "" && !strings.Contains(exceptionMessage(stmtErr), m) {
+			return fmt.Errorf("expected exception message %q, got %q", m, exceptionMessage(stmtErr))
 		}
 		return nil
 	}
@@ -294,3 +294,19 @@ func sourceFor(eng *engine.Engine, topic string) *catalog.Source {
 }
 
 var _ = sort.Strings
+
+// exceptionMessage renders err as ksqlDB's KsqlStatementException does
+// for the test executor: the message, then the failed statement's text,
+// which for a parse failure is the raw text with its terminator.
+func exceptionMessage(err error) string {
+	var se *engine.StatementError
+	if errors.As(err, &se) && se.Statement != "" {
+		text := se.Statement
+		var pe *parser.Error
+		if errors.As(err, &pe) && !strings.HasSuffix(text, ";") {
+			text += ";"
+		}
+		return err.Error() + "\nStatement: " + text
+	}
+	return err.Error()
+}

@@ -20,10 +20,10 @@ func (e *Engine) validateFormats(src *catalog.Source) error {
 	if err != nil {
 		return err
 	}
-	if err := kf.Validate(op.Target(src, true)); err != nil {
+	if err := format.ValidateSchema(kf, op.Target(src, true)); err != nil {
 		return err
 	}
-	return vf.Validate(op.Target(src, false))
+	return format.ValidateSchema(vf, op.Target(src, false))
 }
 
 // inferColumns fills in key and value columns from the schema registry when

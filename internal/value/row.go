@@ -14,6 +14,11 @@ type Row struct {
 	// Undo marks a table row's previous value on its way to an
 	// aggregation, which subtracts it rather than adding it.
 	Undo bool
+	// NullKey marks a row read from a record with no key at all: its key
+	// columns read as NULL, and a sink that keeps the key writes no key,
+	// as ksqlDB's null GenericKey does (a key of NULL columns is not the
+	// same: PROTOBUF and JSON write it as a message or object).
+	NullKey bool
 }
 
 // Window holds the bounds of a windowed key, WINDOWSTART and WINDOWEND in ms.

@@ -126,13 +126,17 @@ type Project struct {
 	KeepKey bool
 	// DropNullKey drops rows with a NULL key column.
 	DropNullKey bool
-	out         value.Row
+	// Rekey marks a new key (PARTITION BY, GROUP BY): without it the
+	// output keeps the input's key, a missing one included.
+	Rekey bool
+	out   value.Row
 }
 
 // Process implements Op.
 func (p *Project) Process(tc *stream.TaskContext, row *value.Row) error {
 	out := &p.out
 	*out = value.Row{Time: row.Time, Partition: row.Partition, Offset: row.Offset, Window: row.Window, Headers: row.Headers, Undo: row.Undo}
+	out.NullKey = row.NullKey && !p.Rekey
 	if p.KeepKey {
 		out.Key = row.Key
 	} else {

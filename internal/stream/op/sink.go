@@ -34,7 +34,7 @@ type Sink struct {
 func (s *Sink) Process(tc *stream.TaskContext, row *value.Row) error {
 	var key []byte
 	var err error
-	if len(row.Key) > 0 {
+	if len(row.Key) > 0 && !row.NullKey {
 		key, err = s.KeySer.Serialize(s.keyBuf[:0], row.Key)
 		if err != nil {
 			tc.ProcessingError(row.Offset, &RecordError{Stage: "serialize key", Err: fmt.Errorf("Error serializing message to topic: %s. %w", s.Topic, err)})
@@ -43,8 +43,11 @@ func (s *Sink) Process(tc *stream.TaskContext, row *value.Row) error {
 		if s.Window != nil && row.Window != nil {
 			key = s.Window(key, row.Window)
 		}
-		// The emitted record outlives this call, so it needs its own copy.
-		key = append([]byte(nil), key...)
+		// The emitted record outlives this call, so it needs its own copy;
+		// an empty key (a KAFKA STRING '') stays empty, not null.
+		if key != nil {
+			key = append(make([]byte, 0, len(key)), key...)
+		}
 	}
 	var val []byte
 	if row.Val != nil {

@@ -54,6 +54,7 @@ func (s *Source) Process(tc *stream.TaskContext, rec *logstore.Record) error {
 		}
 		if k == nil {
 			k = make([]value.Value, s.KeyLen)
+			row.NullKey = true
 		}
 		row.Key = k
 	}
