@@ -81,3 +81,29 @@ func mavenCopy(ctx context.Context, o *Options, pom string, props map[string]str
 	}
 	return nil
 }
+
+// MavenJars resolves the runtime dependencies of the Maven project pom,
+// with props as -D properties, into <cache>/<name>/lib and returns that
+// directory. Benchmarks use it for their JVM peers; name should carry the
+// versions, since an existing directory is taken as installed.
+func MavenJars(ctx context.Context, o Options, pom, name string, props map[string]string) (string, error) {
+	if err := o.EnsureDefaults(); err != nil {
+		return "", err
+	}
+	lk, err := lockFile(ctx, filepath.Join(o.Cache, name+".lock"))
+	if err != nil {
+		return "", err
+	}
+	defer lk.unlock()
+	if err := ensureJava(ctx, &o); err != nil {
+		return "", err
+	}
+	lib := filepath.Join(o.Cache, name, "lib")
+	if err := os.MkdirAll(filepath.Dir(lib), 0o755); err != nil {
+		return "", fmt.Errorf("testsvc: %w", err)
+	}
+	if err := mavenCopy(ctx, &o, pom, props, lib); err != nil {
+		return "", err
+	}
+	return lib, nil
+}

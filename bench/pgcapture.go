@@ -1,0 +1,306 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The change-capture benchmark runs Sluice's PostgreSQL connector and
+// Debezium's PostgresConnector on Kafka Connect against the same database,
+// with the same connector config and the same pgbench-style workload, one
+// after the other, and measures for each:
+//
+//   - throughput: the connector is paused, a backlog of changes is
+//     committed, and the clock runs from resume until the last change is
+//     in the log (Sluice's embedded log; Kafka for Debezium);
+//   - latency: changes are committed at a steady rate (10,000/s by
+//     default) and each one's latency is the time from its commit
+//     (source.ts_ms) to its being in the log.
+
+// The workload follows pgbench's TPC-B-like transaction on its tables:
+// each pgbench transaction updates one account's balance and appends a
+// history row. The benchmark commits them in groups (one SQL statement
+// per group) so that the database, not a Go client's round trips, sets
+// the pace. pgbench_history gets a primary key, which pgbench leaves out,
+// so that both connectors key its records.
+const pgbenchSchema = `
+CREATE TABLE pgbench_accounts (aid int PRIMARY KEY, bid int NOT NULL, abalance int NOT NULL, filler char(84));
+INSERT INTO pgbench_accounts SELECT g, 1, 0, '' FROM generate_series(1, 100000) g;
+CREATE TABLE pgbench_history (hid bigserial PRIMARY KEY, tid int, bid int, aid int, delta int, mtime timestamp, filler char(22));
+`
+
+const pgbenchAccounts = 100000
+
+// pgbenchGroup runs $1 pgbench transactions' changes in one transaction:
+// $1 distinct accounts (7919 is prime to the account count) get a delta
+// and $1 history rows record it, 2*$1 changes in all.
+const pgbenchGroup = `
+WITH d AS (
+  SELECT (($2::bigint + g * 7919) % 100000)::int + 1 AS aid, (g * 37 % 10001) - 5000 AS delta
+  FROM generate_series(1, $1) g),
+u AS (
+  UPDATE pgbench_accounts a SET abalance = a.abalance + d.delta FROM d WHERE a.aid = d.aid
+  RETURNING d.aid, d.delta)
+INSERT INTO pgbench_history (tid, bid, aid, delta, mtime, filler)
+SELECT aid % 10 + 1, 1, aid, delta, now(), '' FROM u`
+
+// pgbenchTables are the captured tables, as table.include.list names them.
+var pgbenchTables = []string{"public.pgbench_accounts", "public.pgbench_history"}
+
+// PGOptions configures a capture benchmark run.
+type PGOptions struct {
+	// Host, Port, User, Password and DB name the database; it must be
+	// empty (the run creates the tables).
+	Host     string
+	Port     int
+	User     string
+	Password string
+	DB       string
+	// Dir is scratch space for the run (Sluice's log, the Connect
+	// worker's files).
+	Dir string
+	// Changes is the backlog size of the throughput run.
+	Changes int
+	// Rate and LatencyFor shape the latency run: changes per second and
+	// how long they are committed.
+	Rate       int
+	LatencyFor time.Duration
+}
+
+// dsn is a pgx connection string for the database.
+func (o PGOptions) dsn() string {
+	return fmt.Sprintf("postgres://%s:%s@%s:%d/%s?sslmode=disable", o.User, o.Password, o.Host, o.Port, o.DB)
+}
+
+// connectorConfig is the config both systems run, as a user would write
+// it for Debezium. poll.interval.ms is lowered from Debezium's 500 ms,
+// which would otherwise hold each of its batches for up to half a second
+// at a moderate rate, to what a latency-minded deployment sets.
+func (o PGOptions) connectorConfig(prefix, slot string) map[string]string {
+	return map[string]string{
+		"connector.class":             "io.debezium.connector.postgresql.PostgresConnector",
+		"tasks.max":                   "1",
+		"database.hostname":           o.Host,
+		"database.port":               strconv.Itoa(o.Port),
+		"database.user":               o.User,
+		"database.password":           o.Password,
+		"database.dbname":             o.DB,
+		"topic.prefix":                prefix,
+		"plugin.name":                 "pgoutput",
+		"slot.name":                   slot,
+		"publication.name":            slot,
+		"publication.autocreate.mode": "filtered",
+		"table.include.list":          pgbenchTables[0] + "," + pgbenchTables[1],
+		"snapshot.mode":               "no_data",
+		"poll.interval.ms":            "50",
+	}
+}
+
+// topics are the connector's output topics for prefix.
+func topics(prefix string) []string {
+	out := make([]string, len(pgbenchTables))
+	for i, t := range pgbenchTables {
+		out[i] = prefix + "." + t
+	}
+	return out
+}
+
+// CaptureResult is what one system measured.
+type CaptureResult struct {
+	System string `json:"system"`
+	// Changes, Seconds and PerSec describe the throughput run.
+	Changes int     `json:"changes"`
+	Seconds float64 `json:"seconds"`
+	PerSec  float64 `json:"changes_per_s"`
+	// CPUSec is the capturing process's CPU time during the throughput
+	// run (Sluice's own process; the Connect worker's JVM), and PerCore
+	// the changes per CPU-second. Kafka's broker is not counted.
+	CPUSec  float64 `json:"cpu_s"`
+	PerCore float64 `json:"changes_per_core_s"`
+	// The latency run: the rate achieved and the percentiles, in ms.
+	LatChanges int     `json:"latency_changes"`
+	LatRate    float64 `json:"latency_rate"`
+	P50        float64 `json:"p50_ms"`
+	P99        float64 `json:"p99_ms"`
+	Max        float64 `json:"max_ms"`
+}
+
+func (r CaptureResult) String() string {
+	return fmt.Sprintf("%s: %d changes in %.2fs = %.0f changes/s (%.0f per CPU-s); latency at %.0f changes/s over %d changes: p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+		r.System, r.Changes, r.Seconds, r.PerSec, r.PerCore, r.LatRate, r.LatChanges, r.P50, r.P99, r.Max)
+}
+
+// setupPGBench creates the workload's tables.
+func setupPGBench(ctx context.Context, o PGOptions) error {
+	conn, err := pgx.Connect(ctx, o.dsn())
+	if err != nil {
+		return fmt.Errorf("bench: connect to %s: %w", o.DB, err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, pgbenchSchema); err != nil {
+		return fmt.Errorf("bench: pgbench tables: %w", err)
+	}
+	return nil
+}
+
+// pgWriter commits the workload's groups.
+type pgWriter struct {
+	conn *pgx.Conn
+	rng  *rand.Rand
+}
+
+func newPGWriter(ctx context.Context, o PGOptions) (*pgWriter, error) {
+	conn, err := pgx.Connect(ctx, o.dsn())
+	if err != nil {
+		return nil, fmt.Errorf("bench: connect to %s: %w", o.DB, err)
+	}
+	return &pgWriter{conn: conn, rng: rand.New(rand.NewPCG(7, 11))}, nil
+}
+
+func (w *pgWriter) close() { w.conn.Close(context.Background()) }
+
+// group commits k pgbench transactions' worth of changes (2k).
+func (w *pgWriter) group(ctx context.Context, k int) error {
+	tag, err := w.conn.Exec(ctx, pgbenchGroup, k, w.rng.IntN(pgbenchAccounts))
+	if err != nil {
+		return fmt.Errorf("bench: pgbench group: %w", err)
+	}
+	if tag.RowsAffected() != int64(k) {
+		return fmt.Errorf("bench: pgbench group of %d wrote %d history rows", k, tag.RowsAffected())
+	}
+	return nil
+}
+
+// backlog commits n changes (rounded up to whole groups of 200) as fast
+// as it can and returns how many it committed.
+func (w *pgWriter) backlog(ctx context.Context, n int) (int, error) {
+	const k = 100
+	done := 0
+	for done < n {
+		if err := w.group(ctx, k); err != nil {
+			return done, err
+		}
+		done += 2 * k
+	}
+	return done, nil
+}
+
+// paced commits groups of 100 changes on a fixed schedule for rate
+// changes per second during d, and returns the changes committed and the
+// rate achieved. It catches up after a late group rather than drifting.
+func (w *pgWriter) paced(ctx context.Context, rate int, d time.Duration) (int, float64, error) {
+	const k = 50
+	interval := time.Duration(float64(time.Second) * 2 * k / float64(rate))
+	start := time.Now()
+	n := 0
+	for i := 0; ; i++ {
+		due := start.Add(time.Duration(i) * interval)
+		if due.Sub(start) >= d {
+			break
+		}
+		if wait := time.Until(due); wait > 0 {
+			time.Sleep(wait)
+		}
+		if err := w.group(ctx, k); err != nil {
+			return n, 0, err
+		}
+		n += 2 * k
+	}
+	return n, float64(n) / time.Since(start).Seconds(), nil
+}
+
+// latencies collects commit-to-log latencies from several readers.
+type latencies struct {
+	mu  sync.Mutex
+	all []time.Duration
+}
+
+func (l *latencies) add(d ...time.Duration) {
+	l.mu.Lock()
+	l.all = append(l.all, d...)
+	l.mu.Unlock()
+}
+
+// fill puts the percentiles into r.
+func (l *latencies) fill(r *CaptureResult) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.all) == 0 {
+		return fmt.Errorf("bench: %s: no latencies measured", r.System)
+	}
+	slices.Sort(l.all)
+	pct := func(p float64) float64 {
+		return float64(l.all[int(p*float64(len(l.all)-1))]) / float64(time.Millisecond)
+	}
+	r.P50, r.P99, r.Max = pct(0.50), pct(0.99), pct(1)
+	return nil
+}
+
+// waitFor polls count until it reaches n or the timeout passes.
+func waitFor(ctx context.Context, what string, n int64, timeout time.Duration, count func(context.Context) (int64, error)) error {
+	deadline := time.Now().Add(timeout)
+	var got int64
+	var err error
+	for {
+		got, err = count(ctx)
+		if err == nil && got >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("bench: %s: %d of %d records after %v (last error: %v)", what, got, n, timeout, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+}
+
+// waitSlotActive waits until a walsender streams from slot.
+func waitSlotActive(ctx context.Context, o PGOptions, slot string, timeout time.Duration) error {
+	conn, err := pgx.Connect(ctx, o.dsn())
+	if err != nil {
+		return fmt.Errorf("bench: connect to %s: %w", o.DB, err)
+	}
+	defer conn.Close(context.Background())
+	deadline := time.Now().Add(timeout)
+	for {
+		var active bool
+		err := conn.QueryRow(ctx, `SELECT active FROM pg_replication_slots WHERE slot_name = $1`, slot).Scan(&active)
+		if err == nil && active {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("bench: replication slot %s not active after %v (last error: %v)", slot, timeout, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// dropSlot drops slot once its walsender has let go of it.
+func dropSlot(ctx context.Context, o PGOptions, slot string) error {
+	conn, err := pgx.Connect(ctx, o.dsn())
+	if err != nil {
+		return fmt.Errorf("bench: connect to %s: %w", o.DB, err)
+	}
+	defer conn.Close(context.Background())
+	for attempt := 0; ; attempt++ {
+		_, err = conn.Exec(ctx, `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1`, slot)
+		if err == nil || attempt == 50 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		return fmt.Errorf("bench: drop slot %s: %w", slot, err)
+	}
+	return nil
+}
