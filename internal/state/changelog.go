@@ -53,3 +53,12 @@ func (l *logged) Delete(key []byte) error {
 	}
 	return nil
 }
+
+// Epoch forwards the epoch of the view underneath, so window and session
+// stores over a logging view still notice dropped writes.
+func (l *logged) Epoch() uint64 {
+	if ep, ok := l.ReadWriter.(Epocher); ok {
+		return ep.Epoch()
+	}
+	return 0
+}

@@ -74,6 +74,12 @@ type segmented struct {
 	streamTime int64   // the largest record time put; noTime if none
 	seq        uint64  // next sequence number for duplicate-retaining stores
 	cleaned    int64   // segments below this are known to be deleted
+
+	// onLoad, if set, is called whenever the metadata is (re)loaded, and
+	// onExpire whenever segments before live are deleted, so a layer
+	// indexing the store's records follows.
+	onLoad   func()
+	onExpire func(live int64)
 }
 
 func newSegmented(r Reader, opts SegmentOptions) (segmented, error) {
@@ -109,6 +115,9 @@ func (s *segmented) load() error {
 		s.seq = binary.BigEndian.Uint64(v[8:])
 	}
 	s.loaded = true
+	if s.onLoad != nil {
+		s.onLoad()
+	}
 	return nil
 }
 
@@ -178,6 +187,9 @@ func (s *segmented) expire() error {
 		return fmt.Errorf("state: expire segments before %d: %w", live, err)
 	}
 	s.cleaned = live
+	if s.onExpire != nil {
+		s.onExpire(live)
+	}
 	return nil
 }
 
@@ -213,7 +225,9 @@ func (s *segmented) StreamTime() (int64, bool, error) {
 }
 
 // segIter concatenates per-segment iterators, opening each lazily so a scan
-// that stops early does not pay for segments it never reaches.
+// that stops early does not pay for segments it never reaches. Segments
+// that mem knows are read from memory instead: the iterator is then onMem,
+// and row returns the current window.
 type segIter struct {
 	r       Reader
 	next    int64 // next segment to open
@@ -223,10 +237,33 @@ type segIter struct {
 	cur     Iterator
 	err     error
 	done    bool
+
+	// mem, if set, answers the segments it knows for memKey's windows in
+	// [memFrom, memTo].
+	mem            *windowCache
+	memKey         []byte
+	memFrom, memTo int64
+	onMem          bool
+	rows           []cachedWindow
+	rowPos         int
+	rowBuf         [4]cachedWindow
 }
+
+func (it *segIter) row() *cachedWindow { return &it.rows[it.rowPos] }
 
 func (it *segIter) advance() bool {
 	for !it.done && it.err == nil {
+		if it.onMem {
+			if it.reverse {
+				it.rowPos--
+			} else {
+				it.rowPos++
+			}
+			if it.rowPos >= 0 && it.rowPos < len(it.rows) {
+				return true
+			}
+			it.onMem, it.rows = false, nil
+		}
 		if it.cur != nil {
 			if it.cur.Next() {
 				return true
@@ -242,7 +279,22 @@ func (it *segIter) advance() bool {
 			it.done = true
 			return false
 		}
-		o := it.bounds(it.next)
+		seg := it.next
+		if it.reverse {
+			it.next--
+		} else {
+			it.next++
+		}
+		if it.mem != nil {
+			if rows, ok := it.mem.lookup(it.rowBuf[:0], seg, it.memKey, it.memFrom, it.memTo); ok {
+				it.onMem, it.rows, it.rowPos = true, rows, -1
+				if it.reverse {
+					it.rowPos = len(rows)
+				}
+				continue
+			}
+		}
+		o := it.bounds(seg)
 		o.Reverse = it.reverse
 		cur, err := it.r.NewIter(o)
 		if err != nil {
@@ -250,17 +302,12 @@ func (it *segIter) advance() bool {
 			return false
 		}
 		it.cur = cur
-		if it.reverse {
-			it.next--
-		} else {
-			it.next++
-		}
 	}
 	return false
 }
 
 func (it *segIter) close() error {
-	it.done = true
+	it.done, it.onMem, it.rows = true, false, nil
 	if it.cur != nil {
 		err := it.cur.Close()
 		it.cur = nil

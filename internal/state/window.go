@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 )
 
 // WindowOptions configure a WindowStore.
@@ -14,6 +15,11 @@ type WindowOptions struct {
 	// start instead of overwriting, as the windows of a stream-stream join
 	// need. Each put gets a sequence number; deletes are ignored.
 	RetainDuplicates bool
+	// CacheBytes bounds the in-memory index that answers single-key
+	// fetches of the segments a store retaining duplicates wrote (see
+	// windowcache.go). Zero means DefaultWindowCacheBytes; negative
+	// disables it. A read-only window store has none.
+	CacheBytes int64
 }
 
 // WindowStore keeps values by (key, window start), with Kafka Streams'
@@ -28,8 +34,9 @@ type WindowOptions struct {
 // cheap to build (the metadata is read lazily) and not safe for concurrent
 // use.
 type WindowStore struct {
-	seg  segmented
-	dups bool
+	seg   segmented
+	dups  bool
+	cache windowCache
 }
 
 // NewWindowStore returns a window store over r. If r is also a Writer (a
@@ -40,7 +47,24 @@ func NewWindowStore(r Reader, opts WindowOptions) (*WindowStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &WindowStore{seg: seg, dups: opts.RetainDuplicates}, nil
+	limit := opts.CacheBytes
+	if limit == 0 {
+		limit = DefaultWindowCacheBytes
+	}
+	if seg.w == nil || !opts.RetainDuplicates {
+		limit = 0
+	}
+	s := &WindowStore{seg: seg, dups: opts.RetainDuplicates, cache: newWindowCache(limit)}
+	s.seg.onLoad = func() {
+		// Only the segments after stream time's are known to be empty.
+		from := int64(math.MinInt64)
+		if s.seg.streamTime != noTime {
+			from = s.seg.segment(s.seg.streamTime) + 1
+		}
+		s.cache.reset(from)
+	}
+	s.seg.onExpire = s.cache.expire
+	return s, nil
 }
 
 func (s *WindowStore) recordKey(key []byte, start int64, seq uint64, withSeq bool) []byte {
@@ -68,7 +92,16 @@ func (s *WindowStore) Put(key []byte, start int64, value []byte) error {
 	if value == nil {
 		return s.seg.w.Delete(k)
 	}
-	return s.seg.w.Put(k, value)
+	if err := s.seg.w.Put(k, value); err != nil {
+		// The write may or may not have reached the view: stop trusting
+		// the index until the metadata reloads.
+		s.cache.reset(math.MaxInt64)
+		return err
+	}
+	if s.dups {
+		s.cache.put(s.seg.segment(start), key, start, s.seg.seq, value)
+	}
+	return nil
 }
 
 // Get returns the value of key in the window starting at start (the first
@@ -148,6 +181,9 @@ func (s *WindowStore) fetch(keyFrom, keyTo []byte, from, to int64, reverse, sing
 	if reverse {
 		it.segs.next, it.segs.last = last, first
 	}
+	if single {
+		it.segs.mem, it.segs.memKey, it.segs.memFrom, it.segs.memTo = &s.cache, keyFrom, from, to
+	}
 	it.segs.bounds = func(seg int64) IterOptions {
 		p := segmentPrefix(seg)
 		if single {
@@ -184,6 +220,10 @@ type WindowIterator struct {
 // Next advances to the next window and reports whether there is one.
 func (it *WindowIterator) Next() bool {
 	for it.err == nil && it.segs.advance() {
+		if it.segs.onMem {
+			it.key, it.start = it.segs.memKey, it.segs.row().start
+			return true
+		}
 		raw := it.segs.cur.Key()
 		key, rest, err := decodeKeyInto(&it.keyBuf, raw[9:])
 		if err != nil {
@@ -217,7 +257,12 @@ func (it *WindowIterator) Key() []byte { return it.key }
 func (it *WindowIterator) Start() int64 { return it.start }
 
 // Value returns the value of the current window.
-func (it *WindowIterator) Value() []byte { return it.segs.cur.Value() }
+func (it *WindowIterator) Value() []byte {
+	if it.segs.onMem {
+		return it.segs.row().value
+	}
+	return it.segs.cur.Value()
+}
 
 // Err returns the error that stopped the iteration, if any.
 func (it *WindowIterator) Err() error { return errors.Join(it.err, it.segs.err) }

@@ -58,6 +58,7 @@ func (b *Batch) Store(s state.Store) state.ReadWriter {
 	v, ok := b.views[ps]
 	if !ok {
 		v = &batchView{b: b, s: ps}
+		v.keep = v.keepIter
 		b.views[ps] = v
 	}
 	return v
@@ -92,6 +93,9 @@ func (b *Batch) Commit(sync bool) error {
 	if n := b.iters.Load(); n > 0 {
 		return fmt.Errorf("pebblestore: commit with %d open iterators on the batch", n)
 	}
+	// A kept iterator sees neither what the commit applies nor the reset
+	// batch; it must not outlive the batch's data either.
+	b.closeSpares()
 	err := b.commit(sync)
 	b.reset(err != nil)
 	return err
@@ -127,6 +131,11 @@ func (b *Batch) commit(sync bool) error {
 	if err := b.b.Commit(wo); err != nil {
 		return fmt.Errorf("pebblestore: commit: %w", err)
 	}
+	for s, v := range b.views {
+		if v.written {
+			s.gen.Add(1)
+		}
+	}
 	b.db.ckMu.Lock()
 	for s, off := range b.ckpts {
 		b.db.checkpoints[s.id] = off
@@ -143,6 +152,7 @@ func (b *Batch) Discard() error {
 	if n := b.iters.Load(); n > 0 {
 		return fmt.Errorf("pebblestore: discard with %d open iterators on the batch", n)
 	}
+	b.closeSpares()
 	b.reset(true)
 	return nil
 }
@@ -172,6 +182,7 @@ func (b *Batch) Close() error {
 	if n := b.iters.Load(); n > 0 {
 		return fmt.Errorf("pebblestore: close with %d open iterators on the batch", n)
 	}
+	b.closeSpares()
 	b.closed = true
 	b.db.open.Add(-1)
 	if err := b.b.Close(); err != nil {
@@ -180,14 +191,52 @@ func (b *Batch) Close() error {
 	return nil
 }
 
+// closeSpares closes the Pebble iterators the views keep for reuse.
+func (b *Batch) closeSpares() {
+	for _, v := range b.views {
+		v.dropSpare()
+	}
+}
+
 // batchView reads and writes one store inside a batch. It reuses one key
 // buffer: Pebble copies keys into the batch, so the buffer is free again as
 // soon as a call returns.
+//
+// It also keeps the Pebble iterator of its last closed iterator: opening a
+// Pebble iterator loads every level's files and index blocks, which cost a
+// stream-stream join most of its CPU when every probe opened one per time
+// segment. Repositioning a kept one with SetOptions refreshes its view of
+// the batch and keeps what it has loaded. It is valid until the batch
+// commits, discards or closes, or another writer commits to the store.
 type batchView struct {
 	b       *Batch
 	s       *Store
 	buf     []byte
 	written bool
+
+	spare    *pebble.Iterator
+	spareGen uint64 // s.gen when spare was opened
+	keep     func(*pebble.Iterator, uint64) bool
+}
+
+func (v *batchView) dropSpare() {
+	if v.spare == nil {
+		return
+	}
+	// A kept iterator had no error when kept, and closing it only releases
+	// memory; its error, if any, was already reported.
+	_ = v.spare.Close()
+	v.spare = nil
+	v.b.db.open.Add(-1)
+}
+
+// keepIter takes back a closed iterator's Pebble iterator for reuse.
+func (v *batchView) keepIter(pit *pebble.Iterator, gen uint64) bool {
+	if v.spare != nil || v.b.closed || v.s.gen.Load() != gen {
+		return false
+	}
+	v.spare, v.spareGen = pit, gen
+	return true
 }
 
 func (v *batchView) check() error {
@@ -249,7 +298,25 @@ func (v *batchView) NewIter(o state.IterOptions) (state.Iterator, error) {
 	if err := v.check(); err != nil {
 		return nil, err
 	}
-	return newIter(v.b.db, v.b.b, v.s, o, &v.b.iters)
+	lo, hi := iterBounds(v.s, o)
+	opts := pebble.IterOptions{LowerBound: lo, UpperBound: hi}
+	if v.spare != nil && v.s.gen.Load() != v.spareGen {
+		v.dropSpare()
+	}
+	pit, gen := v.spare, v.spareGen
+	if pit != nil {
+		v.spare = nil
+		pit.SetOptions(&opts)
+	} else {
+		gen = v.s.gen.Load()
+		var err error
+		if pit, err = v.b.b.NewIter(&opts); err != nil {
+			return nil, v.s.wrap("iterate", err)
+		}
+		v.b.db.open.Add(1)
+	}
+	v.b.iters.Add(1)
+	return &iter{db: v.b.db, owner: &v.b.iters, it: pit, strip: len(v.s.prefix), reverse: o.Reverse, keep: v.keep, gen: gen}, nil
 }
 
 // foreignView fails every call: it stands for a store handle that does not

@@ -20,6 +20,10 @@ type Store struct {
 	prefix  []byte // tagData + id
 	end     []byte // first key after the prefix
 	dropped atomic.Bool
+	// gen counts committed writes to the store, so a batch view knows
+	// when the Pebble iterator it keeps for reuse no longer sees the
+	// committed data.
+	gen atomic.Uint64
 }
 
 var _ state.Store = (*Store)(nil)
@@ -66,6 +70,7 @@ func (s *Store) Put(key, value []byte) error {
 		return err
 	}
 	defer s.db.mu.RUnlock()
+	defer s.gen.Add(1)
 	return s.wrap("put", s.db.pdb.Set(s.key(nil, key), value, pebble.NoSync))
 }
 
@@ -75,6 +80,7 @@ func (s *Store) Delete(key []byte) error {
 		return err
 	}
 	defer s.db.mu.RUnlock()
+	defer s.gen.Add(1)
 	return s.wrap("delete", s.db.pdb.Delete(s.key(nil, key), pebble.NoSync))
 }
 
@@ -88,6 +94,7 @@ func (s *Store) DeleteRange(start, end []byte) error {
 	if bytes.Compare(lo, hi) >= 0 {
 		return nil
 	}
+	defer s.gen.Add(1)
 	return s.wrap("delete range", s.db.pdb.DeleteRange(lo, hi, pebble.NoSync))
 }
 
@@ -161,12 +168,16 @@ type iter struct {
 	reverse bool
 	started bool
 	closed  bool
+	// keep, if set, takes the Pebble iterator back on Close for reuse and
+	// reports whether it did; otherwise Close closes it. gen is the
+	// store's generation the Pebble iterator was opened at.
+	keep func(it *pebble.Iterator, gen uint64) bool
+	gen  uint64
 }
 
-// newIter opens an iterator over s in r. If owner is non-nil (a batch's
-// iterator), owner counts it, so the batch is not reset under it.
-func newIter(db *DB, r pebble.Reader, s *Store, o state.IterOptions, owner *atomic.Int64) (state.Iterator, error) {
-	lo, hi := s.bounds(o.Start, o.End)
+// iterBounds maps iterator options on s to Pebble bounds.
+func iterBounds(s *Store, o state.IterOptions) (lo, hi []byte) {
+	lo, hi = s.bounds(o.Start, o.End)
 	if o.Prefix != nil {
 		plo := s.key(nil, o.Prefix)
 		if bytes.Compare(plo, lo) > 0 {
@@ -180,6 +191,13 @@ func newIter(db *DB, r pebble.Reader, s *Store, o state.IterOptions, owner *atom
 	if bytes.Compare(lo, hi) > 0 {
 		hi = lo
 	}
+	return lo, hi
+}
+
+// newIter opens an iterator over s in r. If owner is non-nil (a batch's
+// iterator), owner counts it, so the batch is not reset under it.
+func newIter(db *DB, r pebble.Reader, s *Store, o state.IterOptions, owner *atomic.Int64) (state.Iterator, error) {
+	lo, hi := iterBounds(s, o)
 	pit, err := r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 	if err != nil {
 		return nil, s.wrap("iterate", err)
@@ -234,10 +252,14 @@ func (i *iter) Close() error {
 		return nil
 	}
 	i.closed = true
-	i.db.open.Add(-1)
 	if i.owner != nil {
 		i.owner.Add(-1)
 	}
+	if i.keep != nil && i.it.Error() == nil && i.keep(i.it, i.gen) {
+		// Still counted in db.open: the batch closes it.
+		return nil
+	}
+	i.db.open.Add(-1)
 	if err := i.it.Close(); err != nil {
 		return fmt.Errorf("pebblestore: iterator: %w", err)
 	}

@@ -82,6 +82,54 @@ func testBatchReadsOwnWrites(t *testing.T, open Opener) {
 	}
 }
 
+// testBatchIteratorsSeeLaterWrites checks that each new iterator of a
+// batch view sees everything written before its creation, through the batch
+// or committed by other writers, however many iterators the view opened and
+// closed before (a backend may reuse them).
+func testBatchIteratorsSeeLaterWrites(t *testing.T, open Opener) {
+	db, _ := openDB(t, open)
+	s := mustStore(t, db, "later")
+	b := db.NewBatch()
+	defer b.Close()
+	v := b.Store(s)
+	steps := []struct {
+		name  string
+		write func()
+		want  string
+	}{
+		{"empty", func() {}, ""},
+		{"own put", func() { must(t, v.Put(bytesOf("b"), bytesOf("own"))) }, "b=own"},
+		{"direct put", func() { must(t, s.Put(bytesOf("a"), bytesOf("direct"))) }, "a=direct b=own"},
+		{"other batch", func() {
+			o := db.NewBatch()
+			defer o.Close()
+			must(t, o.Store(s).Put(bytesOf("c"), bytesOf("other")))
+			must(t, o.Commit(false))
+		}, "a=direct b=own c=other"},
+		{"own delete", func() { must(t, v.Delete(bytesOf("a"))) }, "b=own c=other"},
+		{"commit", func() { must(t, b.Commit(false)) }, "b=own c=other"},
+		{"direct delete range", func() { must(t, s.DeleteRange(nil, bytesOf("c"))) }, "c=other"},
+		{"own put after commit", func() { must(t, v.Put(bytesOf("d"), bytesOf("own"))) }, "c=other d=own"},
+		{"discard", func() { must(t, b.Discard()) }, "c=other"},
+	}
+	for _, st := range steps {
+		st.write()
+		for _, o := range []state.IterOptions{{}, {Reverse: true}, {Start: bytesOf("b")}} {
+			got := scan(t, v, o)
+			if o.Reverse {
+				slices.Reverse(got)
+			}
+			want := st.want
+			if o.Start != nil {
+				want = strings.TrimPrefix(want, "a=direct ")
+			}
+			if g := strings.Join(got, " "); g != want {
+				t.Errorf("after %s, scan %+v = %q, want %q", st.name, o, g, want)
+			}
+		}
+	}
+}
+
 func testBatchCheckpoints(t *testing.T, open Opener) {
 	dir := t.TempDir()
 	db := open(t, dir)

@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"Iterate", testIterate},
 		{"DeleteRange", testDeleteRange},
 		{"BatchReadsOwnWrites", testBatchReadsOwnWrites},
+		{"BatchIteratorsSeeLaterWrites", testBatchIteratorsSeeLaterWrites},
 		{"BatchAtomicCheckpoints", testBatchCheckpoints},
 		{"Snapshot", testSnapshot},
 		{"ConcurrentSnapshots", testConcurrentSnapshots},
