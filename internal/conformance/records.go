@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/big"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/sluicedb/sluice/internal/catalog"
@@ -460,6 +461,11 @@ func jsonEqual(a, b any) bool {
 		}
 		return rx.Cmp(ry) == 0
 	case string:
+		if y, ok := b.(json.Number); ok {
+			// ksqlDB compares an expected string with a DECIMAL result as
+			// BigDecimal.equals: same value and same scale.
+			return decimalTextEqual(x, string(y))
+		}
 		y, ok := b.(string)
 		return ok && x == y
 	case bool:
@@ -508,4 +514,36 @@ func foldedField(m map[string]any, k string) (any, bool) {
 		}
 	}
 	return found, n == 1
+}
+
+// decimalTextEqual reports whether two decimal literals have the same value
+// and the same scale, as Java's BigDecimal.equals does ("005.4" equals 5.4,
+// "5.40" does not).
+func decimalTextEqual(a, b string) bool {
+	ra, sa, ok1 := decimalScale(a)
+	rb, sb, ok2 := decimalScale(b)
+	return ok1 && ok2 && sa == sb && ra.Cmp(rb) == 0
+}
+
+// decimalScale parses a plain or exponent decimal literal and returns its
+// value and scale (digits after the point, less the exponent).
+func decimalScale(s string) (*big.Rat, int, bool) {
+	mant, exp := s, 0
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		e, err := strconv.Atoi(s[i+1:])
+		if err != nil {
+			return nil, 0, false
+		}
+		mant, exp = s[:i], e
+	}
+	digits := strings.TrimLeft(mant, "+-")
+	if digits == "" || strings.Trim(digits, "0123456789.") != "" || strings.Count(digits, ".") > 1 {
+		return nil, 0, false
+	}
+	scale := 0
+	if i := strings.IndexByte(mant, '.'); i >= 0 {
+		scale = len(mant) - i - 1
+	}
+	r, ok := new(big.Rat).SetString(s)
+	return r, scale - exp, ok
 }

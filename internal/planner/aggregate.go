@@ -8,6 +8,7 @@ import (
 
 	"github.com/sluicedb/sluice/internal/catalog"
 	"github.com/sluicedb/sluice/internal/expr"
+	"github.com/sluicedb/sluice/internal/format"
 	"github.com/sluicedb/sluice/internal/function"
 	"github.com/sluicedb/sluice/internal/plan"
 	"github.com/sluicedb/sluice/internal/sql/ast"
@@ -262,6 +263,9 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 		aggCols = append(aggCols, catalog.Column{Name: name, Type: ag.ReturnType, Namespace: catalog.Value})
 		exprMap[exprKey(fc)] = expr.Column{Name: name, Kind: expr.ValueColumn, Index: i, Type: ag.ReturnType}
 	}
+	if err := intermediateFits(out.From, aggNode.Aggs); err != nil {
+		return nil, err
+	}
 	switch len(notUndoable) {
 	case 0:
 	case 1:
@@ -482,4 +486,30 @@ func windowSpec(w *ast.Window) (*plan.WindowSpec, error) {
 		ws.Retention = max(ws.Size+ws.Grace, day)
 	}
 	return ws, nil
+}
+
+// intermediateFits checks that the aggregation's state, which ksqlDB writes
+// to its changelog in the source's value format, can be carried by that
+// format: AVG keeps a STRUCT and TOPK an ARRAY, which DELIMITED cannot hold.
+func intermediateFits(from *catalog.Source, aggs []plan.AggCall) error {
+	if from == nil || len(aggs) == 0 {
+		return nil
+	}
+	f, err := format.New(from.ValueFormat.Name, from.ValueFormat.Props, nil)
+	if err != nil {
+		// The source's own format errors are reported where it is read.
+		return nil
+	}
+	for i, a := range aggs {
+		// One column at a time: only the types matter here, not how many
+		// columns the format can carry.
+		col := format.Column{Name: fmt.Sprintf("KSQL_AGG_VARIABLE_%d", i), Type: a.Agg.AccType}
+		if a.Agg.AccType == nil {
+			continue
+		}
+		if err := f.Validate(format.Target{Columns: []format.Column{col}}); err != nil {
+			return errors.New("One of the functions used in the statement has an intermediate type that the value format can not handle. Please remove the function or change the format.")
+		}
+	}
+	return nil
 }

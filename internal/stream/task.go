@@ -215,7 +215,9 @@ func (t *task) step(ctx context.Context, wait time.Duration) (bool, error) {
 		}
 		t.q.recordsIn.Add(1)
 		if err := t.proc.Process(t.tc, i, rec); err != nil {
-			return false, fmt.Errorf("query %s: %s/%d offset %d: %w", t.q.spec.ID, t.tps[i].Topic, t.tps[i].Partition, rec.Offset, err)
+			// Kafka Streams' words for a record that fails its task; tools
+			// and ksqlDB's tests match on them.
+			return false, fmt.Errorf("query %s: Exception caught in process: %s/%d offset %d: %w", t.q.spec.ID, t.tps[i].Topic, t.tps[i].Partition, rec.Offset, err)
 		}
 		n++
 		if len(t.buf[i]) == 0 {

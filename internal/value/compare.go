@@ -110,7 +110,31 @@ func Equal(a, b Value) bool {
 		}
 		return false
 	}
+	if a.kind == types.Map {
+		return mapsEqual(a.Entries(), b.Entries())
+	}
 	return Compare(a, b) == 0
+}
+
+// mapsEqual compares maps as Java's Map.equals does: the same entries, in
+// any order (a JSON object's fields arrive in the writer's order).
+func mapsEqual(a, b []Entry) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		found := false
+		for _, y := range b {
+			if Equal(x.Key, y.Key) {
+				found = Equal(x.Val, y.Val)
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 // Hash feeds v into h so that Equal values of the same kind hash alike.
@@ -131,10 +155,21 @@ func Hash(h *maphash.Hash, v Value) {
 			Hash(h, e)
 		}
 	case types.Map:
+		// Order-independent, as Equal is: sum the entries' own hashes.
+		var sum uint64
+		var eh maphash.Hash
+		eh.SetSeed(h.Seed())
 		for _, e := range v.Entries() {
-			Hash(h, e.Key)
-			Hash(h, e.Val)
+			eh.Reset()
+			Hash(&eh, e.Key)
+			Hash(&eh, e.Val)
+			sum += eh.Sum64()
 		}
+		var b [8]byte
+		for i := range b {
+			b[i] = byte(sum >> (8 * i))
+		}
+		h.Write(b[:])
 	default:
 		var b [8]byte
 		for i := range b {

@@ -15,6 +15,7 @@ import (
 
 // AggSpec is one aggregate call: its function and column arguments.
 type AggSpec struct {
+	Name  string
 	Agg   *function.Aggregator
 	Args  []Eval
 	Widen func([]value.Value) error
@@ -140,7 +141,9 @@ func (a *Aggregate) ProcessChange(tc *stream.TaskContext, old, new *value.Row) e
 		return err
 	}
 	if accs != nil {
-		a.fold(tc, old, accs, true)
+		if err := a.fold(tc, old, accs, true); err != nil {
+			return err
+		}
 	}
 	return a.apply(tc, new, a.keyBuf, nil, false, accs, ts)
 }
@@ -164,7 +167,9 @@ func (a *Aggregate) apply(tc *stream.TaskContext, row *value.Row, key []byte, w 
 			accs[i] = ag.Agg.Init()
 		}
 	}
-	a.fold(tc, row, accs, undo)
+	if err := a.fold(tc, row, accs, undo); err != nil {
+		return err
+	}
 	if row.Time > ts {
 		ts = row.Time
 	}
@@ -175,7 +180,9 @@ func (a *Aggregate) apply(tc *stream.TaskContext, row *value.Row, key []byte, w 
 }
 
 // fold adds row's arguments to accs in place, or subtracts them for undo.
-func (a *Aggregate) fold(tc *stream.TaskContext, row *value.Row, accs []value.Value, undo bool) {
+// An argument that fails to evaluate counts as NULL, as in ksqlDB; a
+// function that fails is an error of the task.
+func (a *Aggregate) fold(tc *stream.TaskContext, row *value.Row, accs []value.Value, undo bool) error {
 	for i, ag := range a.Aggs {
 		a.args = a.args[:0]
 		for _, e := range ag.Args {
@@ -200,11 +207,13 @@ func (a *Aggregate) fold(tc *stream.TaskContext, row *value.Row, accs []value.Va
 			next, err = ag.Agg.Aggregate(accs[i], a.args)
 		}
 		if err != nil {
-			tc.ProcessingError(row.Offset, &RecordError{Stage: "aggregate", Err: err})
-			continue
+			// ksqlDB does not catch a UDAF's exception: it fails the
+			// task (SUM's decimal overflow, for one).
+			return fmt.Errorf("aggregate %s: %w", ag.Name, err)
 		}
 		accs[i] = next
 	}
+	return nil
 }
 
 func (a *Aggregate) load(key []byte) ([]value.Value, int64, error) {

@@ -171,7 +171,7 @@ func (b *builder) sub(ctx context.Context, n plan.Node, terminal func(tc *stream
 					}
 				}
 				for _, c := range agg.Aggs {
-					op.Aggs = append(op.Aggs, AggSpec{Agg: c.Agg, Args: exprEvals(c.Args), Widen: c.Widen})
+					op.Aggs = append(op.Aggs, AggSpec{Name: c.Name, Agg: c.Agg, Args: exprEvals(c.Args), Widen: c.Widen})
 				}
 				return op, nil
 			}}, stages...)
