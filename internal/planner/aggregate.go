@@ -56,6 +56,13 @@ func (p *Planner) aggregateCalls(exprs []ast.Expr) ([]*ast.FuncCall, error) {
 	return out, walkErr
 }
 
+// hasAggregates reports whether q's select list or HAVING calls an
+// aggregate function.
+func (p *Planner) hasAggregates(q *ast.Query) bool {
+	calls, _ := p.aggregateCalls(append(selectExprs(q.Select), q.Having))
+	return len(calls) > 0
+}
+
 func (p *Planner) isAggregate(name string) bool {
 	k, ok := p.Functions.KindOf(name)
 	return ok && k == function.Aggregate
@@ -109,7 +116,7 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 		return nil, errors.New("GROUP BY requires aggregate functions in either the SELECT or HAVING clause.")
 	}
 	if len(q.GroupBy) == 0 {
-		return nil, errors.New("Aggregate functions require a GROUP BY clause.")
+		return nil, p.noGroupBy(q, calls)
 	}
 	if err := windowBoundsMisused(q, calls); err != nil {
 		return nil, err
@@ -274,7 +281,7 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 		return nil, fmt.Errorf("The aggregation functions %s cannot be applied to a table source, only to a stream source.", joinAnd(notUndoable))
 	}
 	if q.Window != nil {
-		ws, err := windowSpec(q.Window)
+		ws, err := windowSpec(q.Window, q.Emit == ast.EmitFinal)
 		if err != nil {
 			return nil, err
 		}
@@ -455,7 +462,7 @@ func durationMillis(d ast.Duration) int64 {
 // up to 24 hours late, less the window size.
 const day = int64(86_400_000)
 
-func windowSpec(w *ast.Window) (*plan.WindowSpec, error) {
+func windowSpec(w *ast.Window, final bool) (*plan.WindowSpec, error) {
 	ws := &plan.WindowSpec{Size: durationMillis(w.Size)}
 	switch w.Kind {
 	case ast.WindowTumbling:
@@ -475,15 +482,21 @@ func windowSpec(w *ast.Window) (*plan.WindowSpec, error) {
 	if ws.Size <= 0 {
 		return nil, errors.New("Window size must be greater than zero")
 	}
-	if w.Grace != nil {
+	switch {
+	case w.Grace != nil:
 		ws.Grace = durationMillis(*w.Grace)
-	} else {
+	case final:
+		// ksqlDB rewrites EMIT FINAL without GRACE to a zero grace period,
+		// so results come out when the window ends.
+		ws.Grace = 0
+	default:
 		ws.Grace = max(day-ws.Size, 0)
 	}
 	if w.Retention != nil {
 		ws.Retention = durationMillis(*w.Retention)
 	} else {
-		ws.Retention = max(ws.Size+ws.Grace, day)
+		// Kafka Streams' default window store retention.
+		ws.Retention = ws.Size + ws.Grace
 	}
 	return ws, nil
 }
@@ -512,4 +525,40 @@ func intermediateFits(from *catalog.Source, aggs []plan.AggCall) error {
 		}
 	}
 	return nil
+}
+
+// noGroupBy is ksqlDB's error for aggregates without GROUP BY in a
+// persistent query: it groups by a constant, so a non-aggregate column in
+// the select list is not part of the grouping, and otherwise the result has
+// no key to write.
+func (p *Planner) noGroupBy(q *ast.Query, calls []*ast.FuncCall) error {
+	var nonAgg []string
+	for _, e := range selectExprs(q.Select) {
+		cols := false
+		ast.Walk(e, func(n ast.Node) bool {
+			if fc, ok := n.(*ast.FuncCall); ok && p.isAggregate(fc.Name.Name) {
+				return false
+			}
+			if _, ok := n.(*ast.ColumnRef); ok {
+				cols = true
+			}
+			return true
+		})
+		if cols {
+			nonAgg = append(nonAgg, expr.FormatSQL(e))
+		}
+	}
+	if len(nonAgg) > 0 {
+		return fmt.Errorf("Non-aggregate SELECT expression(s) not part of GROUP BY: %s\nEither add the column(s) to the GROUP BY or remove them from the SELECT.", strings.Join(nonAgg, ", "))
+	}
+	var fns []string
+	for _, fc := range calls {
+		if fc.Star || len(fc.Args) == 0 {
+			// COUNT(*) counts rows; ksqlDB rewrites it over ROWTIME.
+			fns = append(fns, strings.ToUpper(fc.Name.Name)+"(ROWTIME)")
+			continue
+		}
+		fns = append(fns, expr.FormatSQL(fc))
+	}
+	return fmt.Errorf("CREATE TABLE AS SELECT statement does not support aggregate function [%s] without a GROUP BY clause.", strings.Join(fns, ", "))
 }

@@ -58,7 +58,7 @@ func (p *Planner) prop(name, def string) string {
 // Plan plans q for a persistent query writing to sinkName; target is the
 // existing sink for INSERT INTO, or nil.
 func (p *Planner) Plan(q *ast.Query, sinkName string, target *catalog.Source) (*Planned, error) {
-	if q.Window != nil && len(q.GroupBy) == 0 {
+	if q.Window != nil && len(q.GroupBy) == 0 && !p.hasAggregates(q) {
 		return nil, fmt.Errorf("WINDOW clause requires a GROUP BY clause.")
 	}
 	var node plan.Node

@@ -35,6 +35,7 @@ type Aggregate struct {
 	Suppress state.ReadWriter
 
 	streamTime int64
+	meta       finalMeta
 	keyBuf     []byte
 	args       []value.Value
 }
@@ -87,6 +88,9 @@ func (a *Aggregate) windowed(tc *stream.TaskContext, row *value.Row, undo bool) 
 				continue
 			}
 			if err := a.update(tc, row, windowKey(a.keyBuf, s), w, undo); err != nil {
+				return err
+			}
+			if err := a.noteStart(s); err != nil {
 				return err
 			}
 		}
