@@ -60,7 +60,15 @@ type Topic struct {
 	Schema                json.RawMessage `json:"schema,omitempty"`
 	KeySchemaID           *int            `json:"keySchemaId,omitempty"`
 	ValueSchemaID         *int            `json:"valueSchemaId,omitempty"`
-	ValueSchemaReferences json.RawMessage `json:"valueSchemaReferences,omitempty"`
+	KeySchemaReferences   []SchemaRef     `json:"keySchemaReferences,omitempty"`
+	ValueSchemaReferences []SchemaRef     `json:"valueSchemaReferences,omitempty"`
+}
+
+// SchemaRef is a schema a topic's schema imports, registered before it.
+type SchemaRef struct {
+	Name   string          `json:"name"`
+	Format string          `json:"format"`
+	Schema json.RawMessage `json:"schema"`
 }
 
 // Record is an input or expected output record. Key and Value are the

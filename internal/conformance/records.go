@@ -180,7 +180,9 @@ func encodeSide(ctx context.Context, reg format.Registry, src *catalog.Source, i
 	// Producers write with the schema the test registered for the topic,
 	// which may differ from the source's columns.
 	props := fi.Props
+	registered := false
 	if id, _, err := reg.Latest(ctx, format.Subject(src.Topic, isKey)); err == nil {
+		registered = true
 		props = map[string]string{}
 		for k, v := range fi.Props {
 			props[k] = v
@@ -195,6 +197,25 @@ func encodeSide(ctx context.Context, reg format.Registry, src *catalog.Source, i
 	}
 	tgt := op.Target(src, isKey)
 	ser, err := f.Serializer(ctx, tgt)
+	if err != nil && registered {
+		// The registered schema does not fit the source's columns (the
+		// source reads it with coercion): write with the schema's own.
+		inf, ierr := format.InferColumns(ctx, reg, fi.Name, props, src.Topic, isKey, tgt.Wrap)
+		if ierr != nil {
+			return nil, err
+		}
+		tgt.Columns = inf.Columns
+		if inf.Unwrapped && !isKey {
+			tgt.Wrap = format.Unwrapped
+		}
+		if ser, err = f.Serializer(ctx, tgt); err != nil {
+			return nil, err
+		}
+		cols = nil
+		for _, c := range inf.Columns {
+			cols = append(cols, catalog.Column{Name: c.Name, Type: c.Type})
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -388,6 +409,17 @@ func decodeSide(ctx context.Context, reg format.Registry, src *catalog.Source, i
 		return nil, err
 	}
 	tgt := op.Target(src, isKey)
+	if _, byID := fi.Props[format.PropSchemaID]; byID && !isKey {
+		// A sink bound to a registered schema writes that schema's fields,
+		// defaults included, and the test reads them back with it.
+		if inf, err := format.InferColumns(ctx, reg, fi.Name, fi.Props, src.Topic, isKey, tgt.Wrap); err == nil && !inf.Unwrapped {
+			tgt.Columns = inf.Columns
+			cols = nil
+			for _, c := range inf.Columns {
+				cols = append(cols, catalog.Column{Name: c.Name, Type: c.Type})
+			}
+		}
+	}
 	de, err := f.Deserializer(ctx, tgt)
 	if err != nil {
 		return nil, err

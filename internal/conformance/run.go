@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -65,6 +66,7 @@ type testEnv struct {
 	log   *embedded.Log
 	state *pebblestore.DB
 	reg   format.Registry
+	sr    *registry.Embedded
 	eng   *engine.Engine
 	// plog collects processing errors so a failing test can show them.
 	plog *processingLog
@@ -118,7 +120,7 @@ func (r *Runner) newEnv(ctx context.Context, t Test) (*testEnv, error) {
 		Log: lg, State: sdb, Registry: reg, Functions: r.Functions, Config: cfg, Logger: logger, Manual: true,
 		ProcessingLog: plog,
 	})
-	return &testEnv{dir: dir, log: lg, state: sdb, reg: reg, eng: eng, plog: plog}, nil
+	return &testEnv{dir: dir, log: lg, state: sdb, reg: reg, sr: sr, eng: eng, plog: plog}, nil
 }
 
 func (e *testEnv) close() {
@@ -142,7 +144,7 @@ func (r *Runner) run(ctx context.Context, t Test) (err error) {
 		// A panic anywhere in the engine is a failed test, not a dead
 		// runner; report it with the test.
 		if p := recover(); p != nil {
-			err = fmt.Errorf("panic: %v", p)
+			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
 		}
 	}()
 	if err := r.createTopics(ctx, env, t); err != nil {
@@ -237,15 +239,35 @@ func (r *Runner) createTopics(ctx context.Context, env *testEnv, t Test) error {
 			return err
 		}
 	}
+	ids := &schemaIDs{}
 	for _, tp := range t.Topics {
-		if err := registerSchema(ctx, env.reg, tp.Name, true, tp.KeyFormat, tp.Format, tp.KeySchema); err != nil {
+		key := schemaSpec{format: firstNonEmpty(tp.KeyFormat, tp.Format), raw: tp.KeySchema, id: tp.KeySchemaID, refs: tp.KeySchemaReferences}
+		if err := registerSchema(ctx, env.sr, ids, format.Subject(tp.Name, true), key); err != nil {
 			return err
 		}
-		if err := registerSchema(ctx, env.reg, tp.Name, false, tp.ValueFormat, tp.Format, firstRaw(tp.ValueSchema, tp.Schema)); err != nil {
+		val := schemaSpec{format: firstNonEmpty(tp.ValueFormat, tp.Format), raw: firstRaw(tp.ValueSchema, tp.Schema), id: tp.ValueSchemaID, refs: tp.ValueSchemaReferences}
+		if err := registerSchema(ctx, env.sr, ids, format.Subject(tp.Name, false), val); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func firstNonEmpty(xs ...string) string {
+	for _, x := range xs {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// schemaSpec is a schema a test registers for a topic's key or value.
+type schemaSpec struct {
+	format string
+	raw    json.RawMessage
+	id     *int // the id ksqlDB's test registry gives it, if the test names one
+	refs   []SchemaRef
 }
 
 func firstRaw(xs ...json.RawMessage) json.RawMessage {
@@ -257,26 +279,69 @@ func firstRaw(xs ...json.RawMessage) json.RawMessage {
 	return nil
 }
 
-func registerSchema(ctx context.Context, reg format.Registry, topic string, isKey bool, fmtName, fallback string, raw json.RawMessage) error {
-	if len(raw) == 0 || string(raw) == "null" {
+// schemaIDs tracks the ids the test's schemas take in the fresh registry.
+// ksqlDB's test registry resolves references inside the schema, so they
+// take no ids there; here they must be registered, so they take ids far
+// above the test's own, which keep the numbers the vectors expect.
+type schemaIDs struct {
+	max     int
+	nextRef int
+}
+
+const firstRefID = 1 << 20
+
+// registerSchema registers a test's schema under subject, its references
+// first, each under a subject named after the reference, and with the id
+// the test names, if any.
+func registerSchema(ctx context.Context, reg *registry.Embedded, ids *schemaIDs, subject string, spec schemaSpec) error {
+	if len(spec.raw) == 0 || string(spec.raw) == "null" {
 		return nil
 	}
-	if fmtName == "" {
-		fmtName = fallback
+	s := registry.Schema{Type: schemaType(spec.format), Text: schemaText(spec.raw)}
+	for _, ref := range spec.refs {
+		rs := registry.Schema{Type: schemaType(firstNonEmpty(ref.Format, spec.format)), Text: schemaText(ref.Schema)}
+		if ids.nextRef == 0 {
+			ids.nextRef = firstRefID
+		}
+		id, err := reg.Import(ctx, ref.Name, rs, ids.nextRef)
+		if err != nil {
+			return fmt.Errorf("reference %s: %w", ref.Name, err)
+		}
+		if id == ids.nextRef {
+			ids.nextRef++
+		}
+		s.References = append(s.References, registry.Reference{Name: ref.Name, Subject: ref.Name, Version: 1})
 	}
+	id := ids.max + 1
+	if spec.id != nil {
+		id = *spec.id
+	}
+	got, err := reg.Import(ctx, subject, s, id)
+	if err != nil {
+		return err
+	}
+	if got < firstRefID {
+		ids.max = max(ids.max, got)
+	}
+	return nil
+}
+
+func schemaText(raw json.RawMessage) string {
 	var text string
 	if json.Unmarshal(raw, &text) != nil {
 		text = string(raw)
 	}
-	typ := format.SchemaAvro
+	return text
+}
+
+func schemaType(fmtName string) registry.SchemaType {
 	switch strings.ToUpper(fmtName) {
-	case "PROTOBUF":
-		typ = format.SchemaProtobuf
+	case "PROTOBUF", "PROTOBUF_NOSR":
+		return registry.Protobuf
 	case "JSON", "JSON_SR":
-		typ = format.SchemaJSON
+		return registry.JSON
 	}
-	_, err := reg.Register(ctx, format.Subject(topic, isKey), format.Schema{Type: typ, Text: text})
-	return err
+	return registry.Avro
 }
 
 // sourceFor finds the source a topic's records are written through.

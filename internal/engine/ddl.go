@@ -178,6 +178,12 @@ func (e *Engine) resolveFormats(sess *Session, name string, props withProps, src
 	if v, ok := props.str("VALUE_DELIMITER"); ok {
 		src.ValueFormat.Props[format.PropDelimiter] = v
 	}
+	if v, ok := props.str("KEY_PROTOBUF_NULLABLE_REPRESENTATION"); ok {
+		src.KeyFormat.Props[format.PropNullableRepresentation] = v
+	}
+	if v, ok := props.str("VALUE_PROTOBUF_NULLABLE_REPRESENTATION"); ok {
+		src.ValueFormat.Props[format.PropNullableRepresentation] = v
+	}
 	if v, ok := props.str("KEY_SCHEMA_ID"); ok {
 		src.KeyFormat.Props[format.PropSchemaID] = v
 	}

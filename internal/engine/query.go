@@ -123,6 +123,12 @@ func (e *Engine) sinkSource(ctx context.Context, sess *Session, name string, tab
 			src.ValueFormat.Props[format.PropDelimiter] = d
 		}
 	}
+	if v, ok := props.str("KEY_PROTOBUF_NULLABLE_REPRESENTATION"); ok {
+		src.KeyFormat.Props[format.PropNullableRepresentation] = v
+	}
+	if v, ok := props.str("VALUE_PROTOBUF_NULLABLE_REPRESENTATION"); ok {
+		src.ValueFormat.Props[format.PropNullableRepresentation] = v
+	}
 	if v, ok := props.str("KEY_SCHEMA_ID"); ok {
 		src.KeyFormat.Props[format.PropSchemaID] = v
 	}

@@ -285,7 +285,15 @@ func compileAvroRecordEnc(rec *avro.RecordSchema, names []string, typs []*types.
 		if idx >= 0 {
 			t = typs[idx]
 		}
+		def, hasDef, err := avroFieldDefault(w)
+		if err != nil {
+			return nil, err
+		}
 		if idx < 0 {
+			if hasDef {
+				encs[i] = func(b []byte, _ value.Value) ([]byte, error) { return append(b, def...), nil }
+				continue
+			}
 			ni, ok := avroNullIndex(w.Type())
 			if !ok {
 				return nil, fmt.Errorf("Missing required field: %s", w.Name())
@@ -301,6 +309,17 @@ func compileAvroRecordEnc(rec *avro.RecordSchema, names []string, typs []*types.
 		e, err := compileAvroEnc(w.Type(), t, depth+1)
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", w.Name(), err)
+		}
+		if _, nullable := avroNullIndex(w.Type()); hasDef && !nullable {
+			// Connect's Struct reads a null field as its schema's default,
+			// so a NULL in a field that cannot hold one writes the default.
+			inner := e
+			e = func(b []byte, v value.Value) ([]byte, error) {
+				if v.IsNull() {
+					return append(b, def...), nil
+				}
+				return inner(b, v)
+			}
 		}
 		encs[i] = e
 	}
@@ -334,4 +353,17 @@ func avroNullIndex(s avro.Schema) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// avroFieldDefault returns the encoding of a writer field's default value,
+// if it has a non-null one.
+func avroFieldDefault(w *avro.Field) ([]byte, bool, error) {
+	if !w.HasDefault() || w.Default() == nil {
+		return nil, false, nil
+	}
+	b, err := avro.Marshal(w.Type(), w.Default())
+	if err != nil {
+		return nil, false, fmt.Errorf("field %s: default: %w", w.Name(), err)
+	}
+	return b, true, nil
 }

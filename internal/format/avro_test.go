@@ -2,6 +2,7 @@ package format
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -297,5 +298,34 @@ func TestAvroSchemaNames(t *testing.T) {
 	d, _ := f.Deserializer(context.Background(), tg)
 	if row, err := d.Deserialize(b, nil); err != nil || row[0].Int() != 5 {
 		t.Fatalf("dotted column round trip: %v %v", row, err)
+	}
+}
+
+// TestAvroSchemaIDDefaults: with a user's schema, a field the columns lack
+// and a NULL in a field that cannot hold one both write the field's
+// default, as Connect's Struct reads them.
+func TestAvroSchemaIDDefaults(t *testing.T) {
+	reg, _ := newTestRegistry(t)
+	ctx := context.Background()
+	text := `{"type":"record","name":"T","fields":[{"name":"n","type":"int","default":7},{"name":"opt","type":"string","default":"foo"}]}`
+	id, err := reg.Register(ctx, "defaults-value", Schema{Type: SchemaAvro, Text: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := mustFormat(t, "AVRO", map[string]string{"schemaId": fmt.Sprint(id)}, reg)
+	s, err := f.Serializer(ctx, Target{Topic: "defaults", Columns: cols("n", types.IntType)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Serialize(nil, []value.Value{value.Null})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := avro.Unmarshal(avro.MustParse(text), b[5:], &got); err != nil {
+		t.Fatal(err)
+	}
+	if got["n"] != 7 || got["opt"] != "foo" {
+		t.Fatalf("decoded %v, want n=7 opt=foo", got)
 	}
 }

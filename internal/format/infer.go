@@ -320,9 +320,11 @@ func jsonSchemaToSQL(n *jnode, keep bool, depth int) (*types.Type, error) {
 					return nil, fmt.Errorf("property %s: %w", k, err)
 				}
 				idx := i
-				if ci, ok := props.vals[i].get("connect.index").val.(json.Number); ok {
-					if v, err := ci.Int64(); err == nil {
-						idx = int(v)
+				if cn := props.vals[i].get("connect.index"); cn != nil {
+					if ci, ok := cn.val.(json.Number); ok {
+						if v, err := ci.Int64(); err == nil {
+							idx = int(v)
+						}
 					}
 				}
 				ps = append(ps, prop{name: caseName(k, keep), index: idx, t: t})

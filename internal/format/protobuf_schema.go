@@ -9,6 +9,8 @@ import (
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+
+	"github.com/sluicedb/sluice/internal/registry"
 )
 
 // Nullable representations for generated Protobuf schemas, ksqlDB's
@@ -83,7 +85,7 @@ func compileProto(s Schema) (protoreflect.FileDescriptor, error) {
 		Resolver: protocompile.WithStandardImports(protocompile.ResolverFunc(
 			func(path string) (protocompile.SearchResult, error) {
 				if path == protoRoot {
-					return protocompile.SearchResult{Source: strings.NewReader(s.Text)}, nil
+					return protocompile.SearchResult{Source: strings.NewReader(registry.WithImplicitImports(s.Text))}, nil
 				}
 				if t, ok := s.Refs[path]; ok {
 					return protocompile.SearchResult{Source: strings.NewReader(t)}, nil

@@ -30,6 +30,22 @@ func normalizeSchema(s Schema) (Schema, error) {
 
 // Register implements Registry.
 func (e *Embedded) Register(ctx context.Context, subject string, s Schema) (int, error) {
+	return e.register(ctx, subject, s, 0)
+}
+
+// Import registers s under subject with the global id the caller gives,
+// as Confluent Schema Registry's IMPORT mode does for schemas copied from
+// another registry: no compatibility check, and later ids continue after
+// the largest one. An id already held by a different schema is refused;
+// one held by the same schema just adds the subject version.
+func (e *Embedded) Import(ctx context.Context, subject string, s Schema, id int) (int, error) {
+	if id <= 0 {
+		return 0, newError(CodeInvalidSchema, "Invalid schema id %d", id)
+	}
+	return e.register(ctx, subject, s, id)
+}
+
+func (e *Embedded) register(ctx context.Context, subject string, s Schema, forceID int) (int, error) {
 	if err := validSubject(subject); err != nil {
 		return 0, err
 	}
@@ -41,7 +57,7 @@ func (e *Embedded) Register(ctx context.Context, subject string, s Schema) (int,
 	e.mu.RLock()
 	id, ok := e.exact[exactKey]
 	e.mu.RUnlock()
-	if ok {
+	if ok && (forceID == 0 || forceID == id) {
 		return id, nil
 	}
 	if err := e.lockForWrite(ctx); err != nil {
@@ -54,19 +70,25 @@ func (e *Embedded) Register(ctx context.Context, subject string, s Schema) (int,
 	}
 	key := identityKey(p, s.References)
 	for _, v := range e.st.live(subject, false) {
-		if e.st.byID[v.id].key == key {
+		if e.st.byID[v.id].key == key && (forceID == 0 || forceID == v.id) {
 			e.exact[exactKey] = v.id
 			return v.id, nil
 		}
 	}
-	if msgs := e.checkSubject(subject, e.st.level(subject), p, 0); len(msgs) > 0 {
-		return 0, newError(CodeIncompatibleSchema,
-			"Schema being registered is incompatible with an earlier schema for subject \"%s\", details: [%s]",
-			subject, strings.Join(msgs, ", "))
-	}
-	id, ok = e.st.byKey[key]
-	if !ok {
-		id = e.st.maxID + 1
+	if forceID != 0 {
+		if held, ok := e.st.byID[forceID]; ok && held.key != key {
+			return 0, newError(CodeOperationNotPermitted, "Overwrite new schema with id %d is not permitted.", forceID)
+		}
+		id = forceID
+	} else {
+		if msgs := e.checkSubject(subject, e.st.level(subject), p, 0); len(msgs) > 0 {
+			return 0, newError(CodeIncompatibleSchema,
+				"Schema being registered is incompatible with an earlier schema for subject \"%s\", details: [%s]",
+				subject, strings.Join(msgs, ", "))
+		}
+		if id, ok = e.st.byKey[key]; !ok {
+			id = e.st.maxID + 1
+		}
 	}
 	version := 1
 	if all := e.st.live(subject, true); len(all) > 0 {

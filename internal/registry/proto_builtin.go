@@ -1,5 +1,7 @@
 package registry
 
+import "regexp"
+
 // builtinProtos are the imports Confluent's Protobuf support resolves
 // without a reference, beyond google/protobuf/*.proto (which protocompile
 // provides). ksqlDB's Protobuf converter uses the decimal, date and time
@@ -47,4 +49,27 @@ message TimeOfDay {
   int32 nanos = 4;
 }
 `,
+}
+
+var (
+	protoMetaOption = regexp.MustCompile(`\(\s*confluent\s*\.\s*\w+_meta\s*\)`)
+	protoMetaImport = regexp.MustCompile(`import\s+(public\s+|weak\s+)?"confluent/meta\.proto"`)
+	protoSyntax     = regexp.MustCompile(`syntax\s*=\s*["']proto[23]["']\s*;`)
+)
+
+// WithImplicitImports returns a Protobuf schema's text with the import of
+// confluent/meta.proto added when the text uses Confluent's meta options
+// (confluent.field_meta, ...) without importing them. Confluent's registry
+// parses such schemas, since its parser leaves custom options unresolved,
+// and ksqlDB's vectors register them; a compiler that resolves options
+// needs the import.
+func WithImplicitImports(text string) string {
+	if !protoMetaOption.MatchString(text) || protoMetaImport.MatchString(text) {
+		return text
+	}
+	const imp = "\nimport \"confluent/meta.proto\";\n"
+	if loc := protoSyntax.FindStringIndex(text); loc != nil {
+		return text[:loc[1]] + imp + text[loc[1]:]
+	}
+	return imp + text
 }

@@ -137,7 +137,7 @@ func parseProtobuf(text string, deps []dependency) (*parsed, error) {
 	for _, d := range deps {
 		files[d.name] = protoSearchResult(d.name, d.schema.Text)
 	}
-	files[protoRootFile] = protoSearchResult(protoRootFile, text)
+	files[protoRootFile] = protoSearchResult(protoRootFile, WithImplicitImports(text))
 	c := protocompile.Compiler{
 		Resolver: protocompile.WithStandardImports(protocompile.ResolverFunc(
 			func(path string) (protocompile.SearchResult, error) {
