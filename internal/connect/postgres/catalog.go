@@ -122,7 +122,7 @@ func (c *catalog) table(ctx context.Context, schema, name string, rel *pgoutput.
 	for _, cc := range cols {
 		byName[cc.name] = cc
 	}
-	t := &table{relID: oid, schema: schema, name: name, replIdent: ident}
+	t := &table{relID: oid, schema: schema, name: name, schemaV: schema, nameV: name, replIdent: ident}
 	if rel != nil {
 		t.relID, t.replIdent = rel.ID, rel.ReplicaIdentity
 		cols = cols[:0:0]

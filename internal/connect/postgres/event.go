@@ -139,22 +139,51 @@ func (tk *task) source(tb *table, pos position) *connect.Struct {
 	v := s.Values
 	v[0] = connectorVersion
 	v[1] = "postgresql"
-	v[2] = tk.cfg.prefix
+	v[2] = tk.prefixV
 	v[3] = pos.commitTime.UnixMilli()
-	v[4] = pos.snapshot
-	v[5] = tk.cfg.dbname
-	seq := make([]byte, 0, 48)
+	v[4] = boxed(pos.snapshot)
+	v[5] = tk.dbnameV
+	var buf [48]byte // on the stack: only the string below allocates
+	seq := buf[:0]
 	seq = append(seq, `["`...)
 	seq = strconv.AppendUint(seq, uint64(pos.lastCommit), 10)
 	seq = append(seq, `","`...)
 	seq = strconv.AppendUint(seq, uint64(pos.lsn), 10)
 	v[6] = string(append(seq, `"]`...))
-	v[7] = tb.schema
-	v[8] = tb.name
+	v[7] = tb.schemaV
+	v[8] = tb.nameV
 	if pos.xid != 0 {
 		v[9] = int64(pos.xid)
 	}
 	v[10] = int64(pos.lsn)
+	return s
+}
+
+// The values of source.snapshot and op, in interfaces once and for all.
+var (
+	boxFalse, boxTrue, boxLast any = "false", "true", "last"
+	boxC, boxU, boxD, boxR     any = "c", "u", "d", "r"
+)
+
+// boxed returns s in an interface without allocating for the values of
+// source.snapshot and op.
+func boxed(s string) any {
+	switch s {
+	case "false":
+		return boxFalse
+	case "true":
+		return boxTrue
+	case "last":
+		return boxLast
+	case "c":
+		return boxC
+	case "u":
+		return boxU
+	case "d":
+		return boxD
+	case "r":
+		return boxR
+	}
 	return s
 }
 
@@ -188,7 +217,7 @@ func (tk *task) change(tb *table, op string, before, after *connect.Struct, pos 
 		env.Values[1] = after
 	}
 	env.Values[2] = tk.source(tb, pos)
-	env.Values[3] = op
+	env.Values[3] = boxed(op)
 	env.Values[4] = time.Now().UnixMilli()
 	keyRow := after
 	if keyRow == nil {

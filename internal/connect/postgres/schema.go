@@ -91,13 +91,17 @@ type column struct {
 type table struct {
 	relID        uint32
 	schema, name string
-	topic        string
-	cols         []column // in tuple order
-	keyCols      []int    // indices into cols, in primary key order
-	keySchema    *connect.Schema
-	valueSchema  *connect.Schema
-	envSchema    *connect.Schema
-	replIdent    byte
+	// schemaV and nameV are schema and name already in interfaces: every
+	// change's source block holds them, and converting a string to an
+	// interface allocates.
+	schemaV, nameV any
+	topic          string
+	cols           []column // in tuple order
+	keyCols        []int    // indices into cols, in primary key order
+	keySchema      *connect.Schema
+	valueSchema    *connect.Schema
+	envSchema      *connect.Schema
+	replIdent      byte
 }
 
 // sourceSchema is Debezium's io.debezium.connector.postgresql.Source.

@@ -59,6 +59,10 @@ type task struct {
 
 	lastHeartbeat time.Time
 	lastPos       position // of the last change emitted
+
+	// prefixV and dbnameV are the config's, already in interfaces (see
+	// table.schemaV).
+	prefixV, dbnameV any
 }
 
 func newTask(cfg *config, env connect.Env) *task {
@@ -66,7 +70,8 @@ func newTask(cfg *config, env connect.Env) *task {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &task{cfg: cfg, log: log, partition: map[string]any{"server": cfg.prefix}, rels: map[uint32]*table{}}
+	return &task{cfg: cfg, log: log, partition: map[string]any{"server": cfg.prefix}, rels: map[uint32]*table{},
+		prefixV: cfg.prefix, dbnameV: cfg.dbname}
 }
 
 // Lag reports the bytes of WAL the server has and the slot has not
