@@ -1,11 +1,14 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -68,9 +71,9 @@ type PGOptions struct {
 	Dir string
 	// Changes is the backlog size of the throughput run.
 	Changes int
-	// Rate and LatencyFor shape the latency run: changes per second and
-	// how long they are committed.
-	Rate       int
+	// Rates and LatencyFor shape the latency runs: changes per second
+	// of each, and how long each one commits changes.
+	Rates      []int
 	LatencyFor time.Duration
 }
 
@@ -124,17 +127,43 @@ type CaptureResult struct {
 	// the changes per CPU-second. Kafka's broker is not counted.
 	CPUSec  float64 `json:"cpu_s"`
 	PerCore float64 `json:"changes_per_core_s"`
-	// The latency run: the rate achieved and the percentiles, in ms.
-	LatChanges int     `json:"latency_changes"`
-	LatRate    float64 `json:"latency_rate"`
-	P50        float64 `json:"p50_ms"`
-	P99        float64 `json:"p99_ms"`
-	Max        float64 `json:"max_ms"`
+	// WalsenderCPUSec is the CPU time of the PostgreSQL walsender that
+	// decoded the backlog for the connector during the throughput run.
+	WalsenderCPUSec float64 `json:"walsender_cpu_s"`
+	// Latency has one run per rate of PGOptions.Rates.
+	Latency []LatencyRun `json:"latency"`
+}
+
+// LatencyRun is one latency run: the rate asked for and achieved, and
+// the commit-to-log percentiles in ms.
+type LatencyRun struct {
+	Rate     int     `json:"rate"`
+	Achieved float64 `json:"achieved_rate"`
+	Changes  int     `json:"changes"`
+	P50      float64 `json:"p50_ms"`
+	P99      float64 `json:"p99_ms"`
+	Max      float64 `json:"max_ms"`
 }
 
 func (r CaptureResult) String() string {
-	return fmt.Sprintf("%s: %d changes in %.2fs = %.0f changes/s (%.0f per CPU-s); latency at %.0f changes/s over %d changes: p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-		r.System, r.Changes, r.Seconds, r.PerSec, r.PerCore, r.LatRate, r.LatChanges, r.P50, r.P99, r.Max)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d changes in %.2fs = %.0f changes/s (%.0f per CPU-s; %.2f CPU-s, walsender %.2f CPU-s)",
+		r.System, r.Changes, r.Seconds, r.PerSec, r.PerCore, r.CPUSec, r.WalsenderCPUSec)
+	for _, l := range r.Latency {
+		fmt.Fprintf(&b, "; latency at %d changes/s (%.0f achieved, %d changes): p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+			l.Rate, l.Achieved, l.Changes, l.P50, l.P99, l.Max)
+	}
+	return b.String()
+}
+
+// p99At returns the p99 of the latency run at rate, or -1.
+func (r CaptureResult) p99At(rate int) float64 {
+	for _, l := range r.Latency {
+		if l.Rate == rate {
+			return l.P99
+		}
+	}
+	return -1
 }
 
 // setupPGBench creates the workload's tables.
@@ -228,19 +257,49 @@ func (l *latencies) add(d ...time.Duration) {
 	l.mu.Unlock()
 }
 
-// fill puts the percentiles into r.
-func (l *latencies) fill(r *CaptureResult) error {
+// take puts the percentiles of what was collected into r and starts
+// collecting afresh.
+func (l *latencies) take(system string, r *LatencyRun) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.all) == 0 {
-		return fmt.Errorf("bench: %s: no latencies measured", r.System)
+	all := l.all
+	l.all = nil
+	if len(all) == 0 {
+		return fmt.Errorf("bench: %s: no latencies measured at %d changes/s", system, r.Rate)
 	}
-	slices.Sort(l.all)
+	slices.Sort(all)
 	pct := func(p float64) float64 {
-		return float64(l.all[int(p*float64(len(l.all)-1))]) / float64(time.Millisecond)
+		return float64(all[int(p*float64(len(all)-1))]) / float64(time.Millisecond)
 	}
 	r.P50, r.P99, r.Max = pct(0.50), pct(0.99), pct(1)
 	return nil
+}
+
+// latencyRuns commits changes at each of o.Rates in turn while readers
+// put what they see into lats, and measures each run. count tells how
+// many records the log holds.
+func latencyRuns(ctx context.Context, system string, o PGOptions, w *pgWriter, lats *latencies, count func(context.Context) (int64, error)) ([]LatencyRun, error) {
+	var out []LatencyRun
+	for _, rate := range o.Rates {
+		before, err := count(ctx)
+		if err != nil {
+			return out, fmt.Errorf("bench: %s: %w", system, err)
+		}
+		lats.take(system, &LatencyRun{}) // drop anything seen before
+		run := LatencyRun{Rate: rate}
+		if run.Changes, run.Achieved, err = w.paced(ctx, rate, o.LatencyFor); err != nil {
+			return out, err
+		}
+		if err := waitFor(ctx, fmt.Sprintf("%s latency run at %d changes/s", system, rate), before+int64(run.Changes), time.Minute, count); err != nil {
+			return out, err
+		}
+		time.Sleep(200 * time.Millisecond) // the readers' last fetch
+		if err := lats.take(system, &run); err != nil {
+			return out, err
+		}
+		out = append(out, run)
+	}
+	return out, nil
 }
 
 // waitFor polls count until it reaches n or the timeout passes.
@@ -303,4 +362,55 @@ func dropSlot(ctx context.Context, o PGOptions, slot string) error {
 		return fmt.Errorf("bench: drop slot %s: %w", slot, err)
 	}
 	return nil
+}
+
+// procCPU is a process's user+system CPU time so far.
+func procCPU(pid int) (time.Duration, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("bench: CPU time of %d: %w", pid, err)
+	}
+	// utime and stime are the 14th and 15th fields; the command name
+	// before them may hold spaces, so count from the last ')'.
+	i := bytes.LastIndexByte(data, ')')
+	f := strings.Fields(string(data[i+1:]))
+	if i < 0 || len(f) < 13 {
+		return 0, fmt.Errorf("bench: CPU time of %d: malformed stat", pid)
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / 100, nil // USER_HZ is 100 on Linux
+}
+
+// startWalsenderCPU waits for slot's walsender and returns a function
+// giving its CPU time from now. The walsender runs on this machine (the
+// test services' cluster is local); if it cannot be read the figure is 0.
+func startWalsenderCPU(ctx context.Context, o PGOptions, slot string) (func() float64, error) {
+	conn, err := pgx.Connect(ctx, o.dsn())
+	if err != nil {
+		return nil, fmt.Errorf("bench: connect to %s: %w", o.DB, err)
+	}
+	defer conn.Close(context.Background())
+	var pid int
+	for deadline := time.Now().Add(time.Minute); ; {
+		err := conn.QueryRow(ctx, `SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL`, slot).Scan(&pid)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("bench: no walsender for slot %s: %w", slot, err)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	c0, err := procCPU(pid)
+	if err != nil {
+		return func() float64 { return 0 }, nil
+	}
+	return func() float64 {
+		c1, err := procCPU(pid)
+		if err != nil {
+			return 0
+		}
+		return (c1 - c0).Seconds()
+	}, nil
 }

@@ -17,7 +17,8 @@ import (
 
 var (
 	pgChanges  = flag.Int("bench.pgchanges", 300_000, "changes in the capture benchmark's backlog")
-	pgRate     = flag.Int("bench.pgrate", 10_000, "changes per second in the capture benchmark's latency run")
+	pgRate     = flag.Int("bench.pgrate", 10_000, "changes per second in the capture benchmark's main latency run")
+	pgLowRate  = flag.Int("bench.pglowrate", 2_000, "changes per second in its second latency run (0: none), one Debezium keeps up with")
 	pgLatFor   = flag.Duration("bench.pglatency", 5*time.Second, "length of the capture benchmark's latency run")
 	pgDebezium = flag.Bool("bench.debezium", true, "run Debezium on Kafka Connect beside Sluice in the capture benchmark")
 )
@@ -42,12 +43,12 @@ func pgOptions(t testing.TB) PGOptions {
 // workload, so that the benchmark never reports a run that is broken.
 func TestSluiceCapture(t *testing.T) {
 	o := pgOptions(t)
-	o.Changes, o.Rate, o.LatencyFor = 2000, 2000, 500*time.Millisecond
+	o.Changes, o.Rates, o.LatencyFor = 2000, []int{2000}, 500*time.Millisecond
 	res, err := RunSluiceCapture(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Changes != 2000 || res.PerSec <= 0 || res.LatChanges < 1000 || res.P99 <= 0 {
+	if res.Changes != 2000 || res.PerSec <= 0 || len(res.Latency) != 1 || res.Latency[0].Changes < 1000 || res.Latency[0].P99 <= 0 {
 		t.Fatalf("missing figures: %+v", res)
 	}
 }
@@ -72,7 +73,10 @@ func BenchmarkPGCapture(b *testing.B) {
 	}
 	for i := 0; i < b.N; i++ {
 		o := pgOptions(b)
-		o.Changes, o.Rate, o.LatencyFor = *pgChanges, *pgRate, *pgLatFor
+		o.Changes, o.Rates, o.LatencyFor = *pgChanges, []int{*pgRate}, *pgLatFor
+		if *pgLowRate > 0 {
+			o.Rates = append(o.Rates, *pgLowRate)
+		}
 		s, err := RunSluiceCapture(ctx, o)
 		if err != nil {
 			b.Fatal(err)
@@ -80,7 +84,10 @@ func BenchmarkPGCapture(b *testing.B) {
 		b.Log(s)
 		b.ReportMetric(s.PerSec, "sluice-changes/s")
 		b.ReportMetric(s.PerCore, "sluice-changes/core-s")
-		b.ReportMetric(s.P99, "sluice-p99-ms")
+		b.ReportMetric(s.p99At(*pgRate), "sluice-p99-ms")
+		if *pgLowRate > 0 {
+			b.ReportMetric(s.p99At(*pgLowRate), "sluice-p99-low-ms")
+		}
 		if !*pgDebezium {
 			continue
 		}
@@ -93,7 +100,10 @@ func BenchmarkPGCapture(b *testing.B) {
 		b.Log(d)
 		b.ReportMetric(d.PerSec, "debezium-changes/s")
 		b.ReportMetric(d.PerCore, "debezium-changes/core-s")
-		b.ReportMetric(d.P99, "debezium-p99-ms")
+		b.ReportMetric(d.p99At(*pgRate), "debezium-p99-ms")
+		if *pgLowRate > 0 {
+			b.ReportMetric(d.p99At(*pgLowRate), "debezium-p99-low-ms")
+		}
 		b.ReportMetric(s.PerSec/d.PerSec, "sluice/debezium-rate")
 		b.ReportMetric(s.PerCore/d.PerCore, "sluice/debezium-per-core")
 	}

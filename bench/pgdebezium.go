@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -169,18 +168,7 @@ func (w *connectWorker) stop() {
 }
 
 // cpu is the worker JVM's CPU time so far.
-func (w *connectWorker) cpu() (time.Duration, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", w.cmd.Process.Pid))
-	if err != nil {
-		return 0, fmt.Errorf("bench: worker CPU: %w", err)
-	}
-	// utime and stime are the 14th and 15th fields; the command name
-	// before them may hold spaces, so count from the last ')'.
-	f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+2:]))
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * time.Second / 100, nil // USER_HZ is 100 on Linux
-}
+func (w *connectWorker) cpu() (time.Duration, error) { return procCPU(w.cmd.Process.Pid) }
 
 // state asks the REST API for the state of the connector's task.
 func (w *connectWorker) state(ctx context.Context) (string, error) {
@@ -320,6 +308,10 @@ func RunDebeziumCapture(ctx context.Context, o PGOptions, lib, bootstrap, suffix
 	if err != nil {
 		return res, err
 	}
+	ws, err := startWalsenderCPU(ctx, o, slot)
+	if err != nil {
+		return res, err
+	}
 	start := time.Now()
 	if err := w.put(ctx, "resume"); err != nil {
 		return res, err
@@ -333,6 +325,7 @@ func RunDebeziumCapture(ctx context.Context, o PGOptions, lib, bootstrap, suffix
 		return res, err
 	}
 	res.CPUSec = (cpu1 - cpu0).Seconds()
+	res.WalsenderCPUSec = ws()
 	res.PerSec = float64(res.Changes) / res.Seconds
 	res.PerCore = float64(res.Changes) / res.CPUSec
 
@@ -355,12 +348,7 @@ func RunDebeziumCapture(ctx context.Context, o PGOptions, lib, bootstrap, suffix
 	lats := &latencies{}
 	done := make(chan error, 1)
 	go func() { done <- followKafka(rctx, cons, lats) }()
-	before, _ := count(ctx)
-	if res.LatChanges, res.LatRate, err = pw.paced(ctx, o.Rate, o.LatencyFor); err != nil {
-		return res, err
-	}
-	err = waitFor(ctx, "debezium latency run", before+int64(res.LatChanges), time.Minute, count)
-	time.Sleep(200 * time.Millisecond)
+	res.Latency, err = latencyRuns(ctx, "debezium", o, pw, lats, count)
 	stop()
 	if rerr := <-done; rerr != nil && err == nil {
 		err = rerr
@@ -368,7 +356,7 @@ func RunDebeziumCapture(ctx context.Context, o PGOptions, lib, bootstrap, suffix
 	if err != nil {
 		return res, w.fail(err)
 	}
-	return res, lats.fill(&res)
+	return res, nil
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -79,10 +79,17 @@ func RunSluiceCapture(ctx context.Context, o PGOptions) (res CaptureResult, err 
 	if err := rt.Resume(name); err != nil {
 		return res, fmt.Errorf("bench: resume: %w", err)
 	}
+	// The paused task let its walsender go; the resumed one starts a new
+	// one, whose CPU is measured from its start.
+	ws, err := startWalsenderCPU(ctx, o, slot)
+	if err != nil {
+		return res, err
+	}
 	if err := waitFor(ctx, "sluice", int64(res.Changes), 10*time.Minute, count); err != nil {
 		st, _ := rt.Describe(name)
 		return res, fmt.Errorf("%w (connector %s, last error %q)", err, st.State, st.LastError)
 	}
+	res.WalsenderCPUSec = ws()
 	res.Seconds = time.Since(start).Seconds()
 	res.CPUSec = (cpuTime() - cpu0).Seconds()
 	res.PerSec = float64(res.Changes) / res.Seconds
@@ -106,22 +113,14 @@ func RunSluiceCapture(ctx context.Context, o PGOptions) (res CaptureResult, err 
 		}
 		go func() { done <- followSluice(rctx, lg, conv, t, off.End, lats) }()
 	}
-	before, _ := count(ctx)
-	if res.LatChanges, res.LatRate, err = w.paced(ctx, o.Rate, o.LatencyFor); err != nil {
-		return res, err
-	}
-	err = waitFor(ctx, "sluice latency run", before+int64(res.LatChanges), time.Minute, count)
-	time.Sleep(200 * time.Millisecond) // the readers' last fetch
+	res.Latency, err = latencyRuns(ctx, "sluice", o, w, lats, count)
 	stop()
 	for range 2 {
 		if rerr := <-done; rerr != nil && err == nil {
 			err = rerr
 		}
 	}
-	if err != nil {
-		return res, err
-	}
-	return res, lats.fill(&res)
+	return res, err
 }
 
 // followSluice reads topic from offset until ctx ends, adding each
