@@ -3,6 +3,7 @@ package pebblestore
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"sync/atomic"
 
@@ -59,6 +60,8 @@ func (b *Batch) Store(s state.Store) state.ReadWriter {
 	if !ok {
 		v = &batchView{b: b, s: ps}
 		v.keep = v.keepIter
+		v.cache.limit = b.db.opts.ViewCacheBytes
+		v.cache.gen = ps.gen.Load()
 		b.views[ps] = v
 	}
 	return v
@@ -133,7 +136,11 @@ func (b *Batch) commit(sync bool) error {
 	}
 	for s, v := range b.views {
 		if v.written {
-			s.gen.Add(1)
+			// The view's cache holds what this commit wrote; it stays
+			// valid unless another writer committed meanwhile.
+			if n := s.gen.Add(1); v.cache.gen == n-1 {
+				v.cache.gen = n
+			}
 		}
 	}
 	b.db.ckMu.Lock()
@@ -165,6 +172,9 @@ func (b *Batch) reset(dropped bool) {
 	clear(b.ckpts)
 	for _, v := range b.views {
 		v.written = false
+		if dropped {
+			v.cache.clear()
+		}
 	}
 	if dropped {
 		b.epoch++
@@ -217,6 +227,8 @@ type batchView struct {
 	spare    *pebble.Iterator
 	spareGen uint64 // s.gen when spare was opened
 	keep     func(*pebble.Iterator, uint64) bool
+
+	cache viewCache
 }
 
 func (v *batchView) dropSpare() {
@@ -253,8 +265,26 @@ func (v *batchView) Get(key []byte) ([]byte, error) {
 	if err := v.check(); err != nil {
 		return nil, err
 	}
+	cached := v.cache.valid(v.s.gen.Load())
+	if cached {
+		if val, present, known := v.cache.get(key); known {
+			if !present {
+				return nil, state.ErrNotFound
+			}
+			return append(make([]byte, 0, len(val)), val...), nil
+		}
+	}
 	v.buf = v.s.key(v.buf, key)
-	return get(v.b.b, v.s, v.buf)
+	val, err := get(v.b.b, v.s, v.buf)
+	if cached {
+		switch {
+		case err == nil:
+			v.cache.set(key, val, true)
+		case errors.Is(err, state.ErrNotFound):
+			v.cache.set(key, nil, false)
+		}
+	}
+	return val, err
 }
 
 // maxBatchBytes keeps a batch well under Pebble's 4 GiB limit, at which
@@ -270,7 +300,14 @@ func (v *batchView) Put(key, value []byte) error {
 	}
 	v.buf = v.s.key(v.buf, key)
 	v.written = true
-	return v.s.wrap("put", v.b.b.Set(v.buf, value, nil))
+	if err := v.b.b.Set(v.buf, value, nil); err != nil {
+		v.cache.clear()
+		return v.s.wrap("put", err)
+	}
+	if v.cache.valid(v.s.gen.Load()) {
+		v.cache.update(key, value, true)
+	}
+	return nil
 }
 
 func (v *batchView) Delete(key []byte) error {
@@ -279,7 +316,14 @@ func (v *batchView) Delete(key []byte) error {
 	}
 	v.buf = v.s.key(v.buf, key)
 	v.written = true
-	return v.s.wrap("delete", v.b.b.Delete(v.buf, nil))
+	if err := v.b.b.Delete(v.buf, nil); err != nil {
+		v.cache.clear()
+		return v.s.wrap("delete", err)
+	}
+	if v.cache.valid(v.s.gen.Load()) {
+		v.cache.update(key, nil, false)
+	}
+	return nil
 }
 
 func (v *batchView) DeleteRange(start, end []byte) error {
@@ -291,6 +335,7 @@ func (v *batchView) DeleteRange(start, end []byte) error {
 		return nil
 	}
 	v.written = true
+	v.cache.clear()
 	return v.s.wrap("delete range", v.b.b.DeleteRange(lo, hi, nil))
 }
 

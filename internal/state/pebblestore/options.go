@@ -29,6 +29,11 @@ type Options struct {
 	// MaxOpenFiles bounds the open sstables. Default: 1000.
 	MaxOpenFiles int
 
+	// ViewCacheBytes bounds the cache of point reads each store view of a
+	// batch keeps (see viewcache.go), so one per store of a running task.
+	// Default: 4 MiB; negative disables it.
+	ViewCacheBytes int64
+
 	// InMemory keeps everything in memory (Pebble's in-memory filesystem);
 	// the directory is ignored. For tests and ephemeral servers.
 	InMemory bool
@@ -56,6 +61,9 @@ func (o *Options) EnsureDefaults() {
 	}
 	if o.MaxOpenFiles == 0 {
 		o.MaxOpenFiles = 1000
+	}
+	if o.ViewCacheBytes == 0 {
+		o.ViewCacheBytes = 4 << 20
 	}
 }
 

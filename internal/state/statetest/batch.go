@@ -127,6 +127,16 @@ func testBatchIteratorsSeeLaterWrites(t *testing.T, open Opener) {
 				t.Errorf("after %s, scan %+v = %q, want %q", st.name, o, g, want)
 			}
 		}
+		// Point reads agree with the scan.
+		var got []string
+		for _, k := range []string{"a", "b", "c", "d"} {
+			if v := getString(t, v, k); v != "<not found>" {
+				got = append(got, k+"="+v)
+			}
+		}
+		if g := strings.Join(got, " "); g != st.want {
+			t.Errorf("after %s, gets = %q, want %q", st.name, g, st.want)
+		}
 	}
 }
 
