@@ -68,6 +68,8 @@ type testEnv struct {
 	reg   format.Registry
 	sr    *registry.Embedded
 	eng   *engine.Engine
+	// logger is the engine's, which the REST runner's server shares.
+	logger *slog.Logger
 	// plog collects processing errors so a failing test can show them.
 	plog *processingLog
 }
@@ -80,7 +82,11 @@ func (p *processingLog) Log(queryID string, tp logstore.TopicPartition, offset i
 	}
 }
 
-func (r *Runner) newEnv(ctx context.Context, t Test) (*testEnv, error) {
+// newEnv opens a test's storage and engine. manual engines are stepped by
+// the runner (QTT); the REST runner's engine runs its queries itself, as
+// a server's does, configured with cfg instead of the test's properties
+// (which its requests carry).
+func (r *Runner) newEnv(ctx context.Context, t Test, manual bool, cfg map[string]string) (*testEnv, error) {
 	dir, err := os.MkdirTemp(r.TempDir, "qtt-")
 	if err != nil {
 		return nil, err
@@ -100,13 +106,15 @@ func (r *Runner) newEnv(ctx context.Context, t Test) (*testEnv, error) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(discard{}, nil))
 	}
-	cfg := map[string]string{}
-	for k, v := range t.Properties {
-		var s string
-		if json.Unmarshal(v, &s) != nil {
-			s = strings.Trim(string(v), `"`)
+	if cfg == nil {
+		cfg = map[string]string{}
+		for k, v := range t.Properties {
+			var s string
+			if json.Unmarshal(v, &s) != nil {
+				s = strings.Trim(string(v), `"`)
+			}
+			cfg[k] = s
 		}
-		cfg[k] = s
 	}
 	reg := engine.SchemaRegistry(sr)
 	plog := &processingLog{}
@@ -117,10 +125,10 @@ func (r *Runner) newEnv(ctx context.Context, t Test) (*testEnv, error) {
 		return nil, err
 	}
 	eng := engine.New(engine.Options{
-		Log: lg, State: sdb, Registry: reg, Functions: r.Functions, Config: cfg, Logger: logger, Manual: true,
+		Log: lg, State: sdb, Registry: reg, Functions: r.Functions, Config: cfg, Logger: logger, Manual: manual,
 		ProcessingLog: plog,
 	})
-	return &testEnv{dir: dir, log: lg, state: sdb, reg: reg, sr: sr, eng: eng, plog: plog}, nil
+	return &testEnv{dir: dir, log: lg, state: sdb, reg: reg, sr: sr, eng: eng, plog: plog, logger: logger}, nil
 }
 
 func (e *testEnv) close() {
@@ -135,7 +143,10 @@ type discard struct{}
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 func (r *Runner) run(ctx context.Context, t Test) (err error) {
-	env, err := r.newEnv(ctx, t)
+	if t.IsREST() {
+		return r.runREST(ctx, t)
+	}
+	env, err := r.newEnv(ctx, t, true, nil)
 	if err != nil {
 		return fmt.Errorf("setup: %w", err)
 	}

@@ -29,6 +29,10 @@ type Cursor struct {
 	Columns []catalog.Column
 	// Pull reports a pull query.
 	Pull bool
+	// FinalMessage ends the query's /query result when it completes:
+	// "Limit Reached" for a push query, "Query Completed" for a pull query
+	// on a stream, none for a pull query on a table.
+	FinalMessage string
 
 	rows   chan []value.Value
 	done   chan struct{}
@@ -96,16 +100,43 @@ func (e *Engine) Query(ctx context.Context, sess *Session, text string) (*Cursor
 	if !ok {
 		return nil, &StatementError{Statement: text, Err: errors.New("not a query")}
 	}
+	pull := q.Emit == ast.EmitNone
+	var from *catalog.Source
+	if pull {
+		if as, ok := q.From.(*ast.AliasedSource); ok {
+			if src, ok := e.cat.Source(as.Name.Name); ok {
+				from = src
+			}
+		}
+		if err := validatePull(q); err != nil {
+			return nil, &StatementError{Statement: text, Err: err}
+		}
+	}
 	pl := e.planner(sess)
 	pl.Transient = true
 	planned, err := pl.Plan(q, "", nil)
 	if err != nil {
 		return nil, &StatementError{Statement: text, Err: err}
 	}
+	if from != nil {
+		if err := checkQueryable(from); err != nil {
+			return nil, &StatementError{Statement: text, Err: err}
+		}
+	}
 	cols := planned.Schema.Value()
-	if proj, ok := planned.Root.(*plan.Project); ok {
+	for i := range cols {
+		cols[i].Namespace = catalog.Value
+	}
+	// A pull query on a table flags the key columns it selects, and the
+	// window bounds of a windowed one, as ksqlDB's header does; push
+	// queries and pull queries on streams return value columns only.
+	if proj, ok := planned.Root.(*plan.Project); ok && from != nil && from.Kind == catalog.Table {
 		for i, isKey := range proj.KeyItems {
-			if isKey && i < len(cols) {
+			if i >= len(cols) {
+				break
+			}
+			bound := from.Window != catalog.NoWindow && (cols[i].Name == catalog.WindowStart || cols[i].Name == catalog.WindowEnd) && isWindowBoundRef(proj.Val[i].Expr)
+			if isKey || bound {
 				cols[i].Namespace = catalog.Key
 			}
 		}
@@ -115,21 +146,23 @@ func (e *Engine) Query(ctx context.Context, sess *Session, text string) (*Cursor
 	if q.Limit != nil {
 		limit = *q.Limit
 	}
-	if q.Emit == ast.EmitNone {
-		if len(q.GroupBy) > 0 {
-			return nil, &StatementError{Statement: text, Err: errors.New("Pull queries don't support GROUP BY clauses.")}
-		}
+	if pull {
 		rows, err := e.pull(ctx, sess, id, planned.Root, limit)
 		if err != nil {
 			return nil, &StatementError{Statement: text, Err: err}
 		}
-		return &Cursor{ID: id, Columns: cols, Pull: true, static: rows}, nil
+		c := &Cursor{ID: id, Columns: cols, Pull: true, static: rows}
+		if from == nil || from.Kind != catalog.Table {
+			c.FinalMessage = "Query Completed"
+		}
+		return c, nil
 	}
 	c, err := e.push(ctx, sess, id, planned.Root, limit)
 	if err != nil {
 		return nil, &StatementError{Statement: text, Err: err}
 	}
 	c.Columns = cols
+	c.FinalMessage = "Limit Reached"
 	return c, nil
 }
 

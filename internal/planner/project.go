@@ -38,7 +38,14 @@ func (p *Planner) expandSelect(items []ast.SelectItem, node plan.Node, sc *scope
 				if sc.starBase != nil {
 					starSch = *sc.starBase
 				}
-				for _, c := range starSch.Columns {
+				nkeys := len(starSch.Key())
+				for i, c := range starSch.Columns {
+					// A transient query's * over a windowed source has the
+					// window bounds after the key columns, as ksqlDB's
+					// DataSourceNode orders them.
+					if i == nkeys && p.Transient && sc.windowed && !sc.aggregated {
+						names = append(names, catalog.WindowStart, catalog.WindowEnd)
+					}
 					names = append(names, c.Name)
 				}
 			}

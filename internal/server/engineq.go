@@ -43,5 +43,8 @@ func (c *engineCursor) Close() error {
 	return c.c.Close()
 }
 
+// FinalMessage is the message that ends the query's /query result.
+func (c *engineCursor) FinalMessage() string { return c.c.FinalMessage }
+
 // QueryID is the engine's id for the query, which /close-query takes.
 func (c *engineCursor) QueryID() string { return c.c.ID }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/sluicedb/sluice/internal/catalog"
 	"github.com/sluicedb/sluice/internal/engine"
 	"github.com/sluicedb/sluice/internal/sql/ast"
 	"github.com/sluicedb/sluice/internal/sql/parser"
@@ -89,7 +88,6 @@ func (s *Server) startQuery(ctx context.Context, sess *engine.Session, text stri
 		return nil, &execError{status: http.StatusBadRequest, code: codeBadStatement, err: err}
 	}
 	push := q.Emit != ast.EmitNone
-	cur = s.markKeys(q, cur)
 	prefix := "transient_"
 	if !push {
 		prefix = "pull_"
@@ -105,50 +103,6 @@ func (s *Server) startQuery(ctx context.Context, sess *engine.Session, text stri
 	s.mu.Unlock()
 	s.metrics.transient.Inc()
 	return tq, nil
-}
-
-// markKeys flags the result columns that are the key of the table a query
-// reads, as ksqlDB's /query header does ("`ID` BIGINT KEY"); streams' keys
-// are not flagged. The engine reports result columns without namespaces.
-func (s *Server) markKeys(q *ast.Query, cur Cursor) Cursor {
-	from, ok := q.From.(*ast.AliasedSource)
-	if !ok || len(q.GroupBy) > 0 {
-		return cur
-	}
-	src, ok := s.opts.Engine.Catalog().Source(from.Name.Name)
-	if !ok || src.Kind != catalog.Table {
-		return cur
-	}
-	keys := map[string]bool{}
-	for _, c := range src.Schema.Key() {
-		keys[c.Name] = true
-	}
-	cols := append([]Column(nil), cur.Columns()...)
-	changed := false
-	for i := range cols {
-		if keys[cols[i].Name] && !cols[i].Key {
-			cols[i].Key, changed = true, true
-		}
-	}
-	if !changed {
-		return cur
-	}
-	return keyedCursor{Cursor: cur, cols: cols}
-}
-
-type keyedCursor struct {
-	Cursor
-	cols []Column
-}
-
-func (k keyedCursor) Columns() []Column { return k.cols }
-
-// QueryID forwards the wrapped cursor's id.
-func (k keyedCursor) QueryID() string {
-	if n, ok := k.Cursor.(interface{ QueryID() string }); ok {
-		return n.QueryID()
-	}
-	return ""
 }
 
 func (s *Server) endQuery(tq *transientQuery) {
@@ -214,11 +168,7 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if !ok {
-			if tq.ctx.Err() == nil {
-				msg := "Query Completed"
-				if tq.push {
-					msg = "Limit Reached"
-				}
+			if msg := finalMessage(tq); msg != "" && tq.ctx.Err() == nil {
 				fmt.Fprintf(w, ",\n%s", enc(map[string]any{"finalMessage": msg}))
 			}
 			break
@@ -228,6 +178,19 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	fmt.Fprint(w, "]\n")
 	flush(w)
+}
+
+// finalMessage is the message /query ends a result with: "Limit Reached"
+// for a push query, "Query Completed" for a pull query on a stream, and
+// none for a pull query on a table, as ksqlDB answers.
+func finalMessage(tq *transientQuery) string {
+	if f, ok := tq.cursor.(interface{ FinalMessage() string }); ok {
+		return f.FinalMessage()
+	}
+	if tq.push {
+		return "Limit Reached"
+	}
+	return "Query Completed"
 }
 
 // queryStreamRequest is the body of POST /query-stream.

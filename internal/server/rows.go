@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -21,6 +22,14 @@ func restValue(v value.Value, t *types.Type) any {
 		return nil
 	}
 	switch t.Kind {
+	case types.Double:
+		// Jackson writes a double as Java's Double.toString does, always
+		// with a fraction or exponent, so clients read it as a double.
+		f := v.AsFloat64()
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return value.FormatDouble(f)
+		}
+		return json.Number(value.FormatDouble(f))
 	case types.Date:
 		return time.UnixMilli(v.Days() * 86400000).UTC().Format("2006-01-02")
 	case types.Time:

@@ -1,0 +1,88 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/sluicedb/sluice/internal/catalog"
+	"github.com/sluicedb/sluice/internal/expr"
+	"github.com/sluicedb/sluice/internal/sql/ast"
+)
+
+// pullHelp ends ksqlDB's pull query validation errors.
+const pullHelp = " See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query."
+
+// validatePull applies ksqlDB's rules for pull queries (its
+// PullQueryValidator), which are checked before the query is planned.
+func validatePull(q *ast.Query) error {
+	msg := ""
+	_, single := q.From.(*ast.AliasedSource)
+	switch {
+	case !single:
+		msg = "Pull queries don't support JOIN clauses."
+	case q.Window != nil:
+		msg = "Pull queries don't support WINDOW clauses."
+	case len(q.GroupBy) > 0:
+		msg = "Pull queries don't support GROUP BY clauses."
+	case len(q.PartitionBy) > 0:
+		msg = "Pull queries don't support PARTITION BY clauses."
+	case q.Having != nil:
+		msg = "Pull queries don't support HAVING clauses."
+	case q.Limit != nil && *q.Limit < 0:
+		msg = "Pull queries don't support negative integers in the LIMIT clause."
+	}
+	if msg == "" {
+		var cols []string
+		for _, it := range q.Select {
+			if se, ok := it.(*ast.SelectExpr); ok {
+				cols = append(cols, disallowedPseudoColumns(se.Expr)...)
+			}
+		}
+		if len(cols) > 0 {
+			msg = "Pull queries don't support the following columns in SELECT clauses: " + strings.Join(cols, ", ") + "\n"
+		}
+	}
+	if msg == "" && q.Where != nil {
+		if cols := disallowedPseudoColumns(q.Where); len(cols) > 0 {
+			msg = "Pull queries don't support the following columns in WHERE clauses: " + strings.Join(cols, ", ") + "\n"
+		}
+	}
+	if msg == "" {
+		return nil
+	}
+	return errors.New(msg + pullHelp)
+}
+
+// disallowedPseudoColumns lists the references to ROWPARTITION and
+// ROWOFFSET in e, which pull and scalable push queries cannot read.
+func disallowedPseudoColumns(e ast.Expr) []string {
+	var out []string
+	ast.Walk(e, func(n ast.Node) bool {
+		if cr, ok := n.(*ast.ColumnRef); ok {
+			switch strings.ToUpper(cr.Name.Name) {
+			case catalog.RowPartition, catalog.RowOffset:
+				out = append(out, "`"+strings.ToUpper(cr.Name.Name)+"`")
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// checkQueryable rejects a pull query on a table nothing materializes: one
+// declared with CREATE TABLE over a topic, as opposed to a CREATE SOURCE
+// TABLE or a table a query writes.
+func checkQueryable(src *catalog.Source) error {
+	if src.Kind != catalog.Table || src.ReadOnly || src.CreatedBy != "" {
+		return nil
+	}
+	return fmt.Errorf("The `%s` table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE QUERYABLE_%s AS SELECT * FROM %s'. See https://cnfl.io/queries for more info.", src.Name, src.Name, src.Name)
+}
+
+// isWindowBoundRef reports an expression that reads only WINDOWSTART or
+// WINDOWEND.
+func isWindowBoundRef(e *expr.Expr) bool {
+	cs := e.Columns()
+	return len(cs) == 1 && (cs[0].Kind == expr.WindowStart || cs[0].Kind == expr.WindowEnd)
+}
