@@ -71,6 +71,10 @@ type PGOptions struct {
 	Dir string
 	// Changes is the backlog size of the throughput run.
 	Changes int
+	// Warmup changes are captured, and not measured, first: the JVM's
+	// JIT compiles Debezium's hot paths during the first tens of
+	// thousands, and both systems grow their buffers.
+	Warmup int
 	// Rates and LatencyFor shape the latency runs: changes per second
 	// of each, and how long each one commits changes.
 	Rates      []int
@@ -243,6 +247,23 @@ func (w *pgWriter) paced(ctx context.Context, rate int, d time.Duration) (int, f
 		n += 2 * k
 	}
 	return n, float64(n) / time.Since(start).Seconds(), nil
+}
+
+// warmUp commits o.Warmup changes while the connector runs and waits
+// until they are in the log.
+func warmUp(ctx context.Context, system string, o PGOptions, w *pgWriter, count func(context.Context) (int64, error)) error {
+	if o.Warmup <= 0 {
+		return nil
+	}
+	before, err := count(ctx)
+	if err != nil {
+		return fmt.Errorf("bench: %s: %w", system, err)
+	}
+	n, err := w.backlog(ctx, o.Warmup)
+	if err != nil {
+		return err
+	}
+	return waitFor(ctx, system+" warm-up", before+int64(n), 10*time.Minute, count)
 }
 
 // latencies collects commit-to-log latencies from several readers.

@@ -17,6 +17,7 @@ import (
 
 var (
 	pgChanges  = flag.Int("bench.pgchanges", 300_000, "changes in the capture benchmark's backlog")
+	pgWarmup   = flag.Int("bench.pgwarmup", 100_000, "changes captured before the capture benchmark measures")
 	pgRate     = flag.Int("bench.pgrate", 10_000, "changes per second in the capture benchmark's main latency run")
 	pgLowRate  = flag.Int("bench.pglowrate", 2_000, "changes per second in its second latency run (0: none), one Debezium keeps up with")
 	pgLatFor   = flag.Duration("bench.pglatency", 5*time.Second, "length of the capture benchmark's latency run")
@@ -43,7 +44,7 @@ func pgOptions(t testing.TB) PGOptions {
 // workload, so that the benchmark never reports a run that is broken.
 func TestSluiceCapture(t *testing.T) {
 	o := pgOptions(t)
-	o.Changes, o.Rates, o.LatencyFor = 2000, []int{2000}, 500*time.Millisecond
+	o.Changes, o.Warmup, o.Rates, o.LatencyFor = 2000, 1000, []int{2000}, 500*time.Millisecond
 	res, err := RunSluiceCapture(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +74,7 @@ func BenchmarkPGCapture(b *testing.B) {
 	}
 	for i := 0; i < b.N; i++ {
 		o := pgOptions(b)
-		o.Changes, o.Rates, o.LatencyFor = *pgChanges, []int{*pgRate}, *pgLatFor
+		o.Changes, o.Warmup, o.Rates, o.LatencyFor = *pgChanges, *pgWarmup, []int{*pgRate}, *pgLatFor
 		if *pgLowRate > 0 {
 			o.Rates = append(o.Rates, *pgLowRate)
 		}

@@ -289,6 +289,15 @@ func RunDebeziumCapture(ctx context.Context, o PGOptions, lib, bootstrap, suffix
 		return res, w.fail(err)
 	}
 
+	pw, err := newPGWriter(ctx, o)
+	if err != nil {
+		return res, err
+	}
+	defer pw.close()
+	if err := warmUp(ctx, "debezium", o, pw, count); err != nil {
+		return res, w.fail(err)
+	}
+
 	// Throughput: a backlog committed while the task is paused.
 	if err := w.put(ctx, "pause"); err != nil {
 		return res, err
@@ -296,11 +305,10 @@ func RunDebeziumCapture(ctx context.Context, o PGOptions, lib, bootstrap, suffix
 	if err := w.waitState(ctx, "PAUSED", time.Minute); err != nil {
 		return res, err
 	}
-	pw, err := newPGWriter(ctx, o)
+	base, err := count(ctx)
 	if err != nil {
 		return res, err
 	}
-	defer pw.close()
 	if res.Changes, err = pw.backlog(ctx, o.Changes); err != nil {
 		return res, err
 	}
@@ -316,7 +324,7 @@ func RunDebeziumCapture(ctx context.Context, o PGOptions, lib, bootstrap, suffix
 	if err := w.put(ctx, "resume"); err != nil {
 		return res, err
 	}
-	if err := waitFor(ctx, "debezium", int64(res.Changes), 10*time.Minute, count); err != nil {
+	if err := waitFor(ctx, "debezium", base+int64(res.Changes), 10*time.Minute, count); err != nil {
 		return res, w.fail(err)
 	}
 	res.Seconds = time.Since(start).Seconds()

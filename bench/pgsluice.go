@@ -63,15 +63,23 @@ func RunSluiceCapture(ctx context.Context, o PGOptions) (res CaptureResult, err 
 		return n, nil
 	}
 
-	// Throughput: a backlog committed while the task is stopped.
-	if err := rt.Pause(ctx, name); err != nil {
-		return res, fmt.Errorf("bench: pause: %w", err)
-	}
 	w, err := newPGWriter(ctx, o)
 	if err != nil {
 		return res, err
 	}
 	defer w.close()
+	if err := warmUp(ctx, "sluice", o, w, count); err != nil {
+		return res, err
+	}
+
+	// Throughput: a backlog committed while the task is stopped.
+	if err := rt.Pause(ctx, name); err != nil {
+		return res, fmt.Errorf("bench: pause: %w", err)
+	}
+	base, err := count(ctx)
+	if err != nil {
+		return res, err
+	}
 	if res.Changes, err = w.backlog(ctx, o.Changes); err != nil {
 		return res, err
 	}
@@ -85,7 +93,7 @@ func RunSluiceCapture(ctx context.Context, o PGOptions) (res CaptureResult, err 
 	if err != nil {
 		return res, err
 	}
-	if err := waitFor(ctx, "sluice", int64(res.Changes), 10*time.Minute, count); err != nil {
+	if err := waitFor(ctx, "sluice", base+int64(res.Changes), 10*time.Minute, count); err != nil {
 		st, _ := rt.Describe(name)
 		return res, fmt.Errorf("%w (connector %s, last error %q)", err, st.State, st.LastError)
 	}
