@@ -346,12 +346,18 @@ func (tk *task) sendStatus(reply bool) error {
 func (tk *task) Stop() error {
 	if tk.readerStop != nil {
 		tk.readerStop()
+		// The reader receives without a context (see read); a deadline
+		// in the past ends its receive, as pgconn's own cancellation
+		// would. The session is closed below anyway.
+		if tk.repl != nil {
+			_ = tk.repl.Conn().SetDeadline(time.Now())
+		}
 	}
 	var errs []error
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	// The reader's context is cancelled above, which interrupts its
-	// receive; the session is closed only once the reader is gone, as a
+	// The reader's context is cancelled and its receive interrupted
+	// above; the session is closed only once the reader is gone, as a
 	// PgConn is not safe for concurrent use.
 	tk.readerWG.Wait()
 	if tk.repl != nil {
