@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -80,6 +81,9 @@ type segmented struct {
 	// indexing the store's records follows.
 	onLoad   func()
 	onExpire func(live int64)
+
+	metaBuf [16]byte
+	keyBuf  []byte // record keys being written
 }
 
 func newSegmented(r Reader, opts SegmentOptions) (segmented, error) {
@@ -122,10 +126,11 @@ func (s *segmented) load() error {
 }
 
 func (s *segmented) saveMeta() error {
-	var v [16]byte
-	binary.BigEndian.PutUint64(v[:], uint64(s.streamTime))
+	// Writers copy what they keep, so one buffer serves every write.
+	v := s.metaBuf[:]
+	binary.BigEndian.PutUint64(v, uint64(s.streamTime))
 	binary.BigEndian.PutUint64(v[8:], s.seq)
-	if err := s.w.Put(metaKey, v[:]); err != nil {
+	if err := s.w.Put(metaKey, v); err != nil {
 		return fmt.Errorf("state: write segment metadata: %w", err)
 	}
 	return nil
@@ -233,10 +238,18 @@ type segIter struct {
 	next    int64 // next segment to open
 	last    int64
 	reverse bool
-	bounds  func(seg int64) IterOptions
 	cur     Iterator
 	err     error
 	done    bool
+
+	// What to scan in each segment: with single, keyFrom's records from
+	// timeFrom (the first time in the key) to timeTo if hasTimeTo, else to
+	// the key's end; otherwise every key in [keyFrom, keyTo], nil bounds
+	// open.
+	single           bool
+	keyFrom, keyTo   []byte
+	timeFrom, timeTo int64
+	hasTimeTo        bool
 
 	// mem, if set, answers the segments it knows for memKey's windows in
 	// [memFrom, memTo].
@@ -295,7 +308,6 @@ func (it *segIter) advance() bool {
 			}
 		}
 		o := it.bounds(seg)
-		o.Reverse = it.reverse
 		cur, err := it.r.NewIter(o)
 		if err != nil {
 			it.err = err
@@ -304,6 +316,27 @@ func (it *segIter) advance() bool {
 		it.cur = cur
 	}
 	return false
+}
+
+// bounds returns the range to scan in one segment.
+func (it *segIter) bounds(seg int64) IterOptions {
+	p := segmentPrefix(seg)
+	if it.single {
+		k := appendKey(p, it.keyFrom)
+		o := IterOptions{Start: appendTime(bytes.Clone(k), it.timeFrom), End: prefixEnd(k), Reverse: it.reverse}
+		if it.hasTimeTo {
+			o.End = prefixEnd(appendTime(k, it.timeTo))
+		}
+		return o
+	}
+	o := IterOptions{Start: p, End: prefixEnd(p), Reverse: it.reverse}
+	if it.keyFrom != nil {
+		o.Start = appendKey(bytes.Clone(p), it.keyFrom)
+	}
+	if it.keyTo != nil {
+		o.End = prefixEnd(appendKey(bytes.Clone(p), it.keyTo))
+	}
+	return o
 }
 
 func (it *segIter) close() error {

@@ -122,22 +122,8 @@ func (s *SessionStore) find(keyFrom, keyTo []byte, earliestEnd, latestStart int6
 		it.segs.done = true
 		return it, nil
 	}
-	it.segs = segIter{r: s.seg.r, next: first, last: last}
-	it.segs.bounds = func(seg int64) IterOptions {
-		p := segmentPrefix(seg)
-		if single {
-			k := appendKey(p, keyFrom)
-			return IterOptions{Start: appendTime(bytes.Clone(k), earliestEnd), End: prefixEnd(k)}
-		}
-		o := IterOptions{Start: p, End: prefixEnd(p)}
-		if keyFrom != nil {
-			o.Start = appendKey(bytes.Clone(p), keyFrom)
-		}
-		if keyTo != nil {
-			o.End = prefixEnd(appendKey(bytes.Clone(p), keyTo))
-		}
-		return o
-	}
+	it.segs = segIter{r: s.seg.r, next: first, last: last,
+		single: single, keyFrom: keyFrom, keyTo: keyTo, timeFrom: earliestEnd}
 	return it, nil
 }
 

@@ -67,13 +67,16 @@ func NewWindowStore(r Reader, opts WindowOptions) (*WindowStore, error) {
 	return s, nil
 }
 
+// recordKey encodes a record's key into the store's key buffer, valid
+// until the next call: writers copy keys, and Get does not keep them.
 func (s *WindowStore) recordKey(key []byte, start int64, seq uint64, withSeq bool) []byte {
-	k := segmentPrefix(s.seg.segment(start))
+	k := appendTime(append(s.seg.keyBuf[:0], tagData), s.seg.segment(start))
 	k = appendKey(k, key)
 	k = appendTime(k, start)
 	if withSeq {
 		k = binary.BigEndian.AppendUint64(k, seq)
 	}
+	s.seg.keyBuf = k
 	return k
 }
 
@@ -177,30 +180,13 @@ func (s *WindowStore) fetch(keyFrom, keyTo []byte, from, to int64, reverse, sing
 		it.segs.done = true
 		return it, nil
 	}
-	it.segs = segIter{r: s.seg.r, next: first, last: last, reverse: reverse}
+	it.segs = segIter{r: s.seg.r, next: first, last: last, reverse: reverse,
+		single: single, keyFrom: keyFrom, keyTo: keyTo, timeFrom: from, timeTo: to, hasTimeTo: true}
 	if reverse {
 		it.segs.next, it.segs.last = last, first
 	}
 	if single {
 		it.segs.mem, it.segs.memKey, it.segs.memFrom, it.segs.memTo = &s.cache, keyFrom, from, to
-	}
-	it.segs.bounds = func(seg int64) IterOptions {
-		p := segmentPrefix(seg)
-		if single {
-			k := appendKey(p, keyFrom)
-			return IterOptions{
-				Start: appendTime(bytes.Clone(k), from),
-				End:   prefixEnd(appendTime(k, to)),
-			}
-		}
-		o := IterOptions{Start: p, End: prefixEnd(p)}
-		if keyFrom != nil {
-			o.Start = appendKey(bytes.Clone(p), keyFrom)
-		}
-		if keyTo != nil {
-			o.End = prefixEnd(appendKey(bytes.Clone(p), keyTo))
-		}
-		return o
 	}
 	return it, nil
 }

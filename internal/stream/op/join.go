@@ -31,6 +31,9 @@ type Join struct {
 	leftWin, rightWin *state.WindowStore
 	streamTime        int64
 	keyBuf            []byte
+	// probeKey and sideBuf hold a stream-stream record's key and encoded
+	// value while it is stored and probed; stores copy what they keep.
+	probeKey, sideBuf []byte
 }
 
 // Init prepares the window stores of a stream-stream join.
@@ -79,7 +82,11 @@ func (j *Join) key(row *value.Row) []byte {
 }
 
 func encodeSide(vals []value.Value, ts int64) []byte {
-	return binary.AppendVarint(value.AppendValues(nil, vals), ts)
+	return appendSide(nil, vals, ts)
+}
+
+func appendSide(dst []byte, vals []value.Value, ts int64) []byte {
+	return binary.AppendVarint(value.AppendValues(dst, vals), ts)
 }
 
 func decodeSide(b []byte) ([]value.Value, int64, error) {
@@ -240,8 +247,10 @@ func (j *Join) streamStream(tc *stream.TaskContext, row *value.Row, right bool) 
 		}
 		return nil
 	}
-	k := append([]byte(nil), j.key(row)...)
-	if err := mine.Put(k, row.Time, encodeSide(row.Val, row.Time)); err != nil && !errors.Is(err, state.ErrExpired) {
+	j.probeKey = append(j.probeKey[:0], j.key(row)...)
+	k := j.probeKey
+	j.sideBuf = appendSide(j.sideBuf[:0], row.Val, row.Time)
+	if err := mine.Put(k, row.Time, j.sideBuf); err != nil && !errors.Is(err, state.ErrExpired) {
 		return err
 	}
 	it, err := other.Fetch(k, from, to)
