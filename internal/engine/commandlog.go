@@ -23,6 +23,9 @@ type command struct {
 	Props     map[string]string `json:"streamsProperties,omitempty"`
 	Vars      map[string]string `json:"variables,omitempty"`
 	QueryID   string            `json:"queryId,omitempty"`
+	// Origin tags the server process that ran the statement, so that it
+	// does not run it again when it follows the topic (cluster.go).
+	Origin string `json:"origin,omitempty"`
 }
 
 // CommandTopic is the name of a service's command topic.
@@ -45,7 +48,7 @@ func changesCatalog(stmt ast.Statement) bool {
 
 // appendCommand durably records a successful statement.
 func (e *Engine) appendCommand(ctx context.Context, sess *Session, text string, r *Result) error {
-	c := command{Statement: text, Props: copyMap(sess.Props), QueryID: r.QueryID}
+	c := command{Statement: text, Props: copyMap(sess.Props), QueryID: r.QueryID, Origin: e.origin()}
 	b, err := json.Marshal(c)
 	if err != nil {
 		return err
@@ -90,9 +93,8 @@ func (e *Engine) Restore(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("command topic %s: %w", topic, err)
 	}
-	e.replaying = true
-	defer func() { e.replaying = false }()
-	for off := offs.Start; off < offs.End; {
+	off := offs.Start
+	for off < offs.End {
 		recs, err := e.opts.Log.Fetch(ctx, tp, off, logstore.FetchOptions{})
 		if err != nil {
 			return fmt.Errorf("command topic %s at %d: %w", topic, off, err)
@@ -102,26 +104,38 @@ func (e *Engine) Restore(ctx context.Context) error {
 		}
 		for _, rec := range recs {
 			off = rec.Offset + 1
-			e.commandSeq++
 			var c command
 			if err := json.Unmarshal(rec.Value, &c); err != nil {
+				e.commandSeq++
 				e.logger.Error("command log: skipping unreadable command", "offset", rec.Offset, "err", err)
 				continue
 			}
-			sess := &Session{Props: c.Props, Vars: map[string]string{}}
-			if sess.Props == nil {
-				sess.Props = map[string]string{}
-			}
-			e.forcedQueryID = c.QueryID
-			_, err := e.ExecuteOne(ctx, sess, c.Statement)
-			e.forcedQueryID = ""
-			if err != nil {
-				// A command that fails on replay (a dropped dependency, a
-				// function that no longer exists) must not stop the
-				// others from coming back.
-				e.logger.Error("command log: replay failed", "offset", rec.Offset, "statement", c.Statement, "err", err)
-			}
+			e.replay(ctx, c, rec.Offset)
 		}
 	}
+	if e.distributed() {
+		e.follow(off)
+	}
 	return nil
+}
+
+// replay runs a command read from the command topic without logging it
+// again, under the query id it was given first.
+func (e *Engine) replay(ctx context.Context, c command, offset int64) {
+	sess := &Session{Props: c.Props, Vars: map[string]string{}}
+	if sess.Props == nil {
+		sess.Props = map[string]string{}
+	}
+	e.stmtMu.Lock()
+	defer e.stmtMu.Unlock()
+	e.commandSeq++
+	e.replaying, e.forcedQueryID = true, c.QueryID
+	_, err := e.executeLocked(ctx, sess, c.Statement, ast.Pos{Line: 1, Col: 1})
+	e.replaying, e.forcedQueryID = false, ""
+	if err != nil {
+		// A command that fails on replay (a dropped dependency, a
+		// function that no longer exists) must not stop the others from
+		// coming back.
+		e.logger.Error("command log: replay failed", "offset", offset, "statement", c.Statement, "err", err)
+	}
 }

@@ -73,6 +73,11 @@ type Engine struct {
 	replaying     bool
 	commandSeq    int64
 	forcedQueryID string
+
+	// stmtMu runs statements one at a time; cluster is set when servers
+	// share the log (cluster.go).
+	stmtMu  sync.Mutex
+	cluster *cluster
 }
 
 // New returns an engine with an empty catalog.
@@ -92,6 +97,7 @@ func New(opts Options) *Engine {
 		rt:      stream.New(stream.Options{Log: opts.Log, State: opts.State, Logger: opts.Logger, ProcessingLog: opts.ProcessingLog}),
 		logger:  opts.Logger,
 		running: map[string]*stream.Query{},
+		cluster: newCluster(opts.Log, opts.Manual),
 	}
 }
 
@@ -145,6 +151,12 @@ func (e *Engine) ExecuteOne(ctx context.Context, sess *Session, text string) (*R
 // lines and columns its errors name are those of the whole text, as
 // ksqlDB reports them.
 func (e *Engine) executeAt(ctx context.Context, sess *Session, text string, pos ast.Pos) (*Result, error) {
+	e.stmtMu.Lock()
+	defer e.stmtMu.Unlock()
+	return e.executeLocked(ctx, sess, text, pos)
+}
+
+func (e *Engine) executeLocked(ctx context.Context, sess *Session, text string, pos ast.Pos) (*Result, error) {
 	if sess == nil {
 		sess = NewSession()
 	}
@@ -269,10 +281,12 @@ func (e *Engine) RunUntilIdle(ctx context.Context) error {
 
 // Close stops every query.
 func (e *Engine) Close() error {
+	e.stopFollowing()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var errs []error
 	for id, q := range e.running {
+		e.leaveTasks(id)
 		errs = append(errs, q.Stop())
 		delete(e.running, id)
 	}
@@ -307,6 +321,7 @@ func (e *Engine) stopQuery(id string) {
 	q := e.running[id]
 	delete(e.running, id)
 	e.mu.Unlock()
+	e.leaveTasks(id)
 	if q != nil {
 		if err := q.Stop(); err != nil {
 			e.logger.Warn("stop query", "query_id", id, "err", err)

@@ -259,6 +259,13 @@ func (e *Engine) startQuery(ctx context.Context, sess *Session, q *plan.Query, t
 	if v, ok := sess.Props["ksql.streams.auto.offset.reset"]; ok {
 		spec.OffsetReset = strings.ToLower(v)
 	}
+	spec.Distributed = e.distributed()
+	if spec.CommitInterval, err = e.commitInterval(sess); err != nil {
+		return err
+	}
+	if spec.AtLeastOnce, err = e.atLeastOnce(sess); err != nil {
+		return err
+	}
 	rq, err := e.rt.Prepare(ctx, spec)
 	if err != nil {
 		return err
@@ -277,6 +284,13 @@ func (e *Engine) startQuery(ctx context.Context, sess *Session, q *plan.Query, t
 	e.mu.Unlock()
 	if !e.opts.Manual {
 		rq.Start(context.WithoutCancel(ctx))
+	}
+	if spec.Distributed {
+		if err := e.joinTasks(ctx, sess, rq); err != nil {
+			e.stopQuery(q.ID)
+			e.cat.DropQuery(q.ID)
+			return err
+		}
 	}
 	return nil
 }

@@ -37,6 +37,12 @@ type Query struct {
 	err    error
 	cancel context.CancelFunc
 	done   chan struct{}
+	// ctx, owned and running serve distributed queries (assign.go): the
+	// query's run context, and the goroutine of each assigned task by
+	// index into tasks.
+	ctx     context.Context
+	running map[int]*taskRun
+	wg      sync.WaitGroup
 
 	// Counters for metrics, updated by the tasks.
 	recordsIn  atomic.Uint64
@@ -117,6 +123,11 @@ func (rt *Runtime) Prepare(ctx context.Context, spec QuerySpec) (*Query, error) 
 			q.tasks = append(q.tasks, t)
 		}
 	}
+	if spec.Distributed {
+		// A distributed task resolves its offsets when it is assigned,
+		// after fencing the process that ran it before.
+		return q, nil
+	}
 	// Tasks resolve their start offsets now, so "latest" means the end of
 	// each input when the query was created, not when it first runs.
 	for _, t := range q.tasks {
@@ -135,7 +146,7 @@ func (q *Query) ID() string { return q.spec.ID }
 func (q *Query) Step(ctx context.Context) (bool, error) {
 	progressed := false
 	for _, t := range q.tasks {
-		ok, err := t.step(ctx, 0)
+		ok, err := t.step(ctx, 0, true)
 		if err != nil {
 			return progressed, err
 		}
@@ -150,6 +161,10 @@ func (q *Query) Start(ctx context.Context) {
 	ctx, cancel := context.WithCancel(ctx)
 	q.cancel = cancel
 	q.done = make(chan struct{})
+	if q.spec.Distributed {
+		q.startDistributed(ctx)
+		return
+	}
 	var wg sync.WaitGroup
 	for _, t := range q.tasks {
 		wg.Add(1)
@@ -165,6 +180,12 @@ func (q *Query) Start(ctx context.Context) {
 }
 
 func (q *Query) runTask(ctx context.Context, t *task) {
+	q.runTaskWith(ctx, t, nil)
+}
+
+// runTaskWith steps t until ctx ends or it fails; an error that quiet
+// reports true ends the task without failing the query.
+func (q *Query) runTaskWith(ctx context.Context, t *task, quiet func(error) bool) {
 	backoff := time.Duration(0)
 	// A single input can long-poll; with several, a wait on one would
 	// delay records already waiting on another (a join's second side), so
@@ -174,9 +195,9 @@ func (q *Query) runTask(ctx context.Context, t *task) {
 		wait = 0
 	}
 	for ctx.Err() == nil {
-		progressed, err := t.step(ctx, wait)
+		progressed, err := t.step(ctx, wait, false)
 		if err != nil {
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || (quiet != nil && quiet(err)) {
 				return
 			}
 			q.fail(err)

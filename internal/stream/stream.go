@@ -12,6 +12,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/sluicedb/sluice/internal/logstore"
 	"github.com/sluicedb/sluice/internal/state"
@@ -67,8 +68,22 @@ type QuerySpec struct {
 	// OffsetReset is "earliest" or "latest": where a partition with no
 	// committed offset starts.
 	OffsetReset string
-	// MaxBatch bounds the records processed per commit.
+	// MaxBatch bounds the records processed per step.
 	MaxBatch int
+	// CommitInterval is Kafka Streams' commit.interval.ms: a running task
+	// keeps adding steps to one transaction until this long has passed
+	// since its last commit, or until it runs out of input. Zero commits
+	// every step. Step (manual driving) always commits.
+	CommitInterval time.Duration
+	// AtLeastOnce commits without a transactional id (Kafka Streams'
+	// at_least_once): no fencing and no transaction markers, so it is
+	// cheaper, but a task that crashes mid-commit may redo records
+	// another commit already wrote.
+	AtLeastOnce bool
+	// Distributed runs only the tasks this process is assigned (see
+	// Query.Assign): several processes then share the query, as Kafka
+	// Streams instances of one application.id do.
+	Distributed bool
 }
 
 // ProcessingLogger receives records that could not be processed, with the

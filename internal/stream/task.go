@@ -25,10 +25,19 @@ type task struct {
 	txnID     string
 	started   bool
 	batch     state.Batch
+	// dirty is set while processed records wait for a commit, since
+	// lastCommit.
+	dirty      bool
+	lastCommit time.Time
 }
 
 func (t *task) init(ctx context.Context) error {
 	lg := t.q.rt.opts.Log
+	if t.q.spec.Distributed && !t.q.spec.AtLeastOnce {
+		if err := t.fence(ctx); err != nil {
+			return err
+		}
+	}
 	committed, err := lg.CommittedOffsets(ctx, t.q.spec.Group, t.tps)
 	if err != nil {
 		return fmt.Errorf("task %s: committed offsets: %w", t.txnID, err)
@@ -172,9 +181,10 @@ func (t *task) pick() int {
 	return best
 }
 
-// step processes one batch and commits it. It reports whether it made
-// progress.
-func (t *task) step(ctx context.Context, wait time.Duration) (bool, error) {
+// step processes one batch and reports whether it made progress. It
+// commits when force is set, when the commit interval has passed, or when
+// there was nothing to process but earlier steps await their commit.
+func (t *task) step(ctx context.Context, wait time.Duration, force bool) (bool, error) {
 	if !t.started {
 		if err := t.init(ctx); err != nil {
 			return false, err
@@ -227,6 +237,9 @@ func (t *task) step(ctx context.Context, wait time.Duration) (bool, error) {
 		}
 	}
 	if n == 0 {
+		if t.dirty {
+			return false, t.commit(ctx)
+		}
 		return false, nil
 	}
 	if p, ok := t.proc.(Punctuator); ok {
@@ -234,12 +247,20 @@ func (t *task) step(ctx context.Context, wait time.Duration) (bool, error) {
 			return false, fmt.Errorf("query %s: punctuate: %w", t.q.spec.ID, err)
 		}
 	}
-	return true, t.commit(ctx)
+	t.dirty = true
+	if force || time.Since(t.lastCommit) >= t.q.spec.CommitInterval {
+		return true, t.commit(ctx)
+	}
+	return true, nil
 }
 
 func (t *task) commit(ctx context.Context) error {
 	lg := t.q.rt.opts.Log
-	txn, err := lg.Begin(ctx, t.txnID)
+	id := t.txnID
+	if t.q.spec.AtLeastOnce {
+		id = ""
+	}
+	txn, err := lg.Begin(ctx, id)
 	if err != nil {
 		return fmt.Errorf("task %s: begin: %w", t.txnID, err)
 	}
@@ -267,9 +288,13 @@ func (t *task) commit(ctx context.Context) error {
 	}
 	clear(t.tc.out)
 	t.tc.out = t.tc.out[:0]
+	t.dirty, t.lastCommit = false, time.Now()
 	return nil
 }
 
+// close releases the task's processor and uncommitted state; a later
+// step (or assignment) initialises it afresh from its committed offsets
+// and changelogs.
 func (t *task) close() error {
 	var errs []error
 	if t.proc != nil {
@@ -277,6 +302,11 @@ func (t *task) close() error {
 	}
 	if t.batch != nil {
 		errs = append(errs, t.batch.Close())
+	}
+	t.proc, t.batch, t.started, t.dirty = nil, nil, false, false
+	if t.tc != nil {
+		clear(t.tc.out)
+		t.tc.out = t.tc.out[:0]
 	}
 	return errors.Join(errs...)
 }

@@ -171,10 +171,13 @@ func (l *Log) fetchOnce(ctx context.Context, tp logstore.TopicPartition, m topic
 	if leader < 0 {
 		return kgo.FetchPartition{}, 0, kerr.LeaderNotAvailable
 	}
-	resp, err := req.RequestWith(ctx, l.cl.Broker(int(leader)))
+	// RetriableRequest rides out a connection that died under us, which
+	// happens whenever another caller's cancelled request shared it.
+	kresp, err := l.cl.Broker(int(leader)).RetriableRequest(ctx, req)
 	if err != nil {
 		return kgo.FetchPartition{}, 0, err
 	}
+	resp := kresp.(*kmsg.FetchResponse)
 	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
 		return kgo.FetchPartition{}, 0, err
 	}

@@ -56,6 +56,9 @@ type Log struct {
 	// plain is the shared idempotent producer behind Begin(""), created
 	// on first use.
 	plain *kgo.Client
+	// parent is the Log a namespaced view shares its client and plain
+	// producer with (WithNamespace); nil for a Log that owns them.
+	parent *Log
 }
 
 var _ logstore.Log = (*Log)(nil)
@@ -143,7 +146,9 @@ func (l *Log) Close() error {
 	if plain != nil {
 		plain.Close()
 	}
-	l.cl.Close()
+	if l.parent == nil {
+		l.cl.Close()
+	}
 	return nil
 }
 

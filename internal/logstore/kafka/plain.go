@@ -14,6 +14,9 @@ import (
 // plainClient returns the shared idempotent producer, creating it on
 // first use.
 func (l *Log) plainClient() (*kgo.Client, error) {
+	if l.parent != nil {
+		return l.parent.plainClient()
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {

@@ -153,6 +153,13 @@ func (l *Log) forget(name, phys string) {
 	if l.plain != nil {
 		l.plain.PurgeTopicsFromClient(phys)
 	}
+	if l.parent != nil {
+		l.parent.mu.Lock()
+		if l.parent.plain != nil {
+			l.parent.plain.PurgeTopicsFromClient(phys)
+		}
+		l.parent.mu.Unlock()
+	}
 	for _, p := range l.idle {
 		p.cl.PurgeTopicsFromClient(phys)
 	}

@@ -104,6 +104,27 @@ func (l *Log) Begin(ctx context.Context, id string) (logstore.Txn, error) {
 	return &txn{l: l, p: p, offsets: map[logstore.TopicPartition][]int64{}}, nil
 }
 
+// Fence claims a transactional id afresh: a pooled producer with the id
+// may have been fenced by another process while it sat idle, so it is
+// dropped, and a new one initialises its producer id, which fences every
+// other producer with the id and aborts their open transaction.
+func (l *Log) Fence(ctx context.Context, id string) error {
+	l.mu.Lock()
+	p := l.idle[id]
+	delete(l.idle, id)
+	l.mu.Unlock()
+	if p != nil {
+		p.close()
+	}
+	txn, err := l.Begin(ctx, id)
+	if err != nil {
+		return err
+	}
+	return txn.Abort(ctx)
+}
+
+var _ logstore.Fencer = (*Log)(nil)
+
 // release ends a Txn's hold on its producer: a healthy one waits for the
 // next Begin with its id, a failed or superseded one is closed.
 func (l *Log) release(p *producer, healthy bool) {
