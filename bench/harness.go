@@ -37,6 +37,12 @@ type Options struct {
 	// query's run (not of producing the inputs).
 	CPUProfile string
 	Logger     *slog.Logger
+	// Kafka, when set, runs on that Kafka cluster (host:port,...) instead
+	// of the embedded log; see runKafka.
+	Kafka string
+	// Guarantee is processing.guarantee on Kafka: exactly_once_v2 (the
+	// default) or at_least_once.
+	Guarantee string
 }
 
 // Result is what one Run measured. Throughput figures cover the query's
@@ -72,6 +78,9 @@ func Run(ctx context.Context, w Workload, opts Options) (Result, error) {
 	res := Result{Workload: w.Name, Format: opts.Format, Records: w.Records(opts.Records)}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	if opts.Kafka != "" {
+		return runKafka(ctx, w, opts)
 	}
 	logDir, stateDir := filepath.Join(opts.Dir, "log"), filepath.Join(opts.Dir, "state")
 	lg, err := embedded.Open(logDir, embedded.Options{Sync: embedded.SyncNever})

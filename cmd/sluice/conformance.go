@@ -18,6 +18,10 @@ func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 	filter := fs.String("filter", "", "run only tests whose \"file: name\" matches this regular expression")
 	ratchet := fs.String("ratchet", "", "file listing tests that must pass (\"file: name\" per line); any of them failing fails the run")
 	update := fs.Bool("update-ratchet", false, "rewrite the --ratchet file with the tests that passed")
+	var eo engineOpts
+	fs.StringVar(&eo.log, "log", "embedded", "log backend: embedded, or kafka (each test in a namespace of its own)")
+	fs.StringVar(&eo.bootstrap, "bootstrap-servers", os.Getenv("SLUICE_KAFKA_BOOTSTRAP"), "Kafka host:port list for --log kafka (default $SLUICE_KAFKA_BOOTSTRAP)")
+	fs.IntVar(&eo.parallel, "parallel", 1, "tests run at once; output keeps the tests' order")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: sluice conformance [--parse-only] [--filter REGEX] DIR\n\n"+
 			"Runs ksqlDB's query validation tests found under DIR and prints one JSON line\n"+
@@ -51,7 +55,7 @@ func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 		return 1
 	}
 	if !*parseOnly {
-		return runEngineConformance(ctx, tests, re, *ratchet, *update, stdout, stderr)
+		return runEngineConformance(ctx, tests, re, *ratchet, *update, eo, stdout, stderr)
 	}
 	p := parser.New(parser.Options{})
 	enc := json.NewEncoder(stdout)

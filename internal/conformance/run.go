@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/sluicedb/sluice/internal/catalog"
 	"github.com/sluicedb/sluice/internal/engine"
@@ -19,6 +21,7 @@ import (
 	"github.com/sluicedb/sluice/internal/function"
 	"github.com/sluicedb/sluice/internal/logstore"
 	"github.com/sluicedb/sluice/internal/logstore/embedded"
+	"github.com/sluicedb/sluice/internal/logstore/kafka"
 	"github.com/sluicedb/sluice/internal/registry"
 	"github.com/sluicedb/sluice/internal/sql/ast"
 	"github.com/sluicedb/sluice/internal/sql/parser"
@@ -32,11 +35,41 @@ type Runner struct {
 	// TempDir holds each test's data directory; empty means os.TempDir.
 	TempDir string
 	Logger  *slog.Logger
+	// Kafka, when set, runs each test on this cluster instead of an
+	// embedded log, in a namespace of its own (see kafkaLog).
+	Kafka *kafka.Log
 
 	// testFuncs registers ksqlDB's test-only functions into Functions
 	// before the first test, as ksqlDB's runner loads its test jar.
 	testFuncs    sync.Once
 	testFuncsErr error
+
+	// runID and tests name each test's Kafka namespace.
+	runOnce sync.Once
+	runID   string
+	tests   atomic.Int64
+}
+
+// kafkaLog returns a view of the cluster for one test: its topics, groups
+// and transactional ids carry a prefix unique to the run and the test, so
+// tests never see each other's data and share one client.
+func (r *Runner) kafkaLog() (logstore.Log, error) {
+	r.runOnce.Do(func() { r.runID = fmt.Sprintf("%x", time.Now().UnixNano()) })
+	return r.Kafka.WithNamespace(fmt.Sprintf("qtt-%s-%d-", r.runID, r.tests.Add(1)))
+}
+
+// dropAll deletes a finished test's topics, so a run of two thousand
+// tests does not leave ten thousand topics on the cluster.
+func dropAll(lg logstore.Log) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	topics, err := lg.ListTopics(ctx)
+	if err != nil {
+		return
+	}
+	for _, t := range topics {
+		_ = lg.DeleteTopic(ctx, t.Name)
+	}
 }
 
 // Run executes one test and reports its outcome.
@@ -63,13 +96,15 @@ func (r *Runner) Run(ctx context.Context, t Test) Result {
 // testEnv is one test's engine and storage.
 type testEnv struct {
 	dir   string
-	log   *embedded.Log
+	log   logstore.Log
 	state *pebblestore.DB
 	reg   format.Registry
 	sr    *registry.Embedded
 	eng   *engine.Engine
 	// logger is the engine's, which the REST runner's server shares.
 	logger *slog.Logger
+	// dropTopics is set on Kafka, where a test's topics outlive it.
+	dropTopics bool
 	// plog collects processing errors so a failing test can show them.
 	plog *processingLog
 }
@@ -91,7 +126,12 @@ func (r *Runner) newEnv(ctx context.Context, t Test, manual bool, cfg map[string
 	if err != nil {
 		return nil, err
 	}
-	lg, err := embedded.Open(dir, embedded.Options{Sync: embedded.SyncNever})
+	var lg logstore.Log
+	if r.Kafka != nil {
+		lg, err = r.kafkaLog()
+	} else {
+		lg, err = embedded.Open(dir, embedded.Options{Sync: embedded.SyncNever})
+	}
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -128,12 +168,16 @@ func (r *Runner) newEnv(ctx context.Context, t Test, manual bool, cfg map[string
 		Log: lg, State: sdb, Registry: reg, Functions: r.Functions, Config: cfg, Logger: logger, Manual: manual,
 		ProcessingLog: plog,
 	})
-	return &testEnv{dir: dir, log: lg, state: sdb, reg: reg, sr: sr, eng: eng, plog: plog, logger: logger}, nil
+	return &testEnv{dir: dir, log: lg, state: sdb, reg: reg, sr: sr, eng: eng, plog: plog, logger: logger,
+		dropTopics: r.Kafka != nil}, nil
 }
 
 func (e *testEnv) close() {
 	e.eng.Close()
 	e.state.Close()
+	if e.dropTopics {
+		dropAll(e.log)
+	}
 	e.log.Close()
 	os.RemoveAll(e.dir)
 }

@@ -22,6 +22,8 @@ func main() {
 	dir := flag.String("dir", "", "empty directory for the log and state (default: a temporary one)")
 	dump := flag.String("dump", "", "directory to write the input records to, for the peers")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the query's run here")
+	kafkaAddr := flag.String("kafka", "", "run on this Kafka cluster (host:port) instead of the embedded log")
+	guarantee := flag.String("guarantee", "exactly_once_v2", "processing.guarantee on Kafka: exactly_once_v2 or at_least_once")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: sluicebench [flags]   run one workload\n       sluicebench report FILE   print a results file as a table")
 		flag.PrintDefaults()
@@ -34,13 +36,13 @@ func main() {
 		}
 		return
 	}
-	if err := run(*workload, *valueFormat, *records, *dir, *dump, *cpuprofile); err != nil {
+	if err := run(*workload, *valueFormat, *records, *dir, *dump, *cpuprofile, *kafkaAddr, *guarantee); err != nil {
 		fmt.Fprintln(os.Stderr, "sluicebench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(workload, valueFormat string, records int, dir, dump, cpuprofile string) error {
+func run(workload, valueFormat string, records int, dir, dump, cpuprofile, kafkaAddr, guarantee string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	w, err := bench.Lookup(workload)
@@ -55,7 +57,8 @@ func run(workload, valueFormat string, records int, dir, dump, cpuprofile string
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	res, err := bench.Run(ctx, w, bench.Options{Dir: dir, Format: valueFormat, Records: records, DumpDir: dump, CPUProfile: cpuprofile})
+	res, err := bench.Run(ctx, w, bench.Options{Dir: dir, Format: valueFormat, Records: records, DumpDir: dump, CPUProfile: cpuprofile,
+		Kafka: kafkaAddr, Guarantee: guarantee})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,163 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"github.com/sluicedb/sluice/internal/engine"
+	"github.com/sluicedb/sluice/internal/function/builtin"
+	"github.com/sluicedb/sluice/internal/logstore"
+	"github.com/sluicedb/sluice/internal/logstore/kafka"
+	"github.com/sluicedb/sluice/internal/registry"
+	"github.com/sluicedb/sluice/internal/state/pebblestore"
+)
+
+// runKafka is Run on a Kafka cluster (Options.Kafka), as `sluice server
+// --log kafka` runs: the query's tasks run in their own goroutines and
+// commit every commit.interval.ms, in Kafka transactions under
+// exactly_once_v2 or with plain offset commits under at_least_once. The
+// run ends when the sink holds the expected records. Its topics live
+// under a namespace of their own and are deleted afterwards.
+func runKafka(ctx context.Context, w Workload, opts Options) (Result, error) {
+	res := Result{Workload: w.Name, Format: opts.Format, Records: w.Records(opts.Records)}
+	ns := fmt.Sprintf("sluicebench-%s-%x-", w.Name, time.Now().UnixNano())
+	lg, err := kafka.Open(ctx, kafka.Options{BootstrapServers: strings.Split(opts.Kafka, ","), Namespace: ns, Logger: opts.Logger})
+	if err != nil {
+		return res, fmt.Errorf("bench: open kafka: %w", err)
+	}
+	defer lg.Close()
+	defer func() {
+		// The benchmark's topics are scratch: leave the broker as found.
+		cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if topics, err := lg.ListTopics(cctx); err == nil {
+			for _, t := range topics {
+				_ = lg.DeleteTopic(cctx, t.Name)
+			}
+		}
+	}()
+	sr, err := registry.Open(ctx, lg, registry.Options{})
+	if err != nil {
+		return res, fmt.Errorf("bench: open registry: %w", err)
+	}
+	stateDir := opts.Dir + "/state"
+	st, err := pebblestore.Open(stateDir, pebblestore.Options{})
+	if err != nil {
+		return res, fmt.Errorf("bench: open state: %w", err)
+	}
+	defer st.Close()
+	reg := engine.SchemaRegistry(sr)
+	guarantee := opts.Guarantee
+	if guarantee == "" {
+		guarantee = "exactly_once_v2"
+	}
+	eng := engine.New(engine.Options{Log: lg, State: st, Registry: reg, Functions: builtin.New(), Logger: opts.Logger,
+		Config: map[string]string{"ksql.streams.processing.guarantee": guarantee}})
+	defer eng.Close()
+
+	sess := engine.NewSession()
+	script := "SET 'auto.offset.reset' = 'earliest';\n"
+	for _, in := range w.Inputs {
+		if err := produce(ctx, lg, reg, in, opts); err != nil {
+			return res, err
+		}
+		script += in.ddl(opts.Format) + "\n"
+	}
+	if _, err := eng.Execute(ctx, sess, script); err != nil {
+		return res, fmt.Errorf("bench: declare inputs: %w", err)
+	}
+	want := w.Want(opts.Records)
+
+	runtime.GC()
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	cpu0 := cpuTime()
+	t0 := time.Now()
+	if opts.CPUProfile != "" {
+		f, err := os.Create(opts.CPUProfile)
+		if err != nil {
+			return res, fmt.Errorf("bench: cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return res, fmt.Errorf("bench: cpu profile: %w", err)
+		}
+	}
+	results, err := eng.Execute(ctx, sess, fmt.Sprintf(w.Query, opts.Format))
+	if err != nil {
+		return res, fmt.Errorf("bench: start query: %w", err)
+	}
+	id := results[len(results)-1].QueryID
+	// The query is done when it has committed past every input record.
+	for ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
+		st, ok := eng.QueryStats(ctx, id)
+		if !ok {
+			return res, fmt.Errorf("bench: query %s is not running", id)
+		}
+		if st.RecordsIn > 0 && st.Lag == 0 {
+			break
+		}
+	}
+	if opts.CPUProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	wall := time.Since(t0)
+	cpu := cpuTime() - cpu0
+	runtime.ReadMemStats(&m1)
+	if ctx.Err() != nil {
+		return res, ctx.Err()
+	}
+	// Kafka spends offsets on transaction markers, so the sink's records
+	// are counted by reading them.
+	out, err := countRecords(ctx, lg, w.Sink)
+	if err != nil {
+		return res, err
+	}
+	res.Outputs = out
+	res.WallSec, res.CPUSec = wall.Seconds(), cpu.Seconds()
+	n := float64(res.Records)
+	res.PerCore = n / res.CPUSec
+	res.PerWallSec = n / res.WallSec
+	res.AllocsPerRecord = float64(m1.Mallocs-m0.Mallocs) / n
+	res.BytesPerRecord = float64(m1.TotalAlloc-m0.TotalAlloc) / n
+	res.StateBytes = dirSize(stateDir)
+	res.PeakRSS = peakRSS()
+	if out != want {
+		return res, fmt.Errorf("%w: %s wrote %d records to %s, want %d", ErrWrongOutput, w.Name, out, w.Sink, want)
+	}
+	return res, nil
+}
+
+// countRecords reads a topic's committed records and counts them.
+func countRecords(ctx context.Context, lg logstore.Log, topic string) (int, error) {
+	info, err := lg.DescribeTopic(ctx, topic)
+	if err != nil {
+		return 0, fmt.Errorf("bench: sink %s: %w", topic, err)
+	}
+	n := 0
+	for p := range info.Partitions {
+		tp := logstore.TopicPartition{Topic: topic, Partition: p}
+		offs, err := lg.ListOffsets(ctx, tp)
+		if err != nil {
+			return 0, fmt.Errorf("bench: sink %s: %w", topic, err)
+		}
+		for next := offs.Start; next < offs.End; {
+			recs, err := lg.Fetch(ctx, tp, next, logstore.FetchOptions{MaxRecords: 100_000, MaxBytes: 32 << 20})
+			if err != nil {
+				return 0, fmt.Errorf("bench: sink %s: %w", topic, err)
+			}
+			if len(recs) == 0 {
+				break
+			}
+			n += len(recs)
+			next = recs[len(recs)-1].Offset + 1
+		}
+	}
+	return n, nil
+}
