@@ -110,9 +110,11 @@ func (s *delimitedSerde) Serialize(dst []byte, row []value.Value) ([]byte, error
 	return dst, nil
 }
 
-// appendField quotes as commons-csv's MINIMAL quote mode does: when the
-// field holds the delimiter, a quote or a line break, starts with a
-// character at or below '#', ends in whitespace, or is an empty first field.
+// appendField quotes as the commons-csv ksqlDB ships (1.4) does in its
+// MINIMAL quote mode: when the field holds the delimiter, a quote or a line
+// break, starts with a character at or below '#', ends in whitespace, is
+// an empty first field, or is a first field that does not start with a
+// letter or digit (so a record starting -5 is written "-5").
 func (s *delimitedSerde) appendField(dst []byte, f []byte, first bool) []byte {
 	quote := false
 	if len(f) == 0 {
@@ -120,7 +122,7 @@ func (s *delimitedSerde) appendField(dst []byte, f []byte, first bool) []byte {
 		// one empty string is not an empty line. (NULLs never get here.)
 		quote = first
 	} else {
-		if f[0] <= '#' {
+		if c := f[0]; c <= '#' || (first && !isASCIIAlnum(c)) {
 			quote = true
 		}
 		for i := 0; i < len(f) && !quote; i++ {
@@ -314,4 +316,8 @@ func parseDelimited(f []byte, t *types.Type) (value.Value, error) {
 		return value.Bytes(b), nil
 	}
 	return value.Null, fmt.Errorf("type %s is not supported", t)
+}
+
+func isASCIIAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
 }

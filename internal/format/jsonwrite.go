@@ -81,10 +81,16 @@ func appendJSON(b []byte, v value.Value, t *types.Type) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			if e.Key.Kind() != types.String {
+			switch {
+			case e.Key.IsNull():
+				// Connect's JsonConverter names an object field by the key's
+				// String.valueOf, so a NULL key is the field "null".
+				b = append(b, `"null"`...)
+			case e.Key.Kind() != types.String:
 				return b, fmt.Errorf("map key %s is not a STRING", e.Key)
+			default:
+				b = AppendJSONString(b, e.Key.Str())
 			}
-			b = AppendJSONString(b, e.Key.Str())
 			b = append(b, ':')
 			var err error
 			if b, err = appendJSON(b, e.Val, t.Elem); err != nil {
