@@ -58,17 +58,17 @@ func registerMath(b *builder) {
 		)
 	}
 	dbl("acos", "The inverse (arc) cosine of a value.", math.Acos)
-	dbl("asin", "The inverse (arc) sine of a value.", math.Asin)
+	dbl("asin", "The inverse (arc) sine of a value.", javaAsin)
 	dbl("atan", "The inverse (arc) tangent of a value.", math.Atan)
 	dbl("cbrt", "The cube root of a value.", math.Cbrt)
-	dbl("cos", "The cosine of a value.", math.Cos)
+	dbl("cos", "The cosine of a value.", javaCos)
 	dbl("cosh", "The hyperbolic cosine of a value.", math.Cosh)
 	dbl("cot", "The cotangent of a value.", func(x float64) float64 { return 1 / math.Tan(x) })
 	dbl("degrees", "Converts a value in radians to a value in degrees.", func(x float64) float64 { return x * 180 / math.Pi })
 	dbl("exp", "The exponential of a value.", math.Exp)
-	dbl("ln", "The natural logarithm of a value.", math.Log)
+	dbl("ln", "The natural logarithm of a value.", javaLog)
 	dbl("radians", "Converts a value in degrees to a value in radians.", func(x float64) float64 { return x / 180 * math.Pi })
-	dbl("sin", "The sine of a value.", math.Sin)
+	dbl("sin", "The sine of a value.", javaSin)
 	dbl("sinh", "The hyperbolic sine of a value.", math.Sinh)
 	dbl("sqrt", "The square root of a value.", math.Sqrt)
 	dbl("tan", "The tangent of a value.", math.Tan)
@@ -89,13 +89,13 @@ func registerMath(b *builder) {
 	// LOG(value) is the natural logarithm in ksqlDB, whatever its
 	// description says; LOG(base, value) returns NaN for a base that
 	// cannot be one.
-	logFn := func(a []value.Value) (value.Value, error) { return value.Double(math.Log(a[0].AsFloat64())), nil }
+	logFn := func(a []value.Value) (value.Value, error) { return value.Double(javaLog(a[0].AsFloat64())), nil }
 	log2 := func(a []value.Value) (value.Value, error) {
 		base, x := a[0].AsFloat64(), a[1].AsFloat64()
 		if base <= 0 || base == 1 {
 			return value.Double(math.NaN()), nil
 		}
-		return value.Double(math.Log(x) / math.Log(base)), nil
+		return value.Double(javaLog(x) / javaLog(base)), nil
 	}
 	b.add("log", catMath, "The logarithm of a value.",
 		ov(pDbl, ps(p("value", pInt)), logFn),
@@ -170,10 +170,12 @@ func geoDistance(a []value.Value) (value.Value, error) {
 			return null, errors.New("GeoDistance function units parameter must be one of mi, mile, miles, km, kilometer, kilometers, kilometre, or kilometres. Values are case-insensitive.")
 		}
 	}
-	rad := func(d float64) float64 { return d * 0.017453292519943295 }
-	hav := func(x float64) float64 { return math.Pow(math.Sin(x/2), 2) }
-	h := hav(rad(lat2-lat1)) + hav(rad(lon2-lon1))*math.Cos(rad(lat1))*math.Cos(rad(lat2))
-	return value.Double(2 * math.Asin(math.Sqrt(h)) * radius), nil
+	// Java 8's Math.toRadians, which ksqlDB's expected distances were
+	// computed with: divide, then multiply, so the last digit matches.
+	rad := func(d float64) float64 { return d / 180.0 * math.Pi }
+	hav := func(x float64) float64 { s := javaSin(x / 2); return s * s }
+	h := hav(rad(lat2-lat1)) + hav(rad(lon2-lon1))*javaCos(rad(lat1))*javaCos(rad(lat2))
+	return value.Double(2 * javaAsin(math.Sqrt(h)) * radius), nil
 }
 
 // javaRound is Math.round: half rounds toward positive infinity.
