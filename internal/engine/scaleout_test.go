@@ -50,11 +50,7 @@ func TestScaleOutOnKafka(t *testing.T) {
 	bootstrap := testsvc.Kafka(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	bin := filepath.Join(t.TempDir(), "sluice")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "../../cmd/sluice")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build sluice: %v\n%s", err, out)
-	}
+	bin := buildSluice(ctx, t)
 	lg, err := kafka.Open(ctx, kafka.Options{BootstrapServers: []string{bootstrap}})
 	if err != nil {
 		t.Fatal(err)
@@ -107,6 +103,18 @@ func TestScaleOutOnKafka(t *testing.T) {
 	if !strings.Contains(b.output.String(), "tasks assigned") {
 		t.Errorf("server b never ran a task; its log:\n%s", b.output.String())
 	}
+}
+
+// buildSluice builds the sluice binary for tests that run it as a
+// server process.
+func buildSluice(ctx context.Context, t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "sluice")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "../../cmd/sluice")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build sluice: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // produceScaleOutInput writes sin (n records, 4 partitions) and other
