@@ -86,3 +86,35 @@ func isWindowBoundRef(e *expr.Expr) bool {
 	cs := e.Columns()
 	return len(cs) == 1 && (cs[0].Kind == expr.WindowStart || cs[0].Kind == expr.WindowEnd)
 }
+
+// withWhereStatement adds the comparison a pull query's WHERE error is
+// about, as ksqlDB's pull query planner reports it ("...\nStatement:
+// (ID = '10')"): the first comparison whose operands the message names,
+// or that compares with NULL when the message is about NULL.
+func withWhereStatement(err error, where ast.Expr) error {
+	msg := err.Error()
+	if where == nil || !strings.HasPrefix(msg, "Error in WHERE expression:") {
+		return err
+	}
+	var found ast.Expr
+	ast.Walk(where, func(n ast.Node) bool {
+		c, ok := n.(*ast.Comparison)
+		if !ok || found != nil {
+			return found == nil
+		}
+		l, r := expr.FormatSQL(c.L), expr.FormatSQL(c.R)
+		_, lnull := c.L.(*ast.NullLit)
+		_, rnull := c.R.(*ast.NullLit)
+		switch {
+		case strings.Contains(msg, "Comparison with NULL") && (lnull || rnull):
+			found = c
+		case strings.Contains(msg, "Cannot compare "+l+" (") && strings.Contains(msg, " to "+r+" ("):
+			found = c
+		}
+		return found == nil
+	})
+	if found == nil {
+		return err
+	}
+	return fmt.Errorf("%w\nStatement: %s", err, expr.FormatSQL(found))
+}

@@ -116,10 +116,16 @@ func (e *Engine) Query(ctx context.Context, sess *Session, text string) (*Cursor
 	pl.Transient = true
 	planned, err := pl.Plan(q, "", nil)
 	if err != nil {
+		if pull {
+			err = withWhereStatement(err, q.Where)
+		}
 		return nil, &StatementError{Statement: text, Err: err}
 	}
 	if from != nil {
 		if err := checkQueryable(from); err != nil {
+			return nil, &StatementError{Statement: text, Err: err}
+		}
+		if err := e.checkPullWhere(sess, from, q.Where); err != nil {
 			return nil, &StatementError{Statement: text, Err: err}
 		}
 	}
@@ -156,6 +162,13 @@ func (e *Engine) Query(ctx context.Context, sess *Session, text string) (*Cursor
 			c.FinalMessage = "Query Completed"
 		}
 		return c, nil
+	}
+	if e.isScalablePush(sess, q) {
+		id = scalablePushID()
+	}
+	if limit == 0 {
+		// LIMIT 0 has nothing to wait for.
+		return &Cursor{ID: id, Columns: cols, Pull: true, FinalMessage: "Limit Reached"}, nil
 	}
 	c, err := e.push(ctx, sess, id, planned.Root, limit)
 	if err != nil {
