@@ -73,6 +73,11 @@ type Join struct {
 	// aggregation over the join.
 	Changes     bool
 	ChangeStore string
+	// WindowedKeys joins windowed sources: rows match on key and window
+	// start, and on window end too for SessionKeys, as Kafka Streams
+	// compares the serialized Windowed keys.
+	WindowedKeys bool
+	SessionKeys  bool
 }
 
 func (n *Join) Schema() catalog.Schema { return n.Sch }

@@ -19,6 +19,48 @@ type joinSide struct {
 	source *catalog.Source
 	cols   []catalog.Column
 	offset int
+	// pseudo counts the trailing cols that are the source's own pseudo
+	// columns (ROWTIME, ...), carried only when the query names them
+	// qualified, as S1.ROWTIME; SELECT * leaves them out.
+	pseudo int
+}
+
+// pseudoNames are the pseudo columns a join side can carry, in order.
+var pseudoNames = []string{catalog.RowTime, catalog.RowPartition, catalog.RowOffset}
+
+func isPseudo(name string) bool {
+	for _, n := range pseudoNames {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// qualifiedPseudo lists the pseudo columns q references qualified by the
+// source's alias or name, in pseudoNames order.
+func qualifiedPseudo(q *ast.Query, alias, name string) []string {
+	seen := map[string]bool{}
+	if q != nil && len(q.PartitionBy) > 0 {
+		// PARTITION BY re-keys the join's full schema, in which ksqlDB
+		// carries every source's pseudo columns; SELECT * then has them.
+		return pseudoNames
+	}
+	if q != nil {
+		ast.Walk(q, func(n ast.Node) bool {
+			if cr, ok := n.(*ast.ColumnRef); ok && cr.Qualifier != nil && (cr.Qualifier.Name == alias || cr.Qualifier.Name == name) && isPseudo(cr.Name.Name) {
+				seen[cr.Name.Name] = true
+			}
+			return true
+		})
+	}
+	var out []string
+	for _, n := range pseudoNames {
+		if seen[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // joinSides resolves names over the sources of a join. The join key is
@@ -80,6 +122,10 @@ func (j *joinSides) count(name string) int {
 
 func (j *joinSides) resolve(sc *scope, qualifier, name string) (expr.Column, error) {
 	if qualifier == "" {
+		if isPseudo(name) {
+			// Unqualified, a pseudo column is the joined row's own.
+			return pseudo(sc, qualifier, name)
+		}
 		if j.synthetic && name == j.keyCol.Name {
 			if j.rekeyedAt > 0 {
 				return expr.Column{Name: name, Kind: expr.ValueColumn, Index: j.rekeyedAt, Type: j.keyCol.Type}, nil
@@ -157,7 +203,7 @@ func (j *joinSides) star(q *ast.Ident) []string {
 		if q != nil && q.Name != s.alias && q.Name != s.source.Name {
 			continue
 		}
-		for _, c := range s.cols {
+		for _, c := range s.cols[:len(s.cols)-s.pseudo] {
 			out = append(out, s.alias+"_"+c.Name)
 		}
 	}
@@ -189,7 +235,7 @@ type joinInput struct {
 	width  int
 }
 
-func (p *Planner) sourceInput(as *ast.AliasedSource) (*joinInput, error) {
+func (p *Planner) sourceInput(q *ast.Query, as *ast.AliasedSource) (*joinInput, error) {
 	src, ok := p.Catalog.Source(as.Name.Name)
 	if !ok {
 		return nil, fmt.Errorf("%s: Source `%s` does not exist.", posPrefix(as.Name.Pos), as.Name.Name)
@@ -198,10 +244,26 @@ func (p *Planner) sourceInput(as *ast.AliasedSource) (*joinInput, error) {
 	if as.Alias != nil {
 		alias = as.Alias.Name
 	}
-	cols := append(append([]catalog.Column{}, src.Schema.Key()...), src.Schema.Value()...)
+	cols := append([]catalog.Column{}, src.Schema.Key()...)
+	if src.Window != catalog.NoWindow {
+		// A windowed source's rows carry their bounds, which SELECT *
+		// over the join includes as SOURCE_WINDOWSTART/WINDOWEND.
+		cols = append(cols,
+			catalog.Column{Name: catalog.WindowStart, Type: types.BigintType, Namespace: catalog.Value},
+			catalog.Column{Name: catalog.WindowEnd, Type: types.BigintType, Namespace: catalog.Value})
+	}
+	cols = append(cols, src.Schema.Value()...)
+	pseudos := qualifiedPseudo(q, alias, src.Name)
+	for _, n := range pseudos {
+		t := types.BigintType
+		if n == catalog.RowPartition {
+			t = types.IntType
+		}
+		cols = append(cols, catalog.Column{Name: n, Type: t, Namespace: catalog.Value})
+	}
 	in := &joinInput{
 		node:     &plan.Source{Src: src, Alias: alias, Sch: src.Schema},
-		sides:    []joinSide{{alias: alias, source: src, cols: cols}},
+		sides:    []joinSide{{alias: alias, source: src, cols: cols, pseudo: len(pseudos)}},
 		table:    src.Kind == catalog.Table,
 		windowed: src.Window != catalog.NoWindow,
 		sources:  []*catalog.Source{src},
@@ -217,7 +279,7 @@ func (p *Planner) sourceInput(as *ast.AliasedSource) (*joinInput, error) {
 
 // planJoin plans a left-deep chain of joins.
 func (p *Planner) planJoin(q *ast.Query, jr *ast.JoinRelation) (*joined, error) {
-	left, err := p.sourceInput(jr.Left)
+	left, err := p.sourceInput(q, jr.Left)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +288,7 @@ func (p *Planner) planJoin(q *ast.Query, jr *ast.JoinRelation) (*joined, error) 
 	var lastSides *joinSides
 	var lastRes *joinResult
 	for n, j := range jr.Joins {
-		right, err := p.sourceInput(j.Source)
+		right, err := p.sourceInput(q, j.Source)
 		if err != nil {
 			return nil, err
 		}
@@ -326,6 +388,12 @@ func (p *Planner) joinOne(q *ast.Query, left, right *joinInput, j *ast.Join, fin
 	if left.windowed != right.windowed {
 		return nil, fmt.Errorf("Can not join windowed source to non-windowed source.\n`%s` is %s\n`%s` is %s", left.sources[0].Name, windowWord(left), right.sources[0].Name, windowWord(right))
 	}
+	if left.windowed && right.windowed {
+		lw, rw := left.sources[0].Window, right.sources[0].Window
+		if (lw == catalog.Session) != (rw == catalog.Session) {
+			return nil, fmt.Errorf("Incompatible windowed sources.\nLeft source: %s\nRight source: %s\nSession windowed sources can only be joined to other session windowed sources, and may still not result in expected behaviour as session bounds must be an exact match for the join to work\nHopping and tumbling windowed sources can only be joined to other hopping and tumbling windowed sources", strings.ToUpper(lw.String()), strings.ToUpper(rw.String()))
+		}
+	}
 	lce, err := expr.Compile(lexpr, lsc, expr.Options{Functions: p.Functions})
 	if err != nil {
 		return nil, err
@@ -357,6 +425,11 @@ func (p *Planner) joinOne(q *ast.Query, left, right *joinInput, j *ast.Join, fin
 	if parts(left) != parts(right) && kind != plan.TableTable || (kind == plan.TableTable && parts(left) != parts(right)) {
 		return nil, fmt.Errorf("Can't join %s with %s since the number of partitions don't match. %s partitions = %d; %s partitions = %d. Please repartition either one so that the number of partitions match.",
 			left.sources[0].Name, right.sources[0].Name, left.sources[0].Name, parts(left), right.sources[0].Name, parts(right))
+	}
+	if left.windowed {
+		if err := windowedRepartition(left, right, !left.equiv[lText], !right.equiv[rText]); err != nil {
+			return nil, err
+		}
 	}
 	lnode := p.keyBy(left, lce, lsc, !left.equiv[lText], "L"+id)
 	rnode := p.keyBy(right, rce, rsc, !right.equiv[rText], "R"+id)
@@ -450,6 +523,7 @@ func (p *Planner) joinOne(q *ast.Query, left, right *joinInput, j *ast.Join, fin
 		LeftWidth: left.width, RightWidth: right.width,
 		Sch:       catalog.Schema{Columns: cols},
 		LeftStore: "Join" + id + "-left", RightStore: "Join" + id + "-right",
+		WindowedKeys: left.windowed, SessionKeys: left.windowed && left.sources[0].Window == catalog.Session,
 	}
 	if j.Within != nil {
 		w := &plan.JoinWindow{Before: durationMillis(j.Within.Before), After: durationMillis(j.Within.Before)}
@@ -619,8 +693,9 @@ func (p *Planner) qualifiedText(e ast.Expr, sc *scope) string {
 // columns in Row.Val, repartitioning when the key changes.
 func (p *Planner) keyBy(in *joinInput, key *expr.Expr, sc *scope, repartition bool, id string) plan.Node {
 	var vals []plan.Column
-	if src, ok := in.node.(*plan.Source); ok {
-		for _, c := range append(append([]catalog.Column{}, src.Sch.Key()...), src.Sch.Value()...) {
+	if _, ok := in.node.(*plan.Source); ok {
+		// The side's columns: key, value, and any pseudo columns named.
+		for _, c := range in.sides[0].cols {
 			ce, _ := expr.Compile(&ast.ColumnRef{Name: ast.Ident{Name: c.Name, Quoted: true}}, sc, expr.Options{})
 			vals = append(vals, plan.Column{Name: c.Name, Expr: ce})
 		}
@@ -669,5 +744,25 @@ func unresolvedJoinColumn(on ast.Expr, scopes ...*scope) error {
 		err = fmt.Errorf("%s: JOIN ON column '%s' cannot be resolved.", posPrefix(cr.Pos), full)
 		return false
 	})
+	return err
+}
+
+// windowedRepartition rejects what ksqlDB cannot do with windowed sources:
+// re-key them, or (without a Schema Registry key format, whose joins always
+// repartition) bring the right side to the left's windowed key format when
+// their windows differ.
+func windowedRepartition(left, right *joinInput, lRekey, rRekey bool) error {
+	err := errors.New("Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
+	if lRekey || rRekey {
+		return err
+	}
+	l, r := left.sources[0], right.sources[0]
+	if l.Window == r.Window && l.WindowSize == r.WindowSize {
+		return nil
+	}
+	switch strings.ToUpper(r.KeyFormat.Name) {
+	case "AVRO", "JSON_SR", "PROTOBUF":
+		return nil
+	}
 	return err
 }

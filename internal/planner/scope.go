@@ -50,7 +50,8 @@ func (s *scope) star(q *ast.Ident) []string {
 // clashing reports a column name that more than one joined source has, so
 // a qualified reference to it is aliased SOURCE_COLUMN.
 func (s *scope) clashing(name string) bool {
-	return s.join != nil && s.join.count(name) > 1
+	// Every joined source has the pseudo columns, so they always clash.
+	return s.join != nil && (s.join.count(name) > 1 || isPseudo(name))
 }
 
 func newScope(sch catalog.Schema, windowed bool, qualifiers ...string) *scope {

@@ -595,7 +595,7 @@ func (b *builder) joinBranch(ctx context.Context, j *plan.Join) (*branch, error)
 			}
 			return append(le, re...), nil
 		}
-		op := &Join{Type: j.Type, Kind: j.Kind, Window: j.Window, LeftWidth: j.LeftWidth, RightWidth: j.RightWidth, Left: ls, Right: rs, Next: next}
+		op := &Join{Type: j.Type, Kind: j.Kind, Window: j.Window, LeftWidth: j.LeftWidth, RightWidth: j.RightWidth, Left: ls, Right: rs, Next: next, WindowedKeys: j.WindowedKeys, SessionKeys: j.SessionKeys}
 		if outerStore != "" {
 			if op.Outer, err = tc.Store(outerStore); err != nil {
 				return nil, err

@@ -27,6 +27,10 @@ type Join struct {
 	// their window closes, when the query gave a GRACE PERIOD.
 	Outer state.ReadWriter
 	Next  Op
+	// WindowedKeys and SessionKeys make windowed sources' rows match on
+	// their window too (start; and end for sessions).
+	WindowedKeys bool
+	SessionKeys  bool
 
 	leftWin, rightWin *state.WindowStore
 	streamTime        int64
@@ -77,6 +81,12 @@ func (j *Join) key(row *value.Row) []byte {
 	j.keyBuf = j.keyBuf[:0]
 	for _, k := range row.Key {
 		j.keyBuf = value.AppendKey(j.keyBuf, k)
+	}
+	if j.WindowedKeys && row.Window != nil {
+		j.keyBuf = binary.BigEndian.AppendUint64(j.keyBuf, uint64(row.Window.Start)^(1<<63))
+		if j.SessionKeys {
+			j.keyBuf = binary.BigEndian.AppendUint64(j.keyBuf, uint64(row.Window.End)^(1<<63))
+		}
 	}
 	return j.keyBuf
 }
@@ -131,7 +141,8 @@ func (j *Join) joined(key []value.Value, l, r []value.Value, ts int64, src *valu
 	val := make([]value.Value, j.LeftWidth+j.RightWidth)
 	copy(val, l)
 	copy(val[j.LeftWidth:], r)
-	return &value.Row{Key: key, Val: val, Time: ts, Partition: src.Partition, Offset: src.Offset}
+	// A windowed result keeps the triggering record's window.
+	return &value.Row{Key: key, Val: val, Time: ts, Partition: src.Partition, Offset: src.Offset, Window: src.Window}
 }
 
 func (j *Join) streamTable(tc *stream.TaskContext, row *value.Row) error {
