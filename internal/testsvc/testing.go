@@ -171,3 +171,32 @@ func Mongo(t testing.TB) string {
 	t.Helper()
 	return require(t, MongoName).URL
 }
+
+// PrivateMongo starts a FerretDB endpoint of t's own, with an empty oplog,
+// and stops it when t ends. A test that writes a large share of the
+// oplog's 64 MiB uses one: FerretDB reads its whole oplog for every oplog
+// query, so 100,000 leftover entries would slow every later test on the
+// shared endpoint to tens of seconds per query.
+func PrivateMongo(t testing.TB) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("testsvc: %s needs a real service; skipped under -short", MongoName)
+	}
+	shared := Options{}
+	if err := shared.EnsureDefaults(); err != nil {
+		t.Fatalf("testsvc: %v", err)
+	}
+	o := Options{Root: t.TempDir(), Cache: shared.Cache, Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))}
+	ctx, cancel := context.WithTimeout(context.Background(), testStartTimeout)
+	defer cancel()
+	sts, err := Start(ctx, o, MongoName)
+	if err != nil {
+		t.Fatalf("testsvc: a private %s did not start: %v", MongoName, err)
+	}
+	t.Cleanup(func() {
+		if err := Stop(context.Background(), o, MongoName); err != nil {
+			t.Logf("testsvc: stop the private %s: %v", MongoName, err)
+		}
+	})
+	return sts[MongoName].URL
+}

@@ -2,6 +2,7 @@ package mongodb
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/sluicedb/sluice/internal/connect"
@@ -65,21 +66,25 @@ type collSchemas struct {
 type schemaCache struct {
 	prefix string
 	mu     sync.Mutex
-	m      map[string]*collSchemas
+	m      map[nsKey]*collSchemas
 }
 
+// nsKey keys schemaCache by db and collection without joining them, so
+// that the lookup per record allocates nothing.
+type nsKey struct{ db, coll string }
+
 func (c *schemaCache) get(db, coll string) *collSchemas {
-	ns := db + "." + coll
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if s, ok := c.m[ns]; ok {
+	if s, ok := c.m[nsKey{db, coll}]; ok {
 		return s
 	}
+	ns := db + "." + coll
 	topic := c.prefix + "." + ns
 	s := &collSchemas{
 		topic: topic,
-		db:    db,
-		coll:  coll,
+		db:    strings.Clone(db),
+		coll:  strings.Clone(coll),
 		key:   connect.NewStructSchema(topic+".Key").Field("id", connect.StringSchema).Build(),
 		value: connect.NewStructSchema(topic+".Envelope").
 			Field("before", optJSON).
@@ -93,9 +98,11 @@ func (c *schemaCache) get(db, coll string) *collSchemas {
 			Build(),
 	}
 	if c.m == nil {
-		c.m = map[string]*collSchemas{}
+		c.m = map[nsKey]*collSchemas{}
 	}
-	c.m[ns] = s
+	// The event's strings may alias its oplog entry; the cache keeps
+	// copies so that it does not hold the first entry alive.
+	c.m[nsKey{strings.Clone(db), strings.Clone(coll)}] = s
 	return s
 }
 
@@ -181,7 +188,10 @@ func (b *builder) records(out []*connect.Record, ev *bsonx.Event, partition, off
 	if err != nil {
 		return out, fmt.Errorf("mongodb: %s.%s _id: %w", ev.DB, ev.Coll, err)
 	}
-	key := &connect.Struct{Schema: s.key, Values: []any{string(b.buf)}}
+	kb := &keyBox{}
+	kb.v[0] = string(b.buf)
+	kb.st = connect.Struct{Schema: s.key, Values: kb.v[:]}
+	key := &kb.st
 
 	ts := int64(ev.TS.T) * 1000
 	var snap any = snapshotFalse
@@ -191,7 +201,9 @@ func (b *builder) records(out []*connect.Record, ev *bsonx.Event, partition, off
 	case "last":
 		snap = snapshotLast
 	}
-	src := &connect.Struct{Schema: sourceSchema, Values: []any{versionAny, connectorAny, b.prefixAny(), ts, snap, s.db, nil, b.rsAny(), s.coll, int32(ev.TS.I), nil, nil, nil}}
+	sb := &sourceBox{v: [13]any{versionAny, connectorAny, b.prefixAny(), ts, snap, s.db, nil, b.rsAny(), s.coll, int32(ev.TS.I), nil, nil, nil}}
+	sb.st = connect.Struct{Schema: sourceSchema, Values: sb.v[:]}
+	src := &sb.st
 	if ev.LSID != nil {
 		if js, err := bsonx.AppendJSON(nil, ev.LSID); err == nil {
 			src.Values[10] = string(js)
@@ -202,7 +214,9 @@ func (b *builder) records(out []*connect.Record, ev *bsonx.Event, partition, off
 		src.Values[12] = ev.WallMS
 	}
 
-	val := connect.NewStruct(s.value)
+	eb := &envelopeBox{}
+	eb.st = connect.Struct{Schema: s.value, Values: eb.v[:]}
+	val := &eb.st
 	wrap := func(i int, doc []byte) error {
 		v, err := b.json(doc, ev.DB, ev.Coll)
 		if err != nil {
@@ -254,6 +268,23 @@ func (b *builder) records(out []*connect.Record, ev *bsonx.Event, partition, off
 	}
 	return out, nil
 }
+
+// keyBox, sourceBox and envelopeBox hold a struct and its values in one
+// allocation instead of two; the struct's Values slice is the array.
+type (
+	keyBox struct {
+		st connect.Struct
+		v  [1]any
+	}
+	sourceBox struct {
+		st connect.Struct
+		v  [13]any
+	}
+	envelopeBox struct {
+		st connect.Struct
+		v  [8]any
+	}
+)
 
 func truncatedArrays(raw []byte) any {
 	if raw == nil {

@@ -54,49 +54,83 @@ type field struct {
 
 // document infers a struct for doc, named name. extra fields are appended
 // after the document's own.
+//
+// doc must not change afterwards: string values and field names alias it
+// rather than copy it, which saves an allocation per string field (the
+// unwrap hands over a document freshly parsed for this record alone).
 func (in *inferrer) document(doc []byte, name string, extra []field) (*connect.Struct, error) {
-	fields, err := in.fields(doc, name, "", nil, 0)
-	if err != nil {
+	sc := scratchPool.Get().(*scratch)
+	defer func() {
+		clear(sc.fields) // drop the values' references before pooling
+		sc.fields = sc.fields[:0]
+		scratchPool.Put(sc)
+	}()
+	if err := in.fields(sc, doc, name, "", 0); err != nil {
 		return nil, err
 	}
-	fields = append(fields, extra...)
-	return in.build(name, fields, false), nil
+	sc.fields = append(sc.fields, extra...)
+	return in.build(name, sc.fields, false), nil
 }
 
-func (in *inferrer) fields(doc []byte, name, prefix string, out []field, depth int) ([]field, error) {
+// scratch holds the fields of the documents being inferred as a stack:
+// a nested document's fields go on top of its parent's and are popped
+// once its struct is built, so one slice serves a whole document.
+type scratch struct{ fields []field }
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{fields: make([]field, 0, 32)} }}
+
+// fields pushes the inferred fields of doc onto sc.fields.
+func (in *inferrer) fields(sc *scratch, doc []byte, name, prefix string, depth int) error {
 	if depth > 100 {
-		return nil, fmt.Errorf("document nested deeper than 100 levels")
+		return fmt.Errorf("document nested deeper than 100 levels")
 	}
 	it := bsonx.NewIter(doc)
 	for e, ok := it.Next(); ok; e, ok = it.Next() {
-		fname := prefix + e.Key
+		fname := e.Key
+		if prefix != "" {
+			fname = prefix + e.Key
+		}
 		if e.Type == bsonx.TypeDocument && in.flatten {
-			var err error
-			if out, err = in.fields(e.Value, name, fname+in.delimiter, out, depth+1); err != nil {
-				return nil, err
+			if err := in.fields(sc, e.Value, name, fname+in.delimiter, depth+1); err != nil {
+				return err
 			}
 			continue
 		}
-		s, v, err := in.value(e.Type, e.Value, name+"."+fname, depth)
+		s, v, err := in.value(sc, e.Type, e.Value, name, fname, depth)
 		if err != nil {
-			return nil, fmt.Errorf("field %s: %w", fname, err)
+			return fmt.Errorf("field %s: %w", fname, err)
 		}
 		if s == nil {
 			continue
 		}
-		out = append(out, field{name: fname, schema: s, value: v})
+		sc.fields = append(sc.fields, field{name: fname, schema: s, value: v})
 	}
-	return out, it.Err()
+	return it.Err()
+}
+
+// nested builds the struct of an embedded document from the fields it
+// pushes, then pops them.
+func (in *inferrer) nested(sc *scratch, doc []byte, name string, depth int) (*connect.Struct, error) {
+	mark := len(sc.fields)
+	if err := in.fields(sc, doc, name, "", depth); err != nil {
+		return nil, err
+	}
+	st := in.build(name, sc.fields[mark:], true)
+	clear(sc.fields[mark:])
+	sc.fields = sc.fields[:mark]
+	return st, nil
 }
 
 // value returns the schema and Connect value of one BSON value; a nil
 // schema means the value is left out (null, undefined, min/max key).
-func (in *inferrer) value(t byte, v []byte, name string, depth int) (*connect.Schema, any, error) {
+// Nested structs are named parent.field; the name is joined only for
+// them, since scalars do not need it.
+func (in *inferrer) value(sc *scratch, t byte, v []byte, parent, fname string, depth int) (*connect.Schema, any, error) {
 	switch t {
 	case bsonx.TypeDouble:
 		return connect.OptFloat64, math.Float64frombits(binary.LittleEndian.Uint64(v)), nil
 	case bsonx.TypeString, bsonx.TypeJavaScript, bsonx.TypeSymbol:
-		return connect.OptString, string(v[4 : len(v)-1]), nil
+		return connect.OptString, aliasString(v[4 : len(v)-1]), nil
 	case bsonx.TypeObjectID:
 		return connect.OptString, hex.EncodeToString(v), nil
 	case bsonx.TypeInt32:
@@ -113,46 +147,62 @@ func (in *inferrer) value(t byte, v []byte, name string, depth int) (*connect.Sc
 		return connect.OptString, bsonx.Decimal128(v).String(), nil
 	case bsonx.TypeBinary:
 		n := int(binary.LittleEndian.Uint32(v))
-		return connect.OptBytes, append([]byte(nil), v[5:5+n]...), nil
+		return connect.OptBytes, v[5 : 5+n : 5+n], nil
 	case bsonx.TypeRegex:
 		js, err := bsonx.AppendValueJSON(nil, t, v)
 		return connect.OptString, string(js), err
+	}
+	name := parent
+	if fname != "" {
+		name = parent + "." + fname
+	}
+	switch t {
 	case bsonx.TypeDocument:
-		fields, err := in.fields(v, name, "", nil, depth+1)
+		st, err := in.nested(sc, v, name, depth+1)
 		if err != nil {
 			return nil, nil, err
 		}
-		st := in.build(name, fields, true)
 		return st.Schema, st, nil
 	case bsonx.TypeArray:
 		if in.arrayDoc {
-			var fields []field
+			mark := len(sc.fields)
 			it := bsonx.NewIter(v)
 			i := 0
 			for e, ok := it.Next(); ok; e, ok = it.Next() {
-				s, ev, err := in.value(e.Type, e.Value, name+"._"+strconv.Itoa(i), depth+1)
+				ename := "_" + strconv.Itoa(i)
+				s, ev, err := in.value(sc, e.Type, e.Value, name, ename, depth+1)
 				if err != nil {
 					return nil, nil, err
 				}
 				if s != nil {
-					fields = append(fields, field{name: "_" + strconv.Itoa(i), schema: s, value: ev})
+					sc.fields = append(sc.fields, field{name: ename, schema: s, value: ev})
 				}
 				i++
 			}
 			if err := it.Err(); err != nil {
 				return nil, nil, err
 			}
-			st := in.build(name, fields, true)
+			st := in.build(name, sc.fields[mark:], true)
+			clear(sc.fields[mark:])
+			sc.fields = sc.fields[:mark]
 			return st.Schema, st, nil
 		}
-		return in.array(v, name, depth)
+		return in.array(sc, v, name, depth)
 	}
 	return nil, nil, nil
 }
 
+// aliasString views b as a string without copying; see document.
+func aliasString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
 // array infers a homogeneous array. Document elements may differ in their
 // fields: the element schema is their union, in first-seen order.
-func (in *inferrer) array(v []byte, name string, depth int) (*connect.Schema, any, error) {
+func (in *inferrer) array(sc *scratch, v []byte, name string, depth int) (*connect.Schema, any, error) {
 	var elemType byte
 	var vals []any
 	var schemas []*connect.Schema
@@ -167,7 +217,7 @@ func (in *inferrer) array(v []byte, name string, depth int) (*connect.Schema, an
 			return nil, nil, ErrUnsupportedArray
 		}
 		elemType = e.Type
-		s, ev, err := in.value(e.Type, e.Value, name, depth+1)
+		s, ev, err := in.value(sc, e.Type, e.Value, name, "", depth+1)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -249,9 +299,11 @@ func (in *inferrer) build(name string, fields []field, optional bool) *connect.S
 	in.keyBuf = k
 	s, ok := in.structs[string(k)]
 	if !ok {
-		b := connect.NewStructSchema(name)
+		// The names may alias a document (see document); the schema
+		// outlives it, so it keeps copies.
+		b := connect.NewStructSchema(strings.Clone(name))
 		for _, f := range fields {
-			b.Field(f.name, f.schema)
+			b.Field(strings.Clone(f.name), f.schema)
 		}
 		if optional {
 			b.Optional()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -237,7 +238,10 @@ func keyID(r *connect.Record) ([]byte, error) {
 // parser for the form the connector writes, and with the driver's for any
 // other form a record from elsewhere may hold.
 func parseJSON(s string) ([]byte, error) {
-	doc, err := bsonx.ParseJSON(nil, []byte(s))
+	// The BSON is about as long as its JSON (quotes and brackets become
+	// lengths and type bytes), so one allocation usually holds it. The
+	// parser only reads s, so it reads s's bytes in place.
+	doc, err := bsonx.ParseJSON(make([]byte, 0, len(s)+16), unsafe.Slice(unsafe.StringData(s), len(s)))
 	if err == nil {
 		return doc, nil
 	}

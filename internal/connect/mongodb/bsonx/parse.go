@@ -187,15 +187,17 @@ func (p *jsonParser) value(dst []byte, depth int) ([]byte, byte, error) {
 		d, err := p.array(dst, depth+1)
 		return d, TypeArray, err
 	case c == 't' || c == 'f' || c == 'n':
-		for _, lit := range []struct {
-			s string
-			t byte
-			b []byte
-		}{{"true", TypeBoolean, []byte{1}}, {"false", TypeBoolean, []byte{0}}, {"null", TypeNull, nil}} {
-			if len(p.s)-p.i >= len(lit.s) && string(p.s[p.i:p.i+len(lit.s)]) == lit.s {
-				p.i += len(lit.s)
-				return append(dst, lit.b...), lit.t, nil
-			}
+		rest := p.s[p.i:]
+		switch {
+		case len(rest) >= 4 && string(rest[:4]) == "true":
+			p.i += 4
+			return append(dst, 1), TypeBoolean, nil
+		case len(rest) >= 5 && string(rest[:5]) == "false":
+			p.i += 5
+			return append(dst, 0), TypeBoolean, nil
+		case len(rest) >= 4 && string(rest[:4]) == "null":
+			p.i += 4
+			return dst, TypeNull, nil
 		}
 		return dst, 0, malformed("bad literal at offset %d", p.i)
 	case c == '-' || (c >= '0' && c <= '9'):
@@ -248,7 +250,9 @@ func (p *jsonParser) wrapperOrDoc(dst []byte, depth int) ([]byte, byte, error) {
 	if err != nil {
 		return dst, 0, err
 	}
-	k := string(key)
+	// The wrapper's name is matched before the next p.string call, which
+	// may reuse the bytes key points to.
+	w := wrapperKind(key)
 	if err := p.expect(':'); err != nil {
 		return dst, 0, err
 	}
@@ -257,17 +261,19 @@ func (p *jsonParser) wrapperOrDoc(dst []byte, depth int) ([]byte, byte, error) {
 		s, err := p.string()
 		return string(s), err
 	}
-	switch k {
+	switch w {
 	case "$oid":
-		s, err := strVal()
+		s, err := p.string()
 		if err != nil {
 			return dst, 0, err
 		}
-		b, err := hex.DecodeString(s)
-		if err != nil || len(b) != 12 {
+		mark := len(dst)
+		if len(s) != 24 {
 			return dst, 0, malformed("bad $oid %q", s)
 		}
-		dst = append(dst, b...)
+		if dst, err = hex.AppendDecode(dst, s); err != nil {
+			return dst[:mark], 0, malformed("bad $oid %q", s)
+		}
 		return dst, TypeObjectID, p.expect('}')
 	case "$numberLong":
 		s, err := strVal()
@@ -441,7 +447,7 @@ func (p *jsonParser) wrapperOrDoc(dst []byte, depth int) ([]byte, byte, error) {
 		dst = append(append(dst, opts...), 0)
 		return dst, TypeRegex, p.expect('}')
 	case "$minKey", "$maxKey", "$undefined":
-		t := map[string]byte{"$minKey": TypeMinKey, "$maxKey": TypeMaxKey, "$undefined": TypeUndefined}[k]
+		t := map[string]byte{"$minKey": TypeMinKey, "$maxKey": TypeMaxKey, "$undefined": TypeUndefined}[w]
 		if _, _, err := p.value(nil, depth); err != nil {
 			return dst, 0, err
 		}
@@ -455,6 +461,19 @@ func (p *jsonParser) wrapperOrDoc(dst []byte, depth int) ([]byte, byte, error) {
 	}
 	return dst, 0, ErrUnsupportedJSON
 }
+
+// wrapperKind returns the extended JSON wrapper key names, as a constant
+// string so that matching it allocates nothing, or "" for any other key.
+func wrapperKind(key []byte) string {
+	for _, w := range wrappers {
+		if string(key) == w {
+			return w
+		}
+	}
+	return ""
+}
+
+var wrappers = [...]string{"$oid", "$numberLong", "$numberDouble", "$numberDecimal", "$date", "$timestamp", "$binary", "$regex", "$minKey", "$maxKey", "$undefined", "$symbol"}
 
 func bytesContainNUL(b []byte) bool { return containsNUL(bytesString(b)) }
 

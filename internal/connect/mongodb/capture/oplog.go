@@ -22,6 +22,15 @@ type oplogReader struct {
 	s   *Source
 	pos Position
 	cur *mongo.Cursor
+
+	// cost is how long the last query took to answer, and quietUntil
+	// when the next may start after a query that found nothing new. A
+	// server that scans the whole oplog per query (FerretDB pushes no ts
+	// filter down, so a query over 100,000 entries takes seconds) would
+	// otherwise be kept busy by an idle reader; waiting as long as the
+	// query took leaves it at least half its time for writes.
+	cost       time.Duration
+	quietUntil time.Time
 }
 
 func (r *oplogReader) Position() Position { return r.pos }
@@ -59,9 +68,20 @@ func (r *oplogReader) Next(ctx context.Context, wait time.Duration) ([]bsonx.Eve
 	var evs []bsonx.Event
 	for {
 		if r.cur == nil {
+			if !r.quietUntil.IsZero() {
+				if err := sleep(ctx, min(time.Until(r.quietUntil), time.Until(deadline))); err != nil {
+					return nil, err
+				}
+				if time.Now().Before(r.quietUntil) {
+					return evs, nil
+				}
+				r.quietUntil = time.Time{}
+			}
+			start := time.Now()
 			if err := r.open(ctx, wait); err != nil {
 				return nil, err
 			}
+			r.cost = time.Since(start)
 		}
 		exhausted := false
 		for len(evs) < r.s.opts.BatchSize {
@@ -90,19 +110,28 @@ func (r *oplogReader) Next(ctx context.Context, wait time.Duration) ([]bsonx.Eve
 		}
 		if r.cur.ID() == 0 && (exhausted || r.cur.RemainingBatchLength() == 0) {
 			r.closeCursor(ctx)
+			if len(evs) == 0 {
+				r.quietUntil = time.Now().Add(max(r.s.opts.PollInterval, r.cost))
+			}
 		}
 		if len(evs) > 0 || !time.Now().Before(deadline) {
 			return evs, nil
 		}
-		if r.cur == nil {
-			t := time.NewTimer(min(r.s.opts.PollInterval, time.Until(deadline)))
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return nil, ctx.Err()
-			case <-t.C:
-			}
-		}
+	}
+}
+
+// sleep waits d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 
