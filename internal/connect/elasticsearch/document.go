@@ -78,8 +78,9 @@ func DocumentID(s *connect.Schema, key any) (string, error) {
 
 // builder turns records into bulk actions under one connector's settings.
 type builder struct {
-	s   *settings
-	buf []byte
+	s    *settings
+	buf  []byte
+	keys []keyField
 }
 
 // action builds the bulk action for r. It returns ok=false for a record
@@ -128,20 +129,37 @@ func (b *builder) action(r *connect.Record) (a bulk.Action, ok bool, err error) 
 }
 
 // source is the value as JSON, with the key columns added when the value
-// lacks them.
+// lacks them. It is written into the builder's buffer, which the next
+// call reuses: the bulk writer copies it into its request as it is added,
+// so no document allocates a buffer of its own.
 func (b *builder) source(r *connect.Record) ([]byte, error) {
-	out := make([]byte, 0, 256)
 	var err error
-	extra := b.keyFields(r)
-	if len(extra) == 0 {
-		out, err = appendJSON(out, r.ValueSchema, r.Value)
+	if !b.keyFieldsInto(r) {
+		b.buf, err = appendJSON(b.buf[:0], r.ValueSchema, r.Value)
 	} else {
-		out, err = appendObjectWith(out, r.ValueSchema, r.Value, extra)
+		b.buf, err = appendObjectWith(b.buf[:0], r.ValueSchema, r.Value, b.keys)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: value of %s-%d@%d: %w", ErrInvalidRecord, r.Topic, r.Partition, r.Offset, err)
 	}
-	return out, nil
+	return b.buf, nil
+}
+
+// keyFieldsInto sets b.keys to r's key fields to write into its document
+// and says whether there are any. A struct key, the common case, reuses
+// b.keys rather than allocating a slice per record.
+func (b *builder) keyFieldsInto(r *connect.Record) bool {
+	if k, ok := r.Key.(*connect.Struct); ok && b.s.keyInclude {
+		b.keys = b.keys[:0]
+		for i, f := range k.Schema.Fields {
+			if !hasField(r.ValueSchema, r.Value, f.Name) {
+				b.keys = append(b.keys, keyField{f.Name, f.Schema, k.Values[i]})
+			}
+		}
+		return len(b.keys) > 0
+	}
+	b.keys = b.keyFields(r)
+	return len(b.keys) > 0
 }
 
 // keyField is a key column to write into the document.
@@ -208,14 +226,34 @@ func appendObjectWith(b []byte, s *connect.Schema, v any, extra []keyField) ([]b
 			return nil, err
 		}
 	}
-	inner, err := appendJSON(nil, s, v)
+	if st, ok := v.(*connect.Struct); ok {
+		// The value's fields follow the key's in the same object.
+		for i, f := range st.Schema.Fields {
+			if len(extra) > 0 || i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, f.Name)
+			b = append(b, ':')
+			var err error
+			if b, err = appendJSON(b, f.Schema, st.Values[i]); err != nil {
+				return nil, fmt.Errorf("%s: %w", f.Name, err)
+			}
+		}
+		return append(b, '}'), nil
+	}
+	mark := len(b)
+	b, err := appendJSON(b, s, v)
 	if err != nil {
 		return nil, err
 	}
-	if len(inner) > 2 {
-		b = append(b, ',')
-		b = append(b, inner[1:len(inner)-1]...)
+	// Splice the value's object into the key fields' one: drop its braces.
+	inner := b[mark:]
+	if len(inner) <= 2 {
+		return append(b[:mark], '}'), nil
 	}
+	n := copy(b[mark+1:], inner[1:len(inner)-1])
+	b[mark] = ','
+	b = b[:mark+1+n]
 	return append(b, '}'), nil
 }
 

@@ -51,21 +51,24 @@ type Action struct {
 	Ref any
 }
 
-// size is the number of bytes the action adds to a bulk body.
-func (a *Action) size() int {
-	n := 64 + len(a.Index) + len(a.ID) + len(a.Type)
-	if a.Op != OpDelete {
-		n += len(a.Source) + 1
-		if a.Op == OpUpsert {
-			n += len(`{"doc":,"doc_as_upsert":true}`)
-		}
-	}
-	return n
-}
+// Around an upsert's source.
+const (
+	upsertOpen  = `{"doc":`
+	upsertClose = `,"doc_as_upsert":true}`
+)
 
 // appendTo appends the action's metadata line and, except for deletes,
 // its source line.
 func (a *Action) appendTo(b []byte) []byte {
+	b = a.appendMeta(b)
+	if a.Op != OpDelete {
+		b = a.appendSource(b)
+	}
+	return b
+}
+
+// appendMeta appends the action's metadata line.
+func (a *Action) appendMeta(b []byte) []byte {
 	b = append(b, `{"`...)
 	b = append(b, a.Op.String()...)
 	b = append(b, `":{"_index":`...)
@@ -83,18 +86,19 @@ func (a *Action) appendTo(b []byte) []byte {
 		b = strconv.AppendInt(b, a.Version, 10)
 		b = append(b, `,"version_type":"external"`...)
 	}
-	b = append(b, "}}\n"...)
-	switch a.Op {
-	case OpIndex:
+	return append(b, "}}\n"...)
+}
+
+// appendSource appends the source line of an index or upsert action.
+func (a *Action) appendSource(b []byte) []byte {
+	if a.Op == OpUpsert {
+		b = append(b, upsertOpen...)
 		b = append(b, a.Source...)
-		b = append(b, '\n')
-	case OpUpsert:
-		b = append(b, `{"doc":`...)
+		b = append(b, upsertClose...)
+	} else {
 		b = append(b, a.Source...)
-		b = append(b, `,"doc_as_upsert":true}`...)
-		b = append(b, '\n')
 	}
-	return b
+	return append(b, '\n')
 }
 
 const hexDigits = "0123456789abcdef"

@@ -66,23 +66,33 @@ var bulkQuery = url.Values{"filter_path": {"errors,items.*.status,items.*.error.
 
 // send delivers actions, retrying as the contract in the package comment
 // says. It returns only a fatal error.
-func (w *Writer) send(ctx context.Context, actions []Action) error {
+func (w *Writer) send(ctx context.Context, b *batch) error {
+	actions := b.actions
 	attempts := make([]int, len(actions))
 	transportTries := 0
 	itemRound := 0
+	// The first request sends the body the batch was built in; only a
+	// retry of some of its actions writes a new one.
+	whole := true
 	for len(actions) > 0 {
-		bp := bodyPool.Get().(*[]byte)
-		body := (*bp)[:0]
-		for i := range actions {
-			body = actions[i].appendTo(body)
+		body := b.body
+		var bp *[]byte
+		if !whole {
+			bp = bodyPool.Get().(*[]byte)
+			body = (*bp)[:0]
+			for i := range actions {
+				body = actions[i].appendTo(body)
+			}
 		}
 		for i := range attempts {
 			attempts[i]++
 		}
 		w.count(func(s *Stats) { s.Requests++ })
 		resp, status, err := w.c.do(ctx, http.MethodPost, "/_bulk", bulkQuery, body)
-		*bp = body
-		bodyPool.Put(bp)
+		if bp != nil {
+			*bp = body
+			bodyPool.Put(bp)
+		}
 		if err == nil && (status == http.StatusTooManyRequests || status >= 500) {
 			err = fmt.Errorf("%w: bulk: HTTP %d: %s", ErrConnect, status, clip(resp))
 		}
@@ -128,6 +138,7 @@ func (w *Writer) send(ctx context.Context, actions []Action) error {
 		}
 		itemRound++
 		actions, attempts = retry, retryAttempts
+		whole = false
 	}
 	return nil
 }

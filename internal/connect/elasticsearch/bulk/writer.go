@@ -109,9 +109,49 @@ type Writer struct {
 	failMu  sync.Mutex // serialises OnFailure
 }
 
+// batch is one bulk request in the making. body is the request itself,
+// written as actions are added, so a batch the server takes whole (nearly
+// every one) is sent without being encoded again; each action's Source
+// points into body, from which a retry of some of the actions is built.
+// Batches and their buffers are pooled: a batch of 2,000 documents holds
+// half a megabyte, and making one per request would be most of the
+// writer's garbage.
 type batch struct {
 	actions []Action
-	bytes   int
+	body    []byte
+}
+
+var batchPool = sync.Pool{New: func() any { return &batch{body: make([]byte, 0, 1<<20)} }}
+
+func newBatch(n int) *batch {
+	b := batchPool.Get().(*batch)
+	if cap(b.actions) < n {
+		b.actions = make([]Action, 0, n)
+	}
+	return b
+}
+
+// release returns b to the pool once nothing refers to its actions.
+func (b *batch) release() {
+	clear(b.actions) // drop the callers' Refs
+	b.actions = b.actions[:0]
+	b.body = b.body[:0]
+	batchPool.Put(b)
+}
+
+// add appends a to the batch, copying its source into the body, so the
+// caller may reuse a.Source's buffer once Add returns.
+func (b *batch) add(a Action) {
+	b.body = a.appendMeta(b.body)
+	if a.Op != OpDelete {
+		start := len(b.body)
+		b.body = a.appendSource(b.body)
+		a.Source = b.body[start : len(b.body)-1 : len(b.body)-1]
+		if a.Op == OpUpsert {
+			a.Source = a.Source[len(upsertOpen) : len(a.Source)-len(upsertClose)]
+		}
+	}
+	b.actions = append(b.actions, a)
 }
 
 // NewWriter starts a Writer over c. Close it to stop its goroutines.
@@ -133,13 +173,12 @@ func (w *Writer) Add(ctx context.Context, a Action) error {
 		return err
 	}
 	if w.cur == nil {
-		w.cur = &batch{actions: make([]Action, 0, min(w.opts.BatchSize, 4096))}
+		w.cur = newBatch(min(w.opts.BatchSize, 4096))
 		w.born = time.Now()
 	}
-	w.cur.actions = append(w.cur.actions, a)
-	w.cur.bytes += a.size()
+	w.cur.add(a)
 	var full *batch
-	if len(w.cur.actions) >= w.opts.BatchSize || w.cur.bytes >= w.opts.BatchBytes {
+	if len(w.cur.actions) >= w.opts.BatchSize || len(w.cur.body) >= w.opts.BatchBytes {
 		full = w.takeLocked()
 	}
 	w.mu.Unlock()
@@ -237,7 +276,8 @@ func (w *Writer) dispatch(ctx context.Context, b *batch) error {
 	w.mu.Unlock()
 	w.wg.Go(func() {
 		defer func() { <-w.sem }()
-		err := w.send(w.ctx, b.actions)
+		err := w.send(w.ctx, b)
+		b.release()
 		w.mu.Lock()
 		if err != nil && w.err == nil && !w.closed {
 			w.err = err
@@ -256,8 +296,10 @@ func (w *Writer) requeue(b *batch) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.cur != nil {
+		// cur's actions keep pointing into cur's body, which is left to
+		// the garbage collector rather than pooled.
 		b.actions = append(b.actions, w.cur.actions...)
-		b.bytes += w.cur.bytes
+		b.body = append(b.body, w.cur.body...)
 	}
 	w.cur = b
 	w.born = time.Now()
