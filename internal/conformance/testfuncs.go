@@ -115,7 +115,17 @@ func testScalars() []*function.ScalarFunction {
 			{Signature: sig(pString, pString), Specialize: everyOther},
 		},
 	}
-	return []*function.ScalarFunction{testUDF, badUDF}
+	// tostruct is the example UDF of ksqlDB's udf-example.jar, which its
+	// functional tests load: the string, as the field A of a struct.
+	toStruct := &function.ScalarFunction{
+		Info: function.Info{Name: "tostruct", Description: "converts things to a struct", Category: function.CategoryOther, Path: "test"},
+		Overloads: []*function.ScalarOverload{
+			{Signature: sig(pStruct, pString), Fn: func(args []value.Value) (value.Value, error) {
+				return value.Struct([]value.Value{args[0]}), nil
+			}},
+		},
+	}
+	return []*function.ScalarFunction{testUDF, badUDF, toStruct}
 }
 
 func testTables() []*function.TableFunction {

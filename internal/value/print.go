@@ -105,7 +105,11 @@ func FormatDouble(f float64) string {
 	s := strconv.FormatFloat(f, 'E', -1, 64) // e.g. 1.5E+07
 	mant, exp, _ := strings.Cut(s, "E")
 	if !strings.ContainsRune(mant, '.') {
-		mant += ".0"
+		// Java prints at least two digits, and picks the two nearest the
+		// exact binary value rather than padding the shortest with a
+		// zero: Double.MIN_VALUE is 4.9E-324, not 5.0E-324.
+		s = strconv.FormatFloat(f, 'E', 1, 64)
+		mant, exp, _ = strings.Cut(s, "E")
 	}
 	e, _ := strconv.Atoi(exp)
 	return mant + "E" + strconv.Itoa(e)

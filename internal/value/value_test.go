@@ -54,6 +54,10 @@ func TestFormatDouble(t *testing.T) {
 		{123456.789, "123456.789"},
 		{0.001, "0.001"},
 		{math.Inf(1), "Infinity"},
+		{5e-324, "4.9E-324"},
+		{-5e-324, "-4.9E-324"},
+		{1e23, "1.0E23"},
+		{2e22, "2.0E22"},
 	}
 	for _, tc := range tests {
 		if got := FormatDouble(tc.f); got != tc.want {

@@ -310,14 +310,22 @@ func parseField(c byte, n int, s string, pos int, p *Parsed, adjacent bool) (int
 			p.Loc = fixedZone(off)
 		}
 	case 'z':
-		// A zone name parses to the offset it names: Java reads "PST" in
-		// May as -08:00, not as Los Angeles' daylight time.
+		// A zone name parses to the region it names, as Java's zone text
+		// parser does: "PST" is Los Angeles, whose May offset is -07:00
+		// (ksqlDB's stringtimestamp vector), standard or daylight alike.
 		j := pos
 		for j < len(s) && isZoneChar(s[j]) {
 			j++
 		}
-		if off, ok := zoneAbbrevOffsets[strings.ToUpper(s[pos:j])]; ok {
-			p.Loc = time.FixedZone(strings.ToUpper(s[pos:j]), off)
+		name := strings.ToUpper(s[pos:j])
+		if region, ok := zoneAbbrevRegions[name]; ok {
+			if loc, err := LoadZone(region); err == nil {
+				p.Loc = loc
+				return j, nil
+			}
+		}
+		if off, ok := zoneAbbrevOffsets[name]; ok {
+			p.Loc = time.FixedZone(name, off)
 			return j, nil
 		}
 		fallthrough

@@ -18,6 +18,23 @@ var zoneAbbrevOffsets = map[string]int{
 	"AEST": 10 * 3600, "AEDT": 11 * 3600,
 }
 
+// zoneAbbrevRegions are the regions Java's zone text parser resolves the
+// common abbreviations to, so that the date parsed picks standard or
+// daylight time.
+var zoneAbbrevRegions = map[string]string{
+	"PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",
+	"MST": "America/Denver", "MDT": "America/Denver",
+	"CST": "America/Chicago", "CDT": "America/Chicago",
+	"EST": "America/New_York", "EDT": "America/New_York",
+	"AKST": "America/Anchorage", "AKDT": "America/Anchorage",
+	"HST": "Pacific/Honolulu", "BST": "Europe/London",
+	"CET": "Europe/Paris", "CEST": "Europe/Paris",
+	"EET": "Europe/Athens", "EEST": "Europe/Athens",
+	"WET": "Europe/Lisbon", "WEST": "Europe/Lisbon",
+	"IST": "Asia/Kolkata", "JST": "Asia/Tokyo", "KST": "Asia/Seoul",
+	"AEST": "Australia/Sydney", "AEDT": "Australia/Sydney",
+}
+
 // zoneAliases are the short ids Java's ZoneId.SHORT_IDS maps, which
 // ksqlDB accepts wherever a time zone is named.
 var zoneAliases = map[string]string{

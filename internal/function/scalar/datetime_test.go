@@ -22,7 +22,7 @@ func TestDateTime(t *testing.T) {
 		{"stringtotimestamp", []any{str("2018-05-11 14:58:33"), str("yyyy-MM-dd HH:mm:ss"), str("America/Los_Angeles")}, "1526075913000"},
 		{"stringtotimestamp", []any{str("nope"), str("yyyy")}, "ERR: Failed to parse timestamp 'nope'"},
 		{"parse_timestamp", []any{str("2018-05-11T21:58:33"), str("yyyy-MM-dd'T'HH:mm:ss")}, "2018-05-11T21:58:33.000"},
-		{"parse_timestamp", []any{str("2018-05-11T21:58:33 PST"), str("yyyy-MM-dd'T'HH:mm:ss zzz")}, "2018-05-12T05:58:33.000"},
+		{"parse_timestamp", []any{str("2018-05-11T21:58:33 PST"), str("yyyy-MM-dd'T'HH:mm:ss zzz")}, "2018-05-12T04:58:33.000"},
 		{"format_date", []any{value.Date(18993), str("dd-MMM-yyyy")}, "01-Jan-2022"},
 		{"format_date", []any{value.Date(18993), str("yyyy HH")}, "ERR: Failed to format date"},
 		{"datetostring", []any{i32(18027), str("dd/MM/yyyy")}, "11/05/2019"},
