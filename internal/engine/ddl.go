@@ -419,6 +419,9 @@ func (e *Engine) dropSource(ctx context.Context, s *ast.DropSource) (*Result, er
 	if (src.Kind == catalog.Table) != s.Table {
 		return nil, fmt.Errorf("Incompatible data source type is %s, but statement was DROP %s", src.Kind, strings.ToUpper(word))
 	}
+	if s.DeleteTopic && src.ReadOnly {
+		return nil, fmt.Errorf("Cannot delete topic for read-only source: %s", name)
+	}
 	var readers []string
 	for _, q := range e.cat.QueriesReading(name) {
 		readers = append(readers, q.ID)

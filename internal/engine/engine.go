@@ -216,6 +216,8 @@ func (e *Engine) execute(ctx context.Context, sess *Session, stmt ast.Statement,
 		return e.createConnector(ctx, s)
 	case *ast.DropConnector:
 		return e.dropConnector(ctx, s)
+	case *ast.AlterSource:
+		return e.alterSource(s)
 	}
 	return nil, fmt.Errorf("statement not supported yet: %T", stmt)
 }

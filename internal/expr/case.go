@@ -30,7 +30,7 @@ func (c *compiler) caseExpr(n *ast.Case) (node, error) {
 		}
 		if n.Operand != nil {
 			eq := &ast.Comparison{Pos: w.Pos, Op: "=", L: n.Operand, R: w.Cond}
-			if err := checkComparison(eq, "=", n.Operand, w.Cond, operand, cn); err != nil {
+			if err := c.checkComparison(eq, "=", n.Operand, w.Cond, operand, cn); err != nil {
 				return node{}, err
 			}
 			pred, of, vf := boolPred("=", operand, cn), operand.fn, cn.fn

@@ -196,7 +196,7 @@ func predicate(op string) func(c int) bool {
 }
 
 // checkComparison applies ksqlDB's type rules to l op r.
-func checkComparison(at ast.Node, op string, le, re ast.Expr, l, r node) error {
+func (c *compiler) checkComparison(at ast.Node, op string, le, re ast.Expr, l, r node) error {
 	if l.t.Kind == types.Null || r.t.Kind == types.Null {
 		ln, rn := "NULL", "NULL"
 		if l.t.Kind != types.Null {
@@ -212,7 +212,7 @@ func checkComparison(at ast.Node, op string, le, re ast.Expr, l, r node) error {
 	}
 	if !canCompare(l.t, op, r.t) {
 		return typeErr(at, "Cannot compare %s (%s) to %s (%s) with %s.",
-			exprString(le), typeString(l.t), exprString(re), typeString(r.t), opNames[op])
+			c.exprString(le), typeString(l.t), c.exprString(re), typeString(r.t), opNames[op])
 	}
 	return nil
 }
@@ -269,7 +269,7 @@ func (c *compiler) comparison(at ast.Node, op string, le, re ast.Expr) (node, er
 	if l, err = magicTime(r, l, le); err != nil {
 		return node{}, err
 	}
-	if err := checkComparison(at, op, le, re, l, r); err != nil {
+	if err := c.checkComparison(at, op, le, re, l, r); err != nil {
 		return node{}, err
 	}
 	lf, rf := l.fn, r.fn

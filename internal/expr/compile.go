@@ -40,6 +40,16 @@ type compiler struct {
 	cols    []Column
 }
 
+// exprString renders e for a message, with the scope's column names.
+func (c *compiler) exprString(e ast.Expr) string {
+	b := exprWriter{}
+	if n, ok := c.scope.(Namer); ok {
+		b.namer = n
+	}
+	writeExpr(&b, e)
+	return b.String()
+}
+
 // compileSafe compiles the root. A panic inside compilation is a bug in
 // this package, but it must not take the caller's statement (or server)
 // down with it: it becomes an error at the root's position.

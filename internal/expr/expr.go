@@ -46,6 +46,15 @@ type Column struct {
 	Type  *types.Type
 }
 
+// Namer is optionally implemented by a Scope whose rows carry columns
+// under other names than the query writes them: after a join, I1.BAR is
+// the column I1_BAR, and ksqlDB's messages print the latter.
+// DisplayName returns the name to print, or false to print the reference
+// as written.
+type Namer interface {
+	DisplayName(qualifier, name string) (string, bool)
+}
+
 // Scope resolves column references for the compiler. The planner implements
 // it for a source, a join and an aggregation.
 //

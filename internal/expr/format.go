@@ -16,16 +16,33 @@ import (
 
 // exprString renders e as ksqlDB's ExpressionFormatter does.
 func exprString(e ast.Expr) string {
-	var b strings.Builder
+	var b exprWriter
 	writeExpr(&b, e)
 	return b.String()
 }
 
-func writeExpr(b *strings.Builder, e ast.Expr) {
+// exprWriter builds an expression's text; namer, if set, renames column
+// references as the scope's rewritten expressions name them.
+type exprWriter struct {
+	strings.Builder
+	namer Namer
+}
+
+func writeExpr(b *exprWriter, e ast.Expr) {
 	switch n := e.(type) {
 	case nil:
 		b.WriteString("<nil>")
 	case *ast.ColumnRef:
+		if b.namer != nil {
+			q := ""
+			if n.Qualifier != nil {
+				q = n.Qualifier.Name
+			}
+			if name, ok := b.namer.DisplayName(q, n.Name.Name); ok {
+				b.WriteString(identString(name))
+				return
+			}
+		}
 		if n.Qualifier != nil {
 			b.WriteString(identString(n.Qualifier.Name))
 			b.WriteByte('.')
@@ -50,7 +67,7 @@ func writeExpr(b *strings.Builder, e ast.Expr) {
 	case *ast.IntervalUnit:
 		b.WriteString(n.Unit)
 	case *ast.Unary:
-		var inner strings.Builder
+		inner := exprWriter{namer: b.namer}
 		writeExpr(&inner, n.X)
 		s := inner.String()
 		b.WriteString(n.Op)
@@ -199,7 +216,7 @@ func writeExpr(b *strings.Builder, e ast.Expr) {
 	}
 }
 
-func writeBinary(b *strings.Builder, op string, l, r ast.Expr) {
+func writeBinary(b *exprWriter, op string, l, r ast.Expr) {
 	b.WriteByte('(')
 	writeExpr(b, l)
 	b.WriteByte(' ')
@@ -209,7 +226,7 @@ func writeBinary(b *strings.Builder, op string, l, r ast.Expr) {
 	b.WriteByte(')')
 }
 
-func writeList(b *strings.Builder, es []ast.Expr) {
+func writeList(b *exprWriter, es []ast.Expr) {
 	for i, e := range es {
 		if i > 0 {
 			b.WriteString(", ")

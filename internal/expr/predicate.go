@@ -29,11 +29,11 @@ func (c *compiler) between(n *ast.Between) (node, error) {
 		return node{}, err
 	}
 	geNode := &ast.Comparison{Pos: n.Pos, Op: ">=", L: n.X, R: n.Lo}
-	if err := checkComparison(geNode, ">=", n.X, n.Lo, x, lo); err != nil {
+	if err := c.checkComparison(geNode, ">=", n.X, n.Lo, x, lo); err != nil {
 		return node{}, err
 	}
 	leNode := &ast.Comparison{Pos: n.Pos, Op: "<=", L: n.X, R: n.Hi}
-	if err := checkComparison(leNode, "<=", n.X, n.Hi, x, hi); err != nil {
+	if err := c.checkComparison(leNode, "<=", n.X, n.Hi, x, hi); err != nil {
 		return node{}, err
 	}
 	xf, lof, hif := x.fn, lo.fn, hi.fn

@@ -300,6 +300,7 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 	post.exprs = exprMap
 	post.aggregated = true
 	post.aliasBase = &in
+	post.names = preScope
 	var result plan.Node = aggNode
 	if q.Having != nil {
 		post.clause = "HAVING"

@@ -36,6 +36,26 @@ type scope struct {
 	// node's schema has columns the user never wrote (table function
 	// results).
 	starBase *catalog.Schema
+	// names, when set, is the scope whose column names messages use:
+	// after an aggregation over a join, the join's.
+	names *scope
+}
+
+// DisplayName implements expr.Namer: after a join, a column reference
+// prints as the joined column it reads (I1.BAR as I1_BAR), as ksqlDB's
+// messages print its rewritten expressions.
+func (s *scope) DisplayName(qualifier, name string) (string, bool) {
+	if s.names != nil {
+		return s.names.DisplayName(qualifier, name)
+	}
+	if s.join == nil {
+		return "", false
+	}
+	col, err := s.join.resolve(s, qualifier, name)
+	if err != nil || col.Name == "" || (qualifier == "" && col.Name == name) {
+		return "", false
+	}
+	return col.Name, true
 }
 
 // star returns the columns SELECT * (or q.*) expands to, or nil for the
