@@ -135,10 +135,14 @@ func (l *Log) fill(ctx context.Context, tp logstore.TopicPartition, m topicMeta,
 			}
 			c.buf = append(c.buf, convert(r))
 		}
-		if next > c.skipTo {
+		moved := next > c.skipTo
+		if moved {
 			c.skipTo = next
 		}
-		if len(c.buf) > 0 || time.Now().After(deadline) || ctx.Err() != nil {
+		// A response of only markers or aborted records moved on without
+		// a record to return; fetch on past them even after the wait, so
+		// a reader below the end never gets an empty batch for them.
+		if len(c.buf) > 0 || (time.Now().After(deadline) && !moved) || ctx.Err() != nil {
 			return nil
 		}
 	}
