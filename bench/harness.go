@@ -43,6 +43,9 @@ type Options struct {
 	// Guarantee is processing.guarantee on Kafka: exactly_once_v2 (the
 	// default) or at_least_once.
 	Guarantee string
+	// CommitInterval is commit.interval.ms on Kafka; zero keeps Sluice's
+	// default.
+	CommitInterval time.Duration
 }
 
 // Result is what one Run measured. Throughput figures cover the query's

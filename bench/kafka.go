@@ -56,8 +56,11 @@ func runKafka(ctx context.Context, w Workload, opts Options) (Result, error) {
 	if guarantee == "" {
 		guarantee = "exactly_once_v2"
 	}
-	eng := engine.New(engine.Options{Log: lg, State: st, Registry: reg, Functions: builtin.New(), Logger: opts.Logger,
-		Config: map[string]string{"ksql.streams.processing.guarantee": guarantee}})
+	cfg := map[string]string{"ksql.streams.processing.guarantee": guarantee}
+	if opts.CommitInterval > 0 {
+		cfg["ksql.streams.commit.interval.ms"] = fmt.Sprint(opts.CommitInterval.Milliseconds())
+	}
+	eng := engine.New(engine.Options{Log: lg, State: st, Registry: reg, Functions: builtin.New(), Logger: opts.Logger, Config: cfg})
 	defer eng.Close()
 
 	sess := engine.NewSession()
@@ -129,7 +132,12 @@ func runKafka(ctx context.Context, w Workload, opts Options) (Result, error) {
 	res.StateBytes = dirSize(stateDir)
 	res.PeakRSS = peakRSS()
 	if out != want {
-		return res, fmt.Errorf("%w: %s wrote %d records to %s, want %d", ErrWrongOutput, w.Name, out, w.Sink, want)
+		// Say whether the records were late or missing.
+		time.Sleep(5 * time.Second)
+		later, _ := countRecords(ctx, lg, w.Sink)
+		st, _ := eng.QueryStats(ctx, id)
+		return res, fmt.Errorf("%w: %s wrote %d records to %s (%d five seconds later; query in %d, out %d, lag %d), want %d",
+			ErrWrongOutput, w.Name, out, w.Sink, later, st.RecordsIn, st.RecordsOut, st.Lag, want)
 	}
 	return res, nil
 }
@@ -147,13 +155,14 @@ func countRecords(ctx context.Context, lg logstore.Log, topic string) (int, erro
 		if err != nil {
 			return 0, fmt.Errorf("bench: sink %s: %w", topic, err)
 		}
-		for next := offs.Start; next < offs.End; {
-			recs, err := lg.Fetch(ctx, tp, next, logstore.FetchOptions{MaxRecords: 100_000, MaxBytes: 32 << 20})
+		for next, empty := offs.Start, 0; next < offs.End && empty < 10; {
+			recs, err := lg.Fetch(ctx, tp, next, logstore.FetchOptions{MaxRecords: 100_000, MaxBytes: 32 << 20, MaxWait: 100 * time.Millisecond})
 			if err != nil {
 				return 0, fmt.Errorf("bench: sink %s: %w", topic, err)
 			}
 			if len(recs) == 0 {
-				break
+				empty++
+				continue
 			}
 			n += len(recs)
 			next = recs[len(recs)-1].Offset + 1

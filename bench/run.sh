@@ -14,6 +14,11 @@
 #   KAFKA_BOOTSTRAP=host:port  the broker; default: the test services' one,
 #                              started if needed (go run ./cmd/sluice-testsvc)
 #   PROFILE=1                  write a CPU profile per Sluice run
+#   SLUICE_KAFKA="exactly_once_v2 at_least_once"
+#                              also run Sluice on the broker under these
+#                              guarantees (engines sluice-kafka-eos and
+#                              sluice-kafka-alos in the results; the
+#                              tables compare each with the peers)
 #
 # Everything built or written goes under bench/.work (ignored by git).
 set -euo pipefail
@@ -63,6 +68,16 @@ for w in $WORKLOADS; do
 			sed 's/^{/{"engine":"sluice",/' >> "$results"
 		rm -rf "$run/sluice"
 		outputs=$(tail -1 "$results" | grep -o '"outputs":[0-9]*' | cut -d: -f2)
+		for g in ${SLUICE_KAFKA:-}; do
+			e=sluice-kafka-alos
+			[[ $g == exactly_once_v2 ]] && e=sluice-kafka-eos
+			echo "$e $w $f" >&2
+			# ksqlDB's (and the peer's) commit interval, 2 s.
+			"$WORK/bin/sluicebench" -workload "$w" -format "$f" -records "$RECORDS" \
+				-dir "$run/$e" -kafka "$KAFKA_BOOTSTRAP" -guarantee "$g" -commit-interval 2s |
+				sed "s/^{/{\"engine\":\"$e\",/" >> "$results" || echo "$e $w $f failed" >&2
+			rm -rf "$run/$e"
+		done
 		cp=("$peer/target/classes:$peer/target/lib/*")
 		for p in $PEERS; do
 			case $p in
@@ -89,3 +104,9 @@ for w in $WORKLOADS; do
 done
 
 "$WORK/bin/sluicebench" report "$results"
+for g in ${SLUICE_KAFKA:-}; do
+	e=sluice-kafka-alos
+	[[ $g == exactly_once_v2 ]] && e=sluice-kafka-eos
+	echo
+	"$WORK/bin/sluicebench" report "$results" "$e"
+done

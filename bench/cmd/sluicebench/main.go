@@ -24,25 +24,30 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the query's run here")
 	kafkaAddr := flag.String("kafka", "", "run on this Kafka cluster (host:port) instead of the embedded log")
 	guarantee := flag.String("guarantee", "exactly_once_v2", "processing.guarantee on Kafka: exactly_once_v2 or at_least_once")
+	commitInterval := flag.Duration("commit-interval", 0, "commit.interval.ms on Kafka (default: Sluice's, 100ms)")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: sluicebench [flags]   run one workload\n       sluicebench report FILE   print a results file as a table")
+		fmt.Fprintln(os.Stderr, "usage: sluicebench [flags]   run one workload\n       sluicebench report FILE [ENGINE]   print a results file as a table, ENGINE (default sluice) against the others")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
 	if flag.Arg(0) == "report" {
-		if err := report(flag.Arg(1), os.Stdout); err != nil {
+		base := flag.Arg(2)
+		if base == "" {
+			base = "sluice"
+		}
+		if err := report(flag.Arg(1), base, os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "sluicebench:", err)
 			os.Exit(1)
 		}
 		return
 	}
-	if err := run(*workload, *valueFormat, *records, *dir, *dump, *cpuprofile, *kafkaAddr, *guarantee); err != nil {
+	if err := run(*workload, *valueFormat, *records, *dir, *dump, *cpuprofile, bench.Options{Kafka: *kafkaAddr, Guarantee: *guarantee, CommitInterval: *commitInterval}); err != nil {
 		fmt.Fprintln(os.Stderr, "sluicebench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(workload, valueFormat string, records int, dir, dump, cpuprofile, kafkaAddr, guarantee string) error {
+func run(workload, valueFormat string, records int, dir, dump, cpuprofile string, kopts bench.Options) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	w, err := bench.Lookup(workload)
@@ -58,7 +63,7 @@ func run(workload, valueFormat string, records int, dir, dump, cpuprofile, kafka
 		dir = tmp
 	}
 	res, err := bench.Run(ctx, w, bench.Options{Dir: dir, Format: valueFormat, Records: records, DumpDir: dump, CPUProfile: cpuprofile,
-		Kafka: kafkaAddr, Guarantee: guarantee})
+		Kafka: kopts.Kafka, Guarantee: kopts.Guarantee, CommitInterval: kopts.CommitInterval})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/sluicedb/sluice/bench"
@@ -19,8 +20,10 @@ type line struct {
 }
 
 // report prints the results in file as one row per workload and format:
-// Sluice's figures, each peer's, and the ratio Sluice/peer per core.
-func report(file string, w io.Writer) error {
+// the figures of base (a Sluice run: "sluice" on the embedded log,
+// "sluice-kafka-eos" or "sluice-kafka-alos" on the broker), each peer's,
+// and the ratio base/peer per core. Other Sluice runs are not peers.
+func report(file, base string, w io.Writer) error {
 	f, err := os.Open(file)
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
@@ -44,7 +47,7 @@ func report(file string, w io.Writer) error {
 			order = append(order, k)
 		}
 		byKey[k][l.Engine] = l
-		if l.Engine != "sluice" && !seenPeer[l.Engine] {
+		if !strings.HasPrefix(l.Engine, "sluice") && !seenPeer[l.Engine] {
 			seenPeer[l.Engine] = true
 			peers = append(peers, l.Engine)
 		}
@@ -53,13 +56,13 @@ func report(file string, w io.Writer) error {
 		return fmt.Errorf("report: %s: %w", file, err)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	hdr := "workload\tformat\trecords\tsluice rec/core-s\ttarget\tvs target\tksqlDB guide\tallocs/rec\tstate MiB\tpeak RSS MiB\t"
+	hdr := fmt.Sprintf("workload\tformat\trecords\t%s rec/core-s\ttarget\tvs target\tksqlDB guide\tallocs/rec\tstate MiB\tpeak RSS MiB\t", base)
 	for _, p := range peers {
-		hdr += fmt.Sprintf("%s rec/core-s\tsluice/%s\t%s state MiB\t%s peak RSS MiB\t", p, p, p, p)
+		hdr += fmt.Sprintf("%s rec/core-s\t%s/%s\t%s state MiB\t%s peak RSS MiB\t", p, base, p, p, p)
 	}
 	fmt.Fprintln(tw, hdr)
 	for _, k := range order {
-		s, ok := byKey[k]["sluice"]
+		s, ok := byKey[k][base]
 		if !ok {
 			continue
 		}
