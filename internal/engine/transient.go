@@ -34,7 +34,9 @@ type Cursor struct {
 	// on a stream, none for a pull query on a table.
 	FinalMessage string
 
-	rows   chan []value.Value
+	rows chan pushRow
+	// tomb reports that the row Next returned last is a table's tombstone.
+	tomb   bool
 	done   chan struct{}
 	once   sync.Once
 	mu     sync.Mutex
@@ -63,7 +65,8 @@ func (c *Cursor) Next(ctx context.Context) ([]value.Value, bool, error) {
 			defer c.mu.Unlock()
 			return nil, false, c.err
 		}
-		return r, true, nil
+		c.tomb = r.tomb
+		return r.vals, true, nil
 	case <-ctx.Done():
 		return nil, false, ctx.Err()
 	}
@@ -160,6 +163,9 @@ func (e *Engine) Query(ctx context.Context, sess *Session, text string) (*Cursor
 		c := &Cursor{ID: id, Columns: cols, Pull: true, static: rows}
 		if from == nil || from.Kind != catalog.Table {
 			c.FinalMessage = "Query Completed"
+			if limit >= 0 && int64(len(rows)) >= limit {
+				c.FinalMessage = "Limit Reached"
+			}
 		}
 		return c, nil
 	}
@@ -170,7 +176,13 @@ func (e *Engine) Query(ctx context.Context, sess *Session, text string) (*Cursor
 		// LIMIT 0 has nothing to wait for.
 		return &Cursor{ID: id, Columns: cols, Pull: true, FinalMessage: "Limit Reached"}, nil
 	}
-	c, err := e.push(ctx, sess, id, planned.Root, limit)
+	var tomb func(*value.Row) []value.Value
+	if as, ok := q.From.(*ast.AliasedSource); ok {
+		if src, ok := e.cat.Source(as.Name.Name); ok && src.Kind == catalog.Table {
+			tomb = tombstoneRow(planned.Root)
+		}
+	}
+	c, err := e.push(ctx, sess, id, planned.Root, limit, tomb)
 	if err != nil {
 		return nil, &StatementError{Statement: text, Err: err}
 	}
@@ -179,19 +191,53 @@ func (e *Engine) Query(ctx context.Context, sess *Session, text string) (*Cursor
 	return c, nil
 }
 
-func (e *Engine) push(ctx context.Context, sess *Session, id string, root plan.Node, limit int64) (*Cursor, error) {
-	c := &Cursor{ID: id, rows: make(chan []value.Value, 256), done: make(chan struct{}), limit: limit}
+// pushRow is one row of a push query, or the tombstone of a table's row.
+type pushRow struct {
+	vals []value.Value
+	tomb bool
+}
+
+// Tombstone reports whether the row Next returned last is a tombstone: a
+// push query on a table shows a deleted row with its key columns and
+// window bounds, and nulls for the rest.
+func (c *Cursor) Tombstone() bool { return c.tomb }
+
+// tombstoneRow computes a push query's tombstone row from the deleted
+// row's key and window: the projection over the key with null values.
+func tombstoneRow(root plan.Node) func(row *value.Row) []value.Value {
+	proj, ok := root.(*plan.Project)
+	if !ok {
+		return nil
+	}
+	nvals := len(proj.Input.Schema().Value())
+	return func(row *value.Row) []value.Value {
+		in := value.Row{Key: row.Key, Window: row.Window, Time: row.Time, Partition: row.Partition, Offset: row.Offset, Val: make([]value.Value, nvals)}
+		out := make([]value.Value, len(proj.Val))
+		for i, c := range proj.Val {
+			if v, err := c.Expr.Eval(&in); err == nil {
+				out[i] = v
+			}
+		}
+		return out
+	}
+}
+
+func (e *Engine) push(ctx context.Context, sess *Session, id string, root plan.Node, limit int64, tombstone func(*value.Row) []value.Value) (*Cursor, error) {
+	c := &Cursor{ID: id, rows: make(chan pushRow, 256), done: make(chan struct{}), limit: limit}
 	group := "_confluent-ksql-" + e.opts.ServiceID + id
 	var closeOnce sync.Once
 	finish := func() { closeOnce.Do(func() { close(c.rows) }) }
 	emit := func(tc *stream.TaskContext, row *value.Row) error {
-		if row.Val == nil {
+		if row.Val == nil && (tombstone == nil || row.Undo) {
 			return nil
 		}
 		if c.limit >= 0 && c.count.Load() >= c.limit {
 			return nil
 		}
-		out := append([]value.Value(nil), row.Val...)
+		out := pushRow{vals: append([]value.Value(nil), row.Val...)}
+		if row.Val == nil {
+			out = pushRow{vals: tombstone(row), tomb: true}
+		}
 		select {
 		case c.rows <- out:
 		case <-c.done:

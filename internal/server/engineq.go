@@ -43,6 +43,9 @@ func (c *engineCursor) Close() error {
 	return c.c.Close()
 }
 
+// Tombstone reports whether the row Next returned last is a tombstone.
+func (c *engineCursor) Tombstone() bool { return c.c.Tombstone() }
+
 // FinalMessage is the message that ends the query's /query result.
 func (c *engineCursor) FinalMessage() string { return c.c.FinalMessage }
 

@@ -173,7 +173,11 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 			}
 			break
 		}
-		fmt.Fprintf(w, ",\n%s", enc(map[string]any{"row": map[string]any{"columns": restRow(cols, row)}}))
+		r := map[string]any{"columns": restRow(cols, row)}
+		if t, ok := tq.cursor.(interface{ Tombstone() bool }); ok && t.Tombstone() {
+			r["tombstone"] = true
+		}
+		fmt.Fprintf(w, ",\n%s", enc(map[string]any{"row": r}))
 		flush(w)
 	}
 	fmt.Fprint(w, "]\n")
@@ -223,6 +227,10 @@ func (s *Server) handleQueryStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.endQuery(tq)
+	if strings.Contains(r.Header.Get("Accept"), protobufType) {
+		s.writeProtobufRows(r.Context(), w, tq)
+		return
+	}
 	asJSON := strings.Contains(r.Header.Get("Accept"), "application/json")
 	if asJSON {
 		w.Header().Set("Content-Type", "application/json")
