@@ -96,14 +96,20 @@ func runKafka(ctx context.Context, w Workload, opts Options) (Result, error) {
 		return res, fmt.Errorf("bench: start query: %w", err)
 	}
 	id := results[len(results)-1].QueryID
-	// The query is done when it has committed past every input record.
+	inputs := 0
+	for _, in := range w.Inputs {
+		inputs += in.Count(opts.Records)
+	}
+	// The query is done when it has read every input record and committed
+	// past them. Stats leaves out a partition whose offsets it failed to
+	// list, so a lag of zero alone is not enough.
 	for ctx.Err() == nil {
 		time.Sleep(20 * time.Millisecond)
 		st, ok := eng.QueryStats(ctx, id)
 		if !ok {
 			return res, fmt.Errorf("bench: query %s is not running", id)
 		}
-		if st.RecordsIn > 0 && st.Lag == 0 {
+		if st.RecordsIn >= uint64(inputs) && st.Lag == 0 {
 			break
 		}
 	}
