@@ -3,6 +3,7 @@ package planner
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/sluicedb/sluice/internal/catalog"
@@ -283,15 +284,37 @@ func (p *Planner) planJoin(q *ast.Query, jr *ast.JoinRelation) (*joined, error) 
 	if err != nil {
 		return nil, err
 	}
+	// ksqlDB analyzes every source and join criteria before planning any
+	// join, so their errors come first.
+	rights := make([]*joinInput, len(jr.Joins))
+	seen := map[*catalog.Source]bool{left.sources[0]: true}
+	for n, j := range jr.Joins {
+		if rights[n], err = p.sourceInput(q, j.Source); err != nil {
+			return nil, err
+		}
+		src := rights[n].sources[0]
+		if seen[src] {
+			if len(seen) > 1 {
+				return nil, fmt.Errorf("N-way joins do not support multiple occurrences of the same source. Source: '%s'.", src.Name)
+			}
+			return nil, fmt.Errorf("Can not join '%s' to '%s': self joins are not yet supported.", src.Name, src.Name)
+		}
+		seen[src] = true
+	}
+	prev := &joinInput{sides: append([]joinSide(nil), left.sides...), sources: left.sources}
+	for n, j := range jr.Joins {
+		if _, err := p.checkCriteria(prev, rights[n], j); err != nil {
+			return nil, err
+		}
+		prev.sides = append(prev.sides, rights[n].sides...)
+		prev.sources = append(prev.sources, rights[n].sources...)
+	}
 	var viable []string
 	var last *plan.Join
 	var lastSides *joinSides
 	var lastRes *joinResult
 	for n, j := range jr.Joins {
-		right, err := p.sourceInput(q, j.Source)
-		if err != nil {
-			return nil, err
-		}
+		right := rights[n]
 		final := n == len(jr.Joins)-1
 		res, err := p.joinOne(q, left, right, j, final, fmt.Sprint(n))
 		if err != nil {
@@ -340,32 +363,13 @@ func (p *Planner) joinOne(q *ast.Query, left, right *joinInput, j *ast.Join, fin
 	if lg, ok := j.On.(*ast.Logical); ok && strings.EqualFold(lg.Op, "AND") {
 		return nil, fmt.Errorf("Invalid join condition: joins on multiple conditions are not yet supported. Got %s.", expr.FormatSQL(j.On))
 	}
-	if len(left.sides) == 1 && left.sides[0].source == right.sides[0].source {
-		return nil, fmt.Errorf("Can not join '%s' to '%s': self joins are not yet supported.", right.sides[0].source.Name, right.sides[0].source.Name)
-	}
-	cmp, ok := j.On.(*ast.Comparison)
-	if !ok || cmp.Op != "=" {
-		return nil, fmt.Errorf("Unsupported join criteria: %s. Only equality conditions are supported.", expr.FormatSQL(j.On))
-	}
 	lsc := p.inputScope(left)
 	rsc := p.inputScope(right)
-	lexpr, rexpr := cmp.L, cmp.R
-	if err := unresolvedJoinColumn(j.On, lsc, rsc); err != nil {
+	crit, err := p.checkCriteria(left, right, j)
+	if err != nil {
 		return nil, err
 	}
-	lOnLeft, lOnRight := refersTo(lexpr, lsc), refersTo(lexpr, rsc)
-	rOnLeft, rOnRight := refersTo(rexpr, lsc), refersTo(rexpr, rsc)
-	switch {
-	case lOnLeft && !lOnRight && rOnRight && !rOnLeft:
-	case lOnRight && !lOnLeft && rOnLeft && !rOnRight:
-		lexpr, rexpr = rexpr, lexpr
-	default:
-		bad := lexpr
-		if (lOnLeft || lOnRight) && !(lOnLeft && lOnRight) {
-			bad = rexpr
-		}
-		return nil, fmt.Errorf("Invalid comparison expression '%s' in join '%s'. Each side of the join comparision must contain references from exactly one source.", expr.FormatSQL(bad), expr.FormatSQL(j.On))
-	}
+	lexpr, rexpr := crit.l, crit.r
 	kind := plan.StreamStream
 	switch {
 	case !left.table && right.table:
@@ -373,11 +377,11 @@ func (p *Planner) joinOne(q *ast.Query, left, right *joinInput, j *ast.Join, fin
 	case left.table && right.table:
 		kind = plan.TableTable
 	case left.table && !right.table:
-		return nil, fmt.Errorf("Invalid join order: table-stream joins are not supported; only stream-table joins. Got %s %s %s.", left.sources[0].Name, joinTypeName(j.Type), right.sources[0].Name)
+		return nil, fmt.Errorf("Invalid join order: table-stream joins are not supported; only stream-table joins. Got %s %s %s.", crit.lsrc.Name, joinTypeName(j.Type), right.sources[0].Name)
 	}
 	jt := map[ast.JoinType]plan.JoinType{ast.JoinInner: plan.InnerJoin, ast.JoinLeft: plan.LeftJoin, ast.JoinRight: plan.RightJoin, ast.JoinFull: plan.OuterJoin}[j.Type]
 	if kind == plan.StreamTable && (jt == plan.OuterJoin || jt == plan.RightJoin) {
-		return nil, fmt.Errorf("Invalid join type: full-outer join not supported for stream-table join. Got %s %s %s.", left.sources[0].Name, joinTypeName(j.Type), right.sources[0].Name)
+		return nil, fmt.Errorf("Invalid join type: full-outer join not supported for stream-table join. Got %s %s %s.", crit.lsrc.Name, joinTypeName(j.Type), right.sources[0].Name)
 	}
 	if kind == plan.StreamStream && j.Within == nil {
 		return nil, errors.New("Stream-Stream joins must have a WITHIN clause specified. None was provided. To learn about how to specify a WITHIN clause with a stream-stream join, please visit: https://docs.confluent.io/current/ksql/docs/syntax-reference.html#create-stream-as-select")
@@ -423,7 +427,7 @@ func (p *Planner) joinOne(q *ast.Query, left, right *joinInput, j *ast.Join, fin
 		return max(in.sources[0].Partitions, 1)
 	}
 	if parts(left) != parts(right) && kind != plan.TableTable || (kind == plan.TableTable && parts(left) != parts(right)) {
-		return nil, fmt.Errorf("Can't join %s with %s since the number of partitions don't match. %s partitions = %d; %s partitions = %d. Please repartition either one so that the number of partitions match.",
+		return nil, fmt.Errorf("Can't join `%s` with `%s` since the number of partitions don't match. `%s` partitions = %d; `%s` partitions = %d. Please repartition either one so that the number of partitions match.",
 			left.sources[0].Name, right.sources[0].Name, left.sources[0].Name, parts(left), right.sources[0].Name, parts(right))
 	}
 	if left.windowed {
@@ -564,8 +568,9 @@ func windowWord(in *joinInput) string {
 	return in.sources[0].Window.String() + " windowed"
 }
 
+// joinTypeName spells a join type as ksqlDB's JoinNode.JoinType does.
 func joinTypeName(t ast.JoinType) string {
-	return map[ast.JoinType]string{ast.JoinInner: "INNER", ast.JoinLeft: "LEFT", ast.JoinRight: "RIGHT", ast.JoinFull: "OUTER"}[t]
+	return map[ast.JoinType]string{ast.JoinInner: "[INNER] JOIN", ast.JoinLeft: "LEFT [OUTER] JOIN", ast.JoinRight: "RIGHT [OUTER] JOIN", ast.JoinFull: "[FULL] OUTER JOIN"}[t]
 }
 
 func isColumnRef(e ast.Expr) bool {
@@ -624,8 +629,10 @@ func (p *Planner) inputScope(in *joinInput) *scope {
 	}
 	sc := newScope(in.node.Schema(), in.windowed)
 	js := &joinSides{sides: in.sides, synthetic: true, keyCol: in.node.Schema().Key()[0]}
-	if j, ok := in.node.(*plan.Join); ok {
-		_ = j
+	if qual, name, ok := strings.Cut(in.keyRef, "."); ok {
+		// The join key column reads from the row's key, which a table's
+		// tombstone still has when its value is gone.
+		js.synthetic, js.keyQual, js.keyName = false, qual, name
 	}
 	sc.join = js
 	for _, s := range in.sides {
@@ -719,32 +726,52 @@ func (p *Planner) keyBy(in *joinInput, key *expr.Expr, sc *scope, repartition bo
 	return node
 }
 
-// unresolvedJoinColumn reports the first column of a join criteria that
-// neither side has, as ksqlDB does before checking the criteria's shape.
-func unresolvedJoinColumn(on ast.Expr, scopes ...*scope) error {
+// unresolvedJoinColumn reports the first column of a join criteria that no
+// source has, or that several have unqualified, as ksqlDB does before
+// checking the criteria's shape.
+func unresolvedJoinColumn(on ast.Expr, sides []joinSide) error {
 	var err error
 	ast.Walk(on, func(n ast.Node) bool {
 		cr, ok := n.(*ast.ColumnRef)
 		if !ok || err != nil {
 			return err == nil
 		}
-		q := ""
+		name := cr.Name.Name
 		if cr.Qualifier != nil {
-			q = cr.Qualifier.Name
+			q := cr.Qualifier.Name
+			for i := range sides {
+				s := &sides[i]
+				if (q == s.alias || q == s.source.Name) && (s.colIndex(name) >= 0 || isPseudo(name)) {
+					return true
+				}
+			}
+			err = fmt.Errorf("%s: JOIN ON column '%s.%s' cannot be resolved.", posPrefix(cr.Pos), q, name)
+			return false
 		}
-		for _, sc := range scopes {
-			if _, e := sc.Resolve(q, cr.Name.Name); e == nil {
-				return true
+		var found []string
+		for i := range sides {
+			if sides[i].colIndex(name) >= 0 {
+				found = append(found, sides[i].alias+"."+sides[i].cols[sides[i].colIndex(name)].Name)
 			}
 		}
-		full := cr.Name.Name
-		if q != "" {
-			full = q + "." + full
+		switch {
+		case len(found) > 1:
+			sort.Strings(found)
+			err = fmt.Errorf("Exception while preparing statement: %s: Column '%s' is ambiguous. Could be %s.", posPrefix(cr.Pos), name, orList(found))
+		case len(found) == 0 && !isPseudo(name):
+			err = fmt.Errorf("%s: JOIN ON column '%s' cannot be resolved.", posPrefix(cr.Pos), name)
 		}
-		err = fmt.Errorf("%s: JOIN ON column '%s' cannot be resolved.", posPrefix(cr.Pos), full)
-		return false
+		return err == nil
 	})
 	return err
+}
+
+// orList joins names as "a, b or c".
+func orList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // windowedRepartition rejects what ksqlDB cannot do with windowed sources:
@@ -765,4 +792,77 @@ func windowedRepartition(left, right *joinInput, lRekey, rRekey bool) error {
 		return nil
 	}
 	return err
+}
+
+// criteria is a join condition oriented so l reads the joined-so-far
+// input and r the source being joined; lsrc is the source l references.
+type criteria struct {
+	l, r ast.Expr
+	lsrc *catalog.Source
+}
+
+// checkCriteria applies ksqlDB's analysis of a join condition: one
+// equality, columns that resolve unambiguously, each side referencing
+// exactly one source, different sources, one of them the source joined.
+func (p *Planner) checkCriteria(left, right *joinInput, j *ast.Join) (criteria, error) {
+	if lg, ok := j.On.(*ast.Logical); ok && strings.EqualFold(lg.Op, "AND") {
+		return criteria{}, fmt.Errorf("Invalid join condition: joins on multiple conditions are not yet supported. Got %s.", expr.FormatSQL(j.On))
+	}
+	cmp, ok := j.On.(*ast.Comparison)
+	if !ok || cmp.Op != "=" {
+		return criteria{}, fmt.Errorf("Unsupported join criteria: %s. Only equality conditions are supported.", expr.FormatSQL(j.On))
+	}
+	sides := append(append([]joinSide(nil), left.sides...), right.sides...)
+	if err := unresolvedJoinColumn(j.On, sides); err != nil {
+		return criteria{}, err
+	}
+	ls, rs := joinRefs(cmp.L, sides), joinRefs(cmp.R, sides)
+	for _, x := range []struct {
+		e    ast.Expr
+		refs []*joinSide
+	}{{cmp.L, ls}, {cmp.R, rs}} {
+		if len(x.refs) != 1 {
+			return criteria{}, fmt.Errorf("Invalid comparison expression '%s' in join '%s'. Each side of the join comparision must contain references from exactly one source.", expr.FormatSQL(x.e), expr.FormatSQL(j.On))
+		}
+	}
+	if ls[0].alias == rs[0].alias {
+		return criteria{}, fmt.Errorf("Each side of the join must reference exactly one source and not the same source. Left side references `%s` and right references `%s`", ls[0].alias, rs[0].alias)
+	}
+	joined := right.sides[0].alias
+	switch joined {
+	case rs[0].alias:
+		return criteria{l: cmp.L, r: cmp.R, lsrc: ls[0].source}, nil
+	case ls[0].alias:
+		return criteria{l: cmp.R, r: cmp.L, lsrc: rs[0].source}, nil
+	}
+	return criteria{}, fmt.Errorf("A join criteria is expected to reference the source (`%s`) in the FROM clause, instead the right source references `%s` and the left source references `%s`", joined, rs[0].alias, ls[0].alias)
+}
+
+// joinRefs lists the sides e references, in order of the sides.
+func joinRefs(e ast.Expr, sides []joinSide) []*joinSide {
+	used := map[int]bool{}
+	ast.Walk(e, func(n ast.Node) bool {
+		cr, ok := n.(*ast.ColumnRef)
+		if !ok {
+			return true
+		}
+		for i := range sides {
+			s := &sides[i]
+			if cr.Qualifier != nil {
+				if cr.Qualifier.Name == s.alias || cr.Qualifier.Name == s.source.Name {
+					used[i] = true
+				}
+			} else if s.colIndex(cr.Name.Name) >= 0 {
+				used[i] = true
+			}
+		}
+		return true
+	})
+	var out []*joinSide
+	for i := range sides {
+		if used[i] {
+			out = append(out, &sides[i])
+		}
+	}
+	return out
 }
