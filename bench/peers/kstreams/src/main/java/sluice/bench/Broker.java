@@ -44,6 +44,10 @@ final class Broker {
             topics.add(new NewTopic(p + "out", 1, (short) 1));
             admin.createTopics(topics).all().get();
             produce(bootstrap, p, inputs, data);
+            // The records are in the broker now; the application's heap
+            // should not carry them while it runs (a million JSON records
+            // left the 1 GiB heap too little room, and the run stalled).
+            java.util.Arrays.fill(data, null);
 
             StreamsBuilder b = new StreamsBuilder();
             Peer.build(b, workload, format, dump, p, false);
