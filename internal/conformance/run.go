@@ -252,11 +252,6 @@ func (r *Runner) createTopics(ctx context.Context, env *testEnv, t Test) error {
 		}
 		want[tp.Name] = p
 	}
-	for _, rec := range t.Inputs {
-		if _, ok := want[rec.Topic]; !ok {
-			want[rec.Topic] = 1
-		}
-	}
 	// Topics named by CREATE STREAM/TABLE statements exist before the
 	// statements run, as ksqlDB's test executor creates them.
 	for _, text := range t.Statements {
@@ -287,6 +282,13 @@ func (r *Runner) createTopics(ctx context.Context, env *testEnv, t Test) error {
 				}
 			}
 			want[lit.Value] = parts
+		}
+	}
+	// Topics only the inputs name come last, with one partition, as in
+	// ksqlDB's TestCaseBuilderUtil.getAllTopics.
+	for _, rec := range t.Inputs {
+		if _, ok := want[rec.Topic]; !ok {
+			want[rec.Topic] = 1
 		}
 	}
 	for name, p := range want {

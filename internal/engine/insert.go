@@ -42,6 +42,11 @@ func (e *Engine) insertValues(ctx context.Context, sess *Session, s *ast.InsertV
 			cols = append(cols, c.Name)
 		}
 	}
+	if len(s.Columns) > 0 && len(cols) != len(s.Values) {
+		// ksqlDB's parser rejects an explicit column list of another
+		// length before the statement runs.
+		return nil, fmt.Errorf("Failed to prepare statement: Expected number columns and values to match: %d, %d", len(cols), len(s.Values))
+	}
 	if len(cols) != len(s.Values) {
 		var got []string
 		for _, v := range s.Values {

@@ -124,6 +124,13 @@ func (e *Engine) Query(ctx context.Context, sess *Session, text string) (*Cursor
 		}
 		return nil, &StatementError{Statement: text, Err: err}
 	}
+	seen := map[string]bool{}
+	for _, c := range planned.Schema.Value() {
+		if seen[c.Name] {
+			return nil, &StatementError{Statement: text, Err: fmt.Errorf("Duplicate value columns found in schema: `%s` %s", c.Name, c.Type.SQL())}
+		}
+		seen[c.Name] = true
+	}
 	if from != nil {
 		if err := checkQueryable(from); err != nil {
 			return nil, &StatementError{Statement: text, Err: err}
