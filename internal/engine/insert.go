@@ -24,7 +24,7 @@ func (e *Engine) insertValues(ctx context.Context, sess *Session, s *ast.InsertV
 	}
 	src, ok := e.cat.Source(s.Target.Name)
 	if !ok {
-		return nil, fmt.Errorf("Cannot insert values into an unknown stream/table: %s", s.Target.Name)
+		return nil, fmt.Errorf("Cannot insert values into an unknown stream/table: `%s`%s", s.Target.Name, e.caseHint(s.Target))
 	}
 	if src.Window != catalog.NoWindow {
 		return nil, errors.New("Cannot insert values into windowed stream/table!")
@@ -294,4 +294,23 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// caseHint suggests the source a name differs from only by case, as
+// ksqlDB does when a source is not found: quote an unquoted name that
+// upper-casing broke, or unquote a quoted one.
+func (e *Engine) caseHint(id ast.Ident) string {
+	for _, src := range e.cat.Sources() {
+		if src.Name == id.Name || !strings.EqualFold(src.Name, id.Name) {
+			continue
+		}
+		if id.Quoted {
+			if src.Name == strings.ToUpper(id.Name) {
+				return fmt.Sprintf("\nDid you mean %s? Hint: try removing double quotes from the source name.", src.Name)
+			}
+			continue
+		}
+		return fmt.Sprintf("\nDid you mean \"%s\"? Hint: wrap the source name in double quotes to make it case-sensitive.", src.Name)
+	}
+	return ""
 }

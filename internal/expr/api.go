@@ -52,3 +52,34 @@ func Coerce(v value.Value, from, to *types.Type) (value.Value, error) {
 
 // String renders the compiled expression's source as ksqlDB would print it.
 func (e *Expr) String() string { return exprString(e.Source) }
+
+// Coerced returns an expression that evaluates e and widens its result to
+// the type to, as INSERT INTO does for a sink column of a wider type
+// (ksqlDB's compatibleSchema). It fails where CanCoerce is false.
+func (e *Expr) Coerced(to *types.Type) (*Expr, error) {
+	if e.Type.Equal(to) {
+		return e, nil
+	}
+	if !widens(e.Type, to) {
+		err := &unsupportedCast{e.Type, to}
+		return nil, &Error{Msg: err.Error(), Kind: ErrType, Err: err}
+	}
+	out := *e
+	out.Type = to
+	if e.Type.Kind == types.Null {
+		return &out, nil
+	}
+	cf, err := castFn(e.Type, to)
+	if err != nil {
+		return nil, &Error{Msg: err.Error(), Kind: ErrType, Err: err}
+	}
+	inner := e.fn
+	out.fn = func(r *value.Row, lam []value.Value) (value.Value, error) {
+		v, err := inner(r, lam)
+		if err != nil || v.IsNull() {
+			return v, err
+		}
+		return cf(v)
+	}
+	return &out, nil
+}

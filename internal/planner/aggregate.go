@@ -321,7 +321,7 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 	for _, r := range refs {
 		req.refs = append(req.refs, r.text)
 	}
-	return p.project(q, result, post, req, sinkName)
+	return p.project(q, result, post, req, sinkName, nil)
 }
 
 // windowBoundsMisused rejects WINDOWSTART and WINDOWEND outside the

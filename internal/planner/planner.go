@@ -155,7 +155,7 @@ func (p *Planner) Plan(q *ast.Query, sinkName string, target *catalog.Source) (*
 	if q.Having != nil {
 		return nil, errors.New("HAVING requires a GROUP BY clause.")
 	}
-	proj, err := p.project(q, node, sc, req, sinkName)
+	proj, err := p.project(q, node, sc, req, sinkName, target)
 	if err != nil {
 		return nil, err
 	}

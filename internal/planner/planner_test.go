@@ -79,6 +79,13 @@ func parseType(s string) (*types.Type, error) {
 		}
 		return types.ArrayOf(elem), nil
 	}
+	if inner, ok := strings.CutPrefix(s, "DECIMAL("); ok {
+		var prec, scale int
+		if _, err := fmt.Sscanf(strings.TrimSuffix(inner, ")"), "%d,%d", &prec, &scale); err != nil {
+			return nil, err
+		}
+		return types.DecimalOf(prec, scale)
+	}
 	switch s {
 	case "INT":
 		return types.IntType, nil
@@ -100,11 +107,22 @@ func planStatement(p *Planner, sql string) string {
 	if err != nil {
 		return "parse error: " + err.Error()
 	}
-	cas, ok := st.(*ast.CreateAsSelect)
-	if !ok {
+	var q *ast.Query
+	var name string
+	var target *catalog.Source
+	switch s := st.(type) {
+	case *ast.CreateAsSelect:
+		q, name = s.Query, s.Name.Name
+	case *ast.InsertInto:
+		q, name = s.Query, s.Target.Name
+		var ok bool
+		if target, ok = p.Catalog.Source(name); !ok {
+			return "unknown target " + name
+		}
+	default:
 		return fmt.Sprintf("unsupported statement %T", st)
 	}
-	out, err := p.Plan(cas.Query, cas.Name.Name, nil)
+	out, err := p.Plan(q, name, target)
 	if err != nil {
 		return "error: " + err.Error()
 	}

@@ -107,7 +107,7 @@ func (p *Planner) expandSelect(items []ast.SelectItem, node plan.Node, sc *scope
 // ksqlDB's key rules: every key of the input must appear in the select
 // list as a plain reference (it stays the key, renamed by its alias), and
 // the value columns are the other items in order.
-func (p *Planner) project(q *ast.Query, node plan.Node, sc *scope, req keyReq, sinkName string) (*plan.Project, error) {
+func (p *Planner) project(q *ast.Query, node plan.Node, sc *scope, req keyReq, sinkName string, target *catalog.Source) (*plan.Project, error) {
 	in := node.Schema()
 	gen := newAliasGen(in)
 	if sc.aliasBase != nil {
@@ -116,6 +116,11 @@ func (p *Planner) project(q *ast.Query, node plan.Node, sc *scope, req keyReq, s
 	items, err := p.expandSelect(q.Select, node, sc, gen)
 	if err != nil {
 		return nil, err
+	}
+	if target != nil {
+		if err := p.fitToSink(items, target.Schema, sc); err != nil {
+			return nil, err
+		}
 	}
 	if p.Transient {
 		return transientProject(node, items)
