@@ -98,6 +98,14 @@ func (e *Engine) sinkSource(ctx context.Context, sess *Session, name string, tab
 		}
 		kf, vf, hasK, hasV = f, f, true, true
 	}
+	if p.PartitionByNull {
+		// ksqlDB's analyzer: a stream partitioned by NULL has no key, so
+		// no key format but NONE makes sense.
+		if hasK && !strings.EqualFold(kf, format.None) {
+			return nil, errors.New("Key format specified for stream without key columns.")
+		}
+		kf, hasK = format.None, true
+	}
 	if !hasK {
 		kf = from.KeyFormat.Name
 		if strings.EqualFold(kf, format.None) && len(p.Schema.Key()) > 0 {

@@ -68,6 +68,11 @@ type Project struct {
 	// KeyItems marks, for a transient projection, the value columns that
 	// are references to the input's key columns.
 	KeyItems []bool
+	// KeyNeedsValue marks, per key column of a re-key, an expression that
+	// reads more than the input's key columns (a value column, ROWTIME):
+	// on a row without a value it is NULL, as ksqlDB's
+	// PartitionByParamsFactory evaluates it over the missing value.
+	KeyNeedsValue []bool
 }
 
 // TableFunction is one table function call of a FlatMap.
@@ -114,7 +119,17 @@ func (n *Project) Label() string {
 	var b strings.Builder
 	b.WriteString("Project")
 	if n.Rekey {
-		b.WriteString(" (rekey)")
+		var fromValue []string
+		for i, needs := range n.KeyNeedsValue {
+			if needs && i < len(n.Key) {
+				fromValue = append(fromValue, n.Key[i].Name)
+			}
+		}
+		if len(fromValue) > 0 {
+			fmt.Fprintf(&b, " (rekey; NULL without a value: %s)", strings.Join(fromValue, ", "))
+		} else {
+			b.WriteString(" (rekey)")
+		}
 	}
 	fmt.Fprintf(&b, " [%s]", n.Sch)
 	return b.String()

@@ -43,6 +43,9 @@ type Planned struct {
 	// Window describes windowed result keys.
 	Window     catalog.WindowType
 	WindowSize int64
+	// PartitionByNull reports PARTITION BY NULL: the result has no key
+	// columns, and its key format is NONE.
+	PartitionByNull bool
 }
 
 // Errors.
@@ -116,7 +119,11 @@ func (p *Planner) Plan(q *ast.Query, sinkName string, target *catalog.Source) (*
 	if joinReq != nil {
 		req = *joinReq
 	}
-	if len(q.PartitionBy) > 0 {
+	req.free = joinReq == nil && !out.Table && strings.EqualFold(p.prop("ksql.new.query.planner.enabled", "false"), "true")
+	if q.PartitionBy != nil {
+		if len(q.PartitionBy) == 0 {
+			return nil, errors.New("PARTITION BY requires at least one expression")
+		}
 		if out.Table {
 			return nil, errors.New("PARTITION BY is not supported on tables")
 		}
@@ -125,6 +132,9 @@ func (p *Planner) Plan(q *ast.Query, sinkName string, target *catalog.Source) (*
 		node, sc, refs, err = p.partitionBy(node, sc, q.PartitionBy, alias, windowed)
 		if err != nil {
 			return nil, err
+		}
+		if len(refs) == 0 {
+			out.PartitionByNull = true
 		}
 		req = keyReq{what: "partitioning expression"}
 		for _, r := range refs {
@@ -266,6 +276,16 @@ func (p *Planner) partitionBy(input plan.Node, sc *scope, exprs []ast.Expr, alia
 	}
 	sch := catalog.Schema{Columns: append(newKey, newVal...)}
 	node := &plan.Project{Input: input, Key: keyCols, Val: valCols, Sch: sch, Rekey: true}
+	for i, k := range keyCols {
+		for _, c := range k.Expr.Columns() {
+			if c.Kind != expr.KeyColumn {
+				if node.KeyNeedsValue == nil {
+					node.KeyNeedsValue = make([]bool, len(keyCols))
+				}
+				node.KeyNeedsValue[i] = true
+			}
+		}
+	}
 	nsc := newScope(sch, windowed, qualifiersOf(sc)...)
 	nsc.exprs = exprMap
 	nsc.aliasBase = &in

@@ -153,6 +153,11 @@ func (p *Planner) project(q *ast.Query, node plan.Node, sc *scope, req keyReq, s
 			}
 		}
 	}
+	if missing && req.free && len(missingRefs) == len(inKeys) {
+		// The new planner drops a key the projection leaves out.
+		inKeys, keyAliases = nil, nil
+		missing = false
+	}
 	if missing {
 		if req.what == "grouping expression" && len(missingRefs) > 0 && len(req.refs) == len(inKeys) {
 			// Only the keys the projection lacks are listed.
@@ -179,7 +184,15 @@ func (p *Planner) project(q *ast.Query, node plan.Node, sc *scope, req keyReq, s
 	}
 	proj := &plan.Project{Input: node}
 	var keyCols, valCols []catalog.Column
-	for i := range inKeys {
+	order := make([]int, len(inKeys))
+	for i := range order {
+		order[i] = i
+	}
+	if req.free {
+		// The new planner keys the result in projection order.
+		sort.SliceStable(order, func(a, b int) bool { return keyAliases[order[a]][0] < keyAliases[order[b]][0] })
+	}
+	for _, i := range order {
 		it := items[keyAliases[i][0]]
 		proj.Key = append(proj.Key, plan.Column{Name: it.alias, Expr: it.ce})
 		keyCols = append(keyCols, catalog.Column{Name: it.alias, Type: it.ce.Type, Namespace: catalog.Key})
@@ -242,6 +255,9 @@ type keyReq struct {
 	// fkTable names the left table of a foreign-key join, whose primary
 	// key columns (refs) the projection must include.
 	fkTable string
+	// free, under ksqlDB's new query planner, lets a stream's projection
+	// leave its key columns out (the result has no key) or reorder them.
+	free bool
 }
 
 func keysMissing(sink string, req keyReq) error {

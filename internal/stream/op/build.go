@@ -678,9 +678,9 @@ func (b *builder) stateless(n plan.Node) (stage, string) {
 			return f, nil
 		}, store
 	case *plan.Project:
-		keys, vals, keep, keepKey, dropNull, rekey := evals(x.Key), evals(x.Val), x.KeepVal, x.KeepKey, x.DropNullKey, x.Rekey
+		keys, vals, keep, keepKey, dropNull, rekey, needsVal := evals(x.Key), evals(x.Val), x.KeepVal, x.KeepKey, x.DropNullKey, x.Rekey, x.KeyNeedsValue
 		return func(_ *stream.TaskContext, next Op) (Op, error) {
-			return &Project{Key: keys, Val: vals, Next: next, KeepVal: keep, KeepKey: keepKey, DropNullKey: dropNull, Rekey: rekey}, nil
+			return &Project{Key: keys, Val: vals, Next: next, KeepVal: keep, KeepKey: keepKey, DropNullKey: dropNull, Rekey: rekey, KeyNeedsValue: needsVal}, nil
 		}, ""
 	}
 	return nil, ""

@@ -129,7 +129,10 @@ type Project struct {
 	// Rekey marks a new key (PARTITION BY, GROUP BY): without it the
 	// output keeps the input's key, a missing one included.
 	Rekey bool
-	out   value.Row
+	// KeyNeedsValue makes the marked new key columns NULL on a row
+	// without a value (plan.Project.KeyNeedsValue).
+	KeyNeedsValue []bool
+	out           value.Row
 }
 
 // Process implements Op.
@@ -141,6 +144,13 @@ func (p *Project) Process(tc *stream.TaskContext, row *value.Row) error {
 		out.Key = row.Key
 	} else {
 		out.Key = evalAll(tc, row, p.Key, out.Key[:0], "select key")
+		if p.KeyNeedsValue != nil && row.Val == nil {
+			for i, needs := range p.KeyNeedsValue {
+				if needs {
+					out.Key[i] = value.Null
+				}
+			}
+		}
 		if p.DropNullKey && hasNull(out.Key) {
 			if row.Undo {
 				return nil
