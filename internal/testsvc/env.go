@@ -28,6 +28,8 @@ func Env(sts map[Name]*State) []string {
 			out = append(out, "SLUICE_KAFKA_BOOTSTRAP="+st.URL)
 		case SearchName:
 			out = append(out, "SLUICE_SEARCH_URL="+st.URL)
+		case ElasticName:
+			out = append(out, "SLUICE_ELASTIC_URL="+st.URL)
 		case MongoName:
 			out = append(out, "SLUICE_MONGO_URI="+st.URL)
 		}

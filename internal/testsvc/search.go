@@ -31,17 +31,23 @@ func (search) startTimeout() time.Duration { return 3 * time.Minute }
 func searchHome(o *Options) string { return filepath.Join(o.Cache, "opensearch-"+searchVersion) }
 
 func (search) install(ctx context.Context, o *Options) error {
+	return installRunner(ctx, o, searchHome(o), "opensearch", "SluiceSearch.java", searchVersion+".0")
+}
+
+// installRunner resolves a search node's jars into home/lib with the POM in
+// services/<dir> (runner.version set to version) and compiles its main,
+// services/<dir>/src/<main>, into home/classes.
+func installRunner(ctx context.Context, o *Options, home, dir, main, version string) error {
 	if err := ensureJava(ctx, o); err != nil {
 		return err
 	}
-	home := searchHome(o)
 	lib := filepath.Join(home, "lib")
-	if err := mavenCopy(ctx, o, filepath.Join(o.supportDir(), "opensearch", "pom.xml"),
-		map[string]string{"runner.version": searchVersion + ".0"}, lib); err != nil {
+	if err := mavenCopy(ctx, o, filepath.Join(o.supportDir(), dir, "pom.xml"),
+		map[string]string{"runner.version": version}, lib); err != nil {
 		return err
 	}
 	classes := filepath.Join(home, "classes")
-	src := filepath.Join(o.supportDir(), "opensearch", "src", "SluiceSearch.java")
+	src := filepath.Join(o.supportDir(), dir, "src", main)
 	// The classes record the hash of the source they came from, so an
 	// edit to the runner main takes effect without clearing the cache,
 	// and a fresh clone (new mtimes, same text) does not recompile.
@@ -77,15 +83,19 @@ func (search) install(ctx context.Context, o *Options) error {
 }
 
 func (search) launch(_ context.Context, o *Options, dir string, st *State) error {
+	return launchRunner(searchHome(o), "SluiceSearch", "768m", dir, st)
+}
+
+// launchRunner starts a search node's main from home on two free ports.
+func launchRunner(home, main, heap, dir string, st *State) error {
 	ports, err := freePorts(2)
 	if err != nil {
 		return err
 	}
-	home := searchHome(o)
 	base := filepath.Join(dir, "node")
 	cp := filepath.Join(home, "lib", "*") + string(os.PathListSeparator) + filepath.Join(home, "classes")
 	cmd := exec.Command("java",
-		"-Xms512m", "-Xmx768m", "-XX:+UseG1GC",
+		"-Xms512m", "-Xmx"+heap, "-XX:+UseG1GC",
 		// C1 alone starts the node markedly faster (about 40% here), and a
 		// test node never runs long enough to profit from C2.
 		"-XX:TieredStopAtLevel=1",
@@ -93,7 +103,7 @@ func (search) launch(_ context.Context, o *Options, dir string, st *State) error
 		"-Dfile.encoding=UTF-8",
 		"-Dio.netty.allocator.numDirectArenas=0",
 		"-Djava.io.tmpdir="+filepath.Join(dir, "tmp"),
-		"-cp", cp, "SluiceSearch", base, strconv.Itoa(ports[0]), strconv.Itoa(ports[1]))
+		"-cp", cp, main, base, strconv.Itoa(ports[0]), strconv.Itoa(ports[1]))
 	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
 		return fmt.Errorf("tmp dir: %w", err)
 	}
@@ -107,8 +117,11 @@ func (search) launch(_ context.Context, o *Options, dir string, st *State) error
 	return nil
 }
 
-// ping asks for cluster health; a node whose cluster is red cannot index.
-func (search) ping(ctx context.Context, st *State) error {
+func (search) ping(ctx context.Context, st *State) error { return pingCluster(ctx, st) }
+
+// pingCluster asks for cluster health; a node whose cluster is red cannot
+// index.
+func pingCluster(ctx context.Context, st *State) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, st.URL+"/_cluster/health", nil)
 	if err != nil {
 		return err

@@ -20,10 +20,12 @@ const (
 	KafkaName    Name = "kafka"
 	SearchName   Name = "search"
 	MongoName    Name = "mongo"
+	// ElasticName is an Elasticsearch node beside OpenSearch (search).
+	ElasticName Name = "elastic"
 )
 
 // Names returns every service, in start order.
-func Names() []Name { return []Name{PostgresName, KafkaName, SearchName, MongoName} }
+func Names() []Name { return []Name{PostgresName, KafkaName, SearchName, MongoName, ElasticName} }
 
 // ErrUnknownService is returned for a name that is not one of Names.
 var ErrUnknownService = errors.New("testsvc: unknown service")
@@ -98,6 +100,8 @@ func lookup(n Name) (service, error) {
 		return search{}, nil
 	case MongoName:
 		return ferret{}, nil
+	case ElasticName:
+		return elastic{}, nil
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownService, n)
 }

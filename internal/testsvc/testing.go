@@ -165,6 +165,13 @@ func Search(t testing.TB) string {
 	return require(t, SearchName).URL
 }
 
+// Elastic returns the base URL (http://host:port) of the shared
+// Elasticsearch 7.10 node.
+func Elastic(t testing.TB) string {
+	t.Helper()
+	return require(t, ElasticName).URL
+}
+
 // Mongo returns a mongodb:// URI for the shared FerretDB endpoint. Its
 // oplog (local.oplog.rs) exists, so writes are recorded there.
 func Mongo(t testing.TB) string {

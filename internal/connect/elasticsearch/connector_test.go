@@ -25,8 +25,9 @@ func put(t *testing.T, task connect.SinkTask, recs ...*connect.Record) {
 	}
 }
 
-func TestTutorialShippedOrders(t *testing.T) {
-	url := testsvc.Search(t)
+func TestTutorialShippedOrders(t *testing.T) { forEachEngine(t, testTutorialShippedOrders) }
+
+func testTutorialShippedOrders(t *testing.T, url string) {
 	tp := topic(t, url)
 	// The tutorial's statement, with the test node's URL.
 	task, _ := startTask(t, map[string]string{
@@ -72,8 +73,9 @@ func TestTutorialShippedOrders(t *testing.T) {
 	}
 }
 
-func TestKeyedUpsertsAndTombstones(t *testing.T) {
-	url := testsvc.Search(t)
+func TestKeyedUpsertsAndTombstones(t *testing.T) { forEachEngine(t, testKeyedUpsertsAndTombstones) }
+
+func testKeyedUpsertsAndTombstones(t *testing.T, url string) {
 	for _, method := range []string{"insert", "upsert"} {
 		t.Run(method, func(t *testing.T) {
 			tp := topic(t, url)
@@ -114,8 +116,9 @@ func TestKeyedUpsertsAndTombstones(t *testing.T) {
 	}
 }
 
-func TestKeyIgnore(t *testing.T) {
-	url := testsvc.Search(t)
+func TestKeyIgnore(t *testing.T) { forEachEngine(t, testKeyIgnore) }
+
+func testKeyIgnore(t *testing.T, url string) {
 	tp := topic(t, url)
 	task, _ := startTask(t, map[string]string{"connection.url": url, "topics": tp, "key.ignore": "true"})
 	var recs []*connect.Record
@@ -139,8 +142,9 @@ func TestKeyIgnore(t *testing.T) {
 	}
 }
 
-func TestMalformedDocuments(t *testing.T) {
-	url := testsvc.Search(t)
+func TestMalformedDocuments(t *testing.T) { forEachEngine(t, testMalformedDocuments) }
+
+func testMalformedDocuments(t *testing.T, url string) {
 	rec := func(tp string, off int64, n any) *connect.Record {
 		return &connect.Record{Topic: tp, KeySchema: connect.StringSchema, Key: strconv.FormatInt(off, 10), Value: map[string]any{"n": n}, Offset: off}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sluicedb/sluice/internal/connect"
 	"github.com/sluicedb/sluice/internal/connect/elasticsearch"
+	"github.com/sluicedb/sluice/internal/testsvc"
 )
 
 // sinkContext is the runtime's side of a sink task in these tests: it
@@ -162,4 +163,11 @@ func httpGet(t testing.TB, url string, out any) {
 			t.Fatalf("GET %s: %v", url, err)
 		}
 	}
+}
+
+// forEachEngine runs a test against OpenSearch and against Elasticsearch
+// (7.10, the newest that can be run here; see testsvc's elastic service).
+func forEachEngine(t *testing.T, test func(t *testing.T, url string)) {
+	t.Run("opensearch", func(t *testing.T) { test(t, testsvc.Search(t)) })
+	t.Run("elasticsearch", func(t *testing.T) { test(t, testsvc.Elastic(t)) })
 }
