@@ -116,7 +116,8 @@ func BenchmarkShippedOrders(b *testing.B) {
 		if c > 0 {
 			cpu = append(cpu, float64(b.N)/c.Seconds())
 		}
-		b.Logf("round %d: sink %.0f docs/s (%.0f docs/cpu-s), direct %.0f docs/s, ratio %.2f", r+1, s, float64(b.N)/c.Seconds(), dr, s/dr)
+		b.Logf("round %d: sink %.0f docs/s (%.0f docs/cpu-s), direct %.0f docs/s, ratio %.2f; engine CPU %v for the sink, %v for the loader",
+			r+1, s, float64(b.N)/c.Seconds(), dr, s/dr, e1-e0, e2-e1)
 	}
 	b.StopTimer()
 	b.ReportMetric(median(sink), "sink-docs/s")
