@@ -245,10 +245,15 @@ func (r *Runner) run(ctx context.Context, t Test) (err error) {
 // registers the schemas the test provides.
 func (r *Runner) createTopics(ctx context.Context, env *testEnv, t Test) error {
 	want := map[string]int32{}
+	// explicit marks topics whose partition count the test gives; a CREATE
+	// statement's PARTITIONS decides the others.
+	explicit := map[string]bool{}
 	for _, tp := range t.Topics {
 		p := int32(tp.Partitions)
 		if p <= 0 {
 			p = 1
+		} else {
+			explicit[tp.Name] = true
 		}
 		want[tp.Name] = p
 	}
@@ -272,16 +277,19 @@ func (r *Runner) createTopics(ctx context.Context, env *testEnv, t Test) error {
 			if !ok {
 				continue
 			}
-			if _, ok := want[lit.Value]; ok {
+			if explicit[lit.Value] {
 				continue
 			}
-			parts := int32(1)
 			if pe, ok := cs.Props.Get("PARTITIONS"); ok {
 				if il, ok := pe.(*ast.IntegerLit); ok && il.Value > 0 {
-					parts = int32(il.Value)
+					want[lit.Value] = int32(il.Value)
+					explicit[lit.Value] = true
+					continue
 				}
 			}
-			want[lit.Value] = parts
+			if _, ok := want[lit.Value]; !ok {
+				want[lit.Value] = 1
+			}
 		}
 	}
 	// Topics only the inputs name come last, with one partition, as in

@@ -309,6 +309,9 @@ func (p *Planner) planJoin(q *ast.Query, jr *ast.JoinRelation) (*joined, error) 
 		prev.sides = append(prev.sides, rights[n].sides...)
 		prev.sources = append(prev.sources, rights[n].sources...)
 	}
+	if err := kafkaValueFormat(prev.sides, "JOIN"); err != nil {
+		return nil, err
+	}
 	var viable []string
 	var last *plan.Join
 	var lastSides *joinSides
@@ -597,6 +600,16 @@ func syntheticKeyName(j *joinSides) string {
 func projectionHas(q *ast.Query, ref string, sides *joinSides) bool {
 	qual, name, _ := strings.Cut(ref, ".")
 	for _, it := range q.Select {
+		if all, ok := it.(*ast.SelectAll); ok {
+			// A star over the source (or all sources) includes the column.
+			if all.Qualifier == nil {
+				return true
+			}
+			if s := sides.side(all.Qualifier.Name); s != nil && s.alias == qual {
+				return true
+			}
+			continue
+		}
 		se, ok := it.(*ast.SelectExpr)
 		if !ok {
 			continue
@@ -865,4 +878,19 @@ func joinRefs(e ast.Expr, sides []joinSide) []*joinSide {
 		}
 	}
 	return out
+}
+
+// kafkaValueFormat rejects sources in the KAFKA value format for what
+// ksqlDB's analyzer does not support with it (JOIN, GROUP BY).
+func kafkaValueFormat(sides []joinSide, what string) error {
+	var names []string
+	for _, sd := range sides {
+		if strings.EqualFold(sd.source.ValueFormat.Name, "KAFKA") {
+			names = append(names, sd.alias)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return fmt.Errorf("Source(s) %s are using the 'KAFKA' value format. This format does not yet support %s.\nThe KAFKA format holds a single value, which cannot carry the repartition and changelog records this needs; use JSON, AVRO or PROTOBUF for the values.", strings.Join(names, ", "), what)
 }

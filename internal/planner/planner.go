@@ -95,7 +95,11 @@ func (p *Planner) Plan(q *ast.Query, sinkName string, target *catalog.Source) (*
 		return nil, fmt.Errorf("unsupported FROM clause %T", q.From)
 	}
 	src := out.From
-	_ = src
+	if len(q.GroupBy) > 0 && sc.join == nil {
+		if err := kafkaValueFormat([]joinSide{{alias: alias, source: src}}, "GROUP BY"); err != nil {
+			return nil, err
+		}
+	}
 
 	if q.Where != nil {
 		sc.clause = "WHERE"

@@ -286,7 +286,7 @@ func keysMissing(sink string, req keyReq) error {
 			eg = refs[0]
 		}
 	}
-	return fmt.Errorf("Key%s missing from projection (ie, SELECT).\nThe query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).%s",
+	return fmt.Errorf("Key%s missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).%s",
 		plural, sink, whatP, list, eg, req.note)
 }
 
