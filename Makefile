@@ -13,7 +13,7 @@ vet:
 	@bad=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$bad" ]; then echo "gofmt needed: $$bad"; exit 1; fi
 
 unit:
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 
 # conformance runs ksqlDB's vectors beside the checkout: the parse-only
 # pass, then the engine run, which fails if a test listed in the ratchet
