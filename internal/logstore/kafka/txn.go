@@ -302,7 +302,20 @@ func (t *txn) CommitOffsets(ctx context.Context, group string, offsets map[logst
 	for tp, off := range offsets {
 		t.committed[group][tp] = off
 	}
-	resp, err := req.RequestWith(ctx, t.p.cl)
+	// The group coordinator answers per partition, and with
+	// CONCURRENT_TRANSACTIONS while it is still writing the markers of the
+	// id's previous transaction; that passes, so the request is repeated.
+	resp, err := retryConcurrent(ctx, func() (*kmsg.TxnOffsetCommitResponse, error) { return req.RequestWith(ctx, t.p.cl) },
+		func(r *kmsg.TxnOffsetCommitResponse) int16 {
+			for _, rt := range r.Topics {
+				for _, rp := range rt.Partitions {
+					if rp.ErrorCode != 0 {
+						return rp.ErrorCode
+					}
+				}
+			}
+			return 0
+		})
 	if err != nil {
 		return t.l.closedErr(wrap(err, "transaction %q: commit offsets of group %q", t.p.id, group))
 	}
