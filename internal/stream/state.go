@@ -69,7 +69,10 @@ func (t *task) openStores(ctx context.Context) error {
 		part := t.partition
 		topic := ts.changelog
 		ts.view = state.WithChangelog(raw, func(key, value []byte) error {
-			rec := logstore.Record{Key: append([]byte(nil), key...), Partition: part, Timestamp: t.tc.StreamTime}
+			// An empty key stays non-nil: Kafka refuses a record without
+			// a key on a compacted topic, and a store may use the empty
+			// key (suppress keeps its metadata there).
+			rec := logstore.Record{Key: append([]byte{}, key...), Partition: part, Timestamp: t.tc.StreamTime}
 			if value != nil {
 				rec.Value = append([]byte(nil), value...)
 			}
