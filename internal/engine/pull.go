@@ -118,3 +118,26 @@ func withWhereStatement(err error, where ast.Expr) error {
 	}
 	return fmt.Errorf("%w\nStatement: %s", err, expr.FormatSQL(found))
 }
+
+// windowBoundInWhere is ksqlDB's error for a WINDOW query whose WHERE
+// reads a window bound of an unwindowed source: the analyzer accepts the
+// bounds because the query is windowed, and compiling the filter, which
+// runs before the windowing, then fails.
+func windowBoundInWhere(q *ast.Query, src *catalog.Source) error {
+	if q.Window == nil || q.Where == nil || src == nil || src.Window != catalog.NoWindow {
+		return nil
+	}
+	var bound string
+	ast.Walk(q.Where, func(n ast.Node) bool {
+		if cr, ok := n.(*ast.ColumnRef); ok && bound == "" {
+			if name := strings.ToUpper(cr.Name.Name); name == catalog.WindowStart || name == catalog.WindowEnd {
+				bound = name
+			}
+		}
+		return bound == ""
+	})
+	if bound == "" {
+		return nil
+	}
+	return fmt.Errorf("Error in WHERE expression: Unknown column %s.", bound)
+}

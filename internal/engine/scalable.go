@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"strings"
 
+	"github.com/sluicedb/sluice/internal/function"
 	"github.com/sluicedb/sluice/internal/sql/ast"
 )
 
@@ -48,4 +49,34 @@ func scalablePushID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return "SCALABLE_PUSH_QUERY_" + hex.EncodeToString(b[:])
+}
+
+// groupAllIfAggregate makes a push query that aggregates without GROUP BY
+// aggregate every row into one group, as ksqlDB's transient queries do: it
+// groups by a constant, whose key the transient result does not show.
+func (e *Engine) groupAllIfAggregate(q *ast.Query) *ast.Query {
+	if len(q.GroupBy) > 0 || e.opts.Functions == nil {
+		return q
+	}
+	agg := false
+	for _, it := range q.Select {
+		se, ok := it.(*ast.SelectExpr)
+		if !ok {
+			continue
+		}
+		ast.Walk(se.Expr, func(n ast.Node) bool {
+			if fc, ok := n.(*ast.FuncCall); ok {
+				if k, ok := e.opts.Functions.KindOf(fc.Name.Name); ok && k == function.Aggregate {
+					agg = true
+				}
+			}
+			return !agg
+		})
+	}
+	if !agg {
+		return q
+	}
+	g := *q
+	g.GroupBy = []ast.Expr{&ast.IntegerLit{Pos: q.Pos, Value: 1}}
+	return &g
 }

@@ -115,9 +115,20 @@ func (e *Engine) Query(ctx context.Context, sess *Session, text string) (*Cursor
 			return nil, &StatementError{Statement: text, Err: err}
 		}
 	}
+	if as, ok := q.From.(*ast.AliasedSource); ok && !pull {
+		if src, ok := e.cat.Source(as.Name.Name); ok {
+			if err := windowBoundInWhere(q, src); err != nil {
+				return nil, &StatementError{Statement: text, Err: err}
+			}
+		}
+	}
 	pl := e.planner(sess)
 	pl.Transient = true
-	planned, err := pl.Plan(q, "", nil)
+	toPlan := q
+	if !pull {
+		toPlan = e.groupAllIfAggregate(q)
+	}
+	planned, err := pl.Plan(toPlan, "", nil)
 	if err != nil {
 		if pull {
 			err = withWhereStatement(err, q.Where)

@@ -71,6 +71,12 @@ func (s *Server) startQuery(ctx context.Context, sess *engine.Session, text stri
 	substituted := parser.SubstituteVariables(stmtText, sess.Vars)
 	parsed, err := parser.ParseStatement(substituted)
 	if err != nil {
+		// The query endpoints report a syntax error as ksqlDB's do: the
+		// position without the parser's details, then the statement.
+		var pe *parser.Error
+		if errors.As(err, &pe) && strings.HasPrefix(pe.Msg, "Syntax Error") {
+			err = fmt.Errorf("line %d:%d: Syntax Error\n\nStatement: %s", pe.Pos.Line, pe.Pos.Col, text)
+		}
 		return nil, &execError{status: http.StatusBadRequest, code: codeBadStatement, err: err}
 	}
 	q, ok := parsed.(*ast.Query)
