@@ -46,7 +46,7 @@ func TestConfluentAvroInterop(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	srv := startServer(ctx, t, bin, bootstrap, "py"+suffix+"_", "")
+	srv := startServer(ctx, t, bin, bootstrap, "py"+suffix+"_")
 	defer srv.stop(t)
 	registry := srv.url + "/schema-registry"
 	const n = 200

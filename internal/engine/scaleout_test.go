@@ -66,7 +66,7 @@ func TestScaleOutOnKafka(t *testing.T) {
 
 	// The reference: one server, never interrupted.
 	start := time.Now()
-	single := startServer(ctx, t, bin, bootstrap, "single"+suffix+"_", "")
+	single := startServer(ctx, t, bin, bootstrap, "single"+suffix+"_")
 	execute(ctx, t, single.url, fmt.Sprintf(scaleOutScript, "single"+suffix, suffix))
 	ref := awaitOutputs(ctx, t, lg, "single"+suffix, want, single)
 	elapsed := time.Since(start)
@@ -76,8 +76,8 @@ func TestScaleOutOnKafka(t *testing.T) {
 	// Two servers share the work; one is killed a third of the way in.
 	svc := "scale" + suffix + "_"
 	start = time.Now()
-	a := startServer(ctx, t, bin, bootstrap, svc, "")
-	b := startServer(ctx, t, bin, bootstrap, svc, "")
+	a := startServer(ctx, t, bin, bootstrap, svc)
+	b := startServer(ctx, t, bin, bootstrap, svc)
 	execute(ctx, t, a.url, fmt.Sprintf(scaleOutScript, "scale"+suffix, suffix))
 	for {
 		if c := countTopic(ctx, t, lg, "agg_scale"+suffix); c >= n/3 {
@@ -162,7 +162,7 @@ type server struct {
 	done   chan struct{}
 }
 
-func startServer(ctx context.Context, t *testing.T, bin, bootstrap, svc, _ string) *server {
+func startServer(ctx context.Context, t *testing.T, bin, bootstrap, svc string) *server {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, bin, "server", "--log", "kafka", "--service-id", svc,
 		"--listeners", "http://127.0.0.1:0", "--data-dir", t.TempDir(),
