@@ -28,8 +28,9 @@ type WindowOptions struct {
 // stream time minus retention are dropped on put and invisible to fetches.
 //
 // A WindowStore is a thin layer over one store view and caches the store's
-// stream time, so every write to the store must go through the same
-// WindowStore. Over a batch view it lives as long as the batch: it notices
+// stream time (and, when it retains duplicates, indexes the segments it
+// writes; see windowcache.go), so every write to the store must go through
+// the same WindowStore. Over a batch view it lives as long as the batch: it notices
 // when the batch drops uncommitted writes (Epocher) and reloads. It is
 // cheap to build (the metadata is read lazily) and not safe for concurrent
 // use.
@@ -97,7 +98,8 @@ func (s *WindowStore) Put(key []byte, start int64, value []byte) error {
 	}
 	if err := s.seg.w.Put(k, value); err != nil {
 		// The write may or may not have reached the view: stop trusting
-		// the index until the metadata reloads.
+		// the index until the batch drops its writes and the metadata
+		// reloads.
 		s.cache.reset(math.MaxInt64)
 		return err
 	}
