@@ -250,14 +250,9 @@ func (j *Join) streamStream(tc *stream.TaskContext, row *value.Row, right bool) 
 			return err
 		}
 	}
-	if row.Time+after+w.Grace < j.streamTime {
-		// Too late for any window it could join. With a grace period an
-		// outer side still gets its NULL result, as its window is closed.
-		if deferOuter && outer {
-			return j.Next.Process(tc, j.outerRow(row, right))
-		}
-		return nil
-	}
+	// A late record is not dropped here, as Kafka Streams does not: its
+	// own window store refuses it once expired, but it still probes the
+	// other side's store, which may hold records within its retention.
 	j.probeKey = append(j.probeKey[:0], j.key(row)...)
 	k := j.probeKey
 	j.sideBuf = appendSide(j.sideBuf[:0], row.Val, row.Time)
@@ -299,9 +294,11 @@ func (j *Join) streamStream(tc *stream.TaskContext, row *value.Row, right bool) 
 	if len(matches) > 0 || !outer {
 		return nil
 	}
-	if deferOuter {
+	if deferOuter && row.Time+after >= j.streamTime {
 		// Kafka Streams' spurious-result fix: the NULL result waits until
-		// the window closes, and is dropped if a match arrives first.
+		// the window closes, and is dropped if a match arrives first. An
+		// out-of-order record whose window has already passed stream time
+		// gets its NULL result at once.
 		v := value.AppendValues(nil, row.Key)
 		v = append(v, encodeSide(row.Val, row.Time)...)
 		return j.Outer.Put(pendingKey(row.Time, right, k), v)
