@@ -100,6 +100,40 @@ func (c *connector) runSink(ctx context.Context) (err error) {
 	pos := map[logstore.TopicPartition]int64{}
 	var tps []logstore.TopicPartition
 	var refreshed time.Time
+	// Offsets are committed as Kafka Connect's WorkerSinkTask commits them:
+	// after a Flush, and only every so often, because Flush waits for every
+	// request the task has in flight. Flushing after each fetch would drain
+	// the sink's pipeline a thousand records at a time.
+	var (
+		pending     = map[logstore.TopicPartition]int64{}
+		pendingRecs int
+		lastCommit  = time.Now()
+	)
+	commit := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		if err := task.Flush(ctx); err != nil {
+			return fmt.Errorf("connector %s: flush: %w", c.name, err)
+		}
+		sc.mu.Lock()
+		clear(sc.raw)
+		sc.mu.Unlock()
+		txn, err := l.Begin(ctx, "connect-sink-"+c.name)
+		if err != nil {
+			return fmt.Errorf("connector %s: %w", c.name, err)
+		}
+		if err := txn.CommitOffsets(ctx, group, pending); err != nil {
+			txn.Abort(context.Background())
+			return fmt.Errorf("connector %s: commit offsets: %w", c.name, err)
+		}
+		if _, err := txn.Commit(ctx); err != nil {
+			return fmt.Errorf("connector %s: commit offsets: %w", c.name, err)
+		}
+		c.records.Add(uint64(pendingRecs))
+		pending, pendingRecs, lastCommit = map[logstore.TopicPartition]int64{}, 0, time.Now()
+		return nil
+	}
 	for {
 		if time.Since(refreshed) > 2*time.Second {
 			if tps, err = c.sinkPartitions(ctx, re, pos, group); err != nil {
@@ -122,6 +156,13 @@ func (c *connector) runSink(ctx context.Context) (err error) {
 		}
 		lag.Store(total)
 		if batch.n == 0 && len(batch.recs) == 0 {
+			// Idle: make what was put durable before waiting.
+			if err := commit(); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return err
+			}
 			t := time.NewTimer(50 * time.Millisecond)
 			select {
 			case <-ctx.Done():
@@ -136,29 +177,29 @@ func (c *connector) runSink(ctx context.Context) (err error) {
 				return fmt.Errorf("connector %s: put: %w", c.name, err)
 			}
 		}
-		if err := task.Flush(ctx); err != nil {
-			return fmt.Errorf("connector %s: flush: %w", c.name, err)
-		}
-		sc.mu.Lock()
-		clear(sc.raw)
-		sc.mu.Unlock()
-		txn, err := l.Begin(ctx, "connect-sink-"+c.name)
-		if err != nil {
-			return fmt.Errorf("connector %s: %w", c.name, err)
-		}
-		if err := txn.CommitOffsets(ctx, group, batch.next); err != nil {
-			txn.Abort(context.Background())
-			return fmt.Errorf("connector %s: commit offsets: %w", c.name, err)
-		}
-		if _, err := txn.Commit(ctx); err != nil {
-			return fmt.Errorf("connector %s: commit offsets: %w", c.name, err)
-		}
 		for tp, o := range batch.next {
 			pos[tp] = o
+			pending[tp] = o
 		}
-		c.records.Add(uint64(len(batch.recs)))
+		pendingRecs += len(batch.recs)
+		if time.Since(lastCommit) >= sinkCommitInterval || pendingRecs >= sinkCommitRecords {
+			if err := commit(); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return err
+			}
+		}
 	}
 }
+
+// A sink commits its offsets at least this often while busy, and at most
+// this many records apart, so a restart replays a bounded tail and the
+// dead-letter bookkeeping of unflushed records stays bounded.
+const (
+	sinkCommitInterval = time.Second
+	sinkCommitRecords  = 20000
+)
 
 // sinkPartitions lists the partitions of the connector's topics and
 // positions new ones at the group's committed offset, or the start.
