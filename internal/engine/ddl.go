@@ -83,6 +83,7 @@ func (e *Engine) createSource(ctx context.Context, sess *Session, s *ast.CreateS
 	if err := e.applyTimestamp(props, src); err != nil {
 		return nil, err
 	}
+	e.unwrapFromConfig(sess, src)
 	if err := e.validateFormats(src); err != nil {
 		return nil, err
 	}

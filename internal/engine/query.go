@@ -159,10 +159,8 @@ func (e *Engine) sinkSource(ctx context.Context, sess *Session, name string, tab
 		} else {
 			src.ValueFeatures = []string{"UNWRAP_SINGLE_VALUE"}
 		}
-	} else if v := e.property(sess, "ksql.persistence.wrap.single.values", ""); v != "" {
-		if strings.EqualFold(v, "false") {
-			src.ValueFeatures = []string{"UNWRAP_SINGLE_VALUE"}
-		}
+	} else {
+		e.unwrapFromConfig(sess, src)
 	}
 	if ts, ok := props.str("TIMESTAMP"); ok {
 		src.Timestamp = canonicalColumnName(ts)

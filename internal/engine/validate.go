@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"math/big"
+	"strings"
 
 	"github.com/sluicedb/sluice/internal/catalog"
 	"github.com/sluicedb/sluice/internal/format"
@@ -70,4 +71,27 @@ func supportsInference(f string) bool {
 		return true
 	}
 	return false
+}
+
+// unwrapFromConfig applies ksql.persistence.wrap.single.values=false to a
+// source whose statement does not say WRAP_SINGLE_VALUE: as in ksqlDB's
+// SerdeFeaturesFactory, only to a single value column, and only where the
+// value format can write it bare.
+func (e *Engine) unwrapFromConfig(sess *Session, src *catalog.Source) {
+	if len(src.ValueFeatures) > 0 || len(src.Schema.ValueOnly()) != 1 {
+		return
+	}
+	if !strings.EqualFold(e.property(sess, "ksql.persistence.wrap.single.values", ""), "false") {
+		return
+	}
+	f, err := format.New(src.ValueFormat.Name, src.ValueFormat.Props, e.opts.Registry)
+	if err != nil {
+		return
+	}
+	t := op.Target(src, false)
+	t.Wrap = format.Unwrapped
+	if _, err := f.Unwrapped(t); err != nil {
+		return
+	}
+	src.ValueFeatures = []string{"UNWRAP_SINGLE_VALUE"}
 }
