@@ -2,9 +2,11 @@ package format
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/dynamicpb"
@@ -157,6 +159,7 @@ func (f *protobufFormat) Serializer(ctx context.Context, t Target) (Serializer, 
 	s := &protobufSerializer{t: t, md: md}
 	names, typs := colNamesTypes(t.Columns)
 	s.plan = newProtoPlan(md, names, typs)
+	s.fast = s.plan.fastFields()
 	if f.sr {
 		s.header = registry.AppendMessageIndexes(appendHeader(nil, id), idx)
 	}
@@ -168,6 +171,7 @@ type protobufSerializer struct {
 	codec  protoCodec
 	md     protoreflect.MessageDescriptor
 	plan   *protoPlan
+	fast   []int // fields in number order for writeFast; nil for the slow path
 	header []byte
 }
 
@@ -181,12 +185,19 @@ func (s *protobufSerializer) Serialize(dst []byte, row []value.Value) (_ []byte,
 	if len(row) != len(s.t.Columns) {
 		return nil, serErr(&s.t, fmt.Errorf("row has %d values for %d columns", len(row), len(s.t.Columns)))
 	}
+	if dst == nil {
+		dst = make([]byte, 0, 64)
+	}
+	if s.fast != nil {
+		out, err := s.plan.writeFast(&s.codec, append(dst, s.header...), s.fast, row)
+		if err != nil {
+			return nil, serErr(&s.t, err)
+		}
+		return out, nil
+	}
 	m := dynamicpb.NewMessage(s.md)
 	if err := s.plan.write(&s.codec, m, row); err != nil {
 		return nil, serErr(&s.t, err)
-	}
-	if dst == nil {
-		dst = make([]byte, 0, 64)
 	}
 	dst = append(dst, s.header...)
 	out, merr := proto.MarshalOptions{Deterministic: true, AllowPartial: true}.MarshalAppend(dst, m)
@@ -207,7 +218,7 @@ func (f *protobufFormat) Deserializer(ctx context.Context, t Target) (Deserializ
 			return nil, err
 		}
 		names, typs := colNamesTypes(t.Columns)
-		d.fixed = &protoReadPlan{plan: newProtoPlan(md, names, typs)}
+		d.fixed = newProtoReadPlan(newProtoPlan(md, names, typs))
 	}
 	return d, nil
 }
@@ -219,8 +230,20 @@ type protoKey struct {
 
 type protoReadPlan struct {
 	plan      *protoPlan
+	byNum     map[protowire.Number]int // for readFast; nil for the slow path
 	err       error
 	transient bool // the registry failed; try again next record
+}
+
+func newProtoReadPlan(p *protoPlan) *protoReadPlan {
+	rp := &protoReadPlan{plan: p}
+	if order := p.fastFields(); order != nil {
+		rp.byNum = make(map[protowire.Number]int, len(order))
+		for _, i := range order {
+			rp.byNum[p.fields[i].Number()] = i
+		}
+	}
+	return rp
 }
 
 type protobufDeserializer struct {
@@ -271,7 +294,7 @@ func (d *protobufDeserializer) compile(id int, idx []int) *protoReadPlan {
 		var md protoreflect.MessageDescriptor
 		if md, err = registry.MessageForIndexes(fd, idx); err == nil {
 			names, typs := colNamesTypes(d.t.Columns)
-			p.plan = newProtoPlan(md, names, typs)
+			p = newProtoReadPlan(newProtoPlan(md, names, typs))
 		}
 	}
 	p.err = err
@@ -304,13 +327,22 @@ func (d *protobufDeserializer) Deserialize(data []byte, into []value.Value) (_ [
 	if p.err != nil {
 		return nil, deserErr(&d.t, p.err)
 	}
+	out := grow(into, len(d.t.Columns))
+	if p.byNum != nil {
+		err := p.plan.readFast(&d.codec, data, p.byNum, out)
+		if err == nil {
+			return out, nil
+		}
+		if !errors.Is(err, errProtoMerge) {
+			return nil, deserErr(&d.t, err)
+		}
+	}
 	m := dynamicpb.NewMessage(p.plan.md)
 	// proto3 has no required fields, so the initialization check that
 	// plain Unmarshal runs is pure cost.
 	if err := (proto.UnmarshalOptions{AllowPartial: true}).Unmarshal(data, m); err != nil {
 		return nil, deserErr(&d.t, err)
 	}
-	out := grow(into, len(d.t.Columns))
 	if err := p.plan.read(&d.codec, m, out, 0); err != nil {
 		return nil, deserErr(&d.t, err)
 	}
