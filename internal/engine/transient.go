@@ -187,7 +187,8 @@ func (e *Engine) Query(ctx context.Context, sess *Session, text string) (*Cursor
 		}
 		return c, nil
 	}
-	if e.isScalablePush(sess, q) {
+	scalable := e.isScalablePush(sess, q)
+	if scalable {
 		id = scalablePushID()
 	}
 	if limit == 0 {
@@ -200,7 +201,12 @@ func (e *Engine) Query(ctx context.Context, sess *Session, text string) (*Cursor
 			tomb = tombstoneRow(planned.Root)
 		}
 	}
-	c, err := e.push(ctx, sess, id, planned.Root, limit, tomb)
+	if scalable {
+		// A scalable push query skips rows with a NULL key or value, as
+		// ksqlDB's ScalablePushConsumer does.
+		tomb = nil
+	}
+	c, err := e.push(ctx, sess, id, planned.Root, limit, tomb, scalable)
 	if err != nil {
 		return nil, &StatementError{Statement: text, Err: err}
 	}
@@ -240,13 +246,16 @@ func tombstoneRow(root plan.Node) func(row *value.Row) []value.Value {
 	}
 }
 
-func (e *Engine) push(ctx context.Context, sess *Session, id string, root plan.Node, limit int64, tombstone func(*value.Row) []value.Value) (*Cursor, error) {
+func (e *Engine) push(ctx context.Context, sess *Session, id string, root plan.Node, limit int64, tombstone func(*value.Row) []value.Value, skipNullKeys bool) (*Cursor, error) {
 	c := &Cursor{ID: id, rows: make(chan pushRow, 256), done: make(chan struct{}), limit: limit}
 	group := "_confluent-ksql-" + e.opts.ServiceID + id
 	var closeOnce sync.Once
 	finish := func() { closeOnce.Do(func() { close(c.rows) }) }
 	emit := func(tc *stream.TaskContext, row *value.Row) error {
 		if row.Val == nil && (tombstone == nil || row.Undo) {
+			return nil
+		}
+		if skipNullKeys && len(row.Key) > 0 && (row.NullKey || hasNullValue(row.Key)) {
 			return nil
 		}
 		if c.limit >= 0 && c.count.Load() >= c.limit {
@@ -404,4 +413,13 @@ func (e *Engine) pull(ctx context.Context, sess *Session, id string, root plan.N
 		}
 	}
 	return out, nil
+}
+
+func hasNullValue(vs []value.Value) bool {
+	for _, v := range vs {
+		if v.IsNull() {
+			return true
+		}
+	}
+	return false
 }

@@ -41,6 +41,10 @@ func (p *Planner) foreignKeyJoin(left, right *joinInput, lce, rce *expr.Expr, ls
 	if err != nil {
 		return nil, err
 	}
+	if right.windowed {
+		// As ksqlDB's LogicalPlanner, once the join types check.
+		return nil, errors.New("Foreign-key table-table joins are not supported on windowed tables.")
+	}
 
 	sides := &joinSides{}
 	sides.sides = append(sides.sides, left.sides...)
