@@ -301,6 +301,14 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 	post.aggregated = true
 	post.aliasBase = &in
 	post.names = preScope
+	if sc.join == nil {
+		// SELECT * in an aggregation names the source's columns, which
+		// must then be grouping expressions.
+		post.starBase = &in
+		if sc.starBase != nil {
+			post.starBase = sc.starBase
+		}
+	}
 	var result plan.Node = aggNode
 	if q.Having != nil {
 		post.clause = "HAVING"

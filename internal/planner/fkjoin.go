@@ -21,6 +21,9 @@ func (p *Planner) foreignKeyJoin(left, right *joinInput, lce, rce *expr.Expr, ls
 	case plan.OuterJoin:
 		return nil, errors.New("FULL OUTER JOIN on a foreign key is not supported")
 	}
+	if right.windowed {
+		return nil, errors.New("Foreign-key table-table joins are not supported on windowed tables.")
+	}
 	src, ok := left.node.(*plan.Source)
 	lkeys := left.sources[0].Schema.Key()
 	if !ok || len(left.sides) != 1 || len(lkeys) != 1 {

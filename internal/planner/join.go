@@ -410,7 +410,7 @@ func (p *Planner) joinOne(q *ast.Query, left, right *joinInput, j *ast.Join, fin
 		return nil, err
 	}
 	if !lce.Type.Equal(rce.Type) {
-		return nil, fmt.Errorf("Invalid join condition: types don't match. Got %s{%s} = %s{%s}.", expr.FormatSQL(lexpr), lce.Type, expr.FormatSQL(rexpr), rce.Type)
+		return nil, fmt.Errorf("Invalid join condition: types don't match. Got %s{%s} = %s{%s}.", qualifyExprText(lexpr, crit.lalias), lce.Type, qualifyExprText(rexpr, crit.ralias), rce.Type)
 	}
 	lText, rText := p.qualifiedText(lexpr, lsc), p.qualifiedText(rexpr, rsc)
 	// A table must be joined on its key: it cannot be repartitioned.
@@ -812,6 +812,9 @@ func windowedRepartition(left, right *joinInput, lRekey, rRekey bool) error {
 type criteria struct {
 	l, r ast.Expr
 	lsrc *catalog.Source
+	// lalias and ralias are the sources' aliases, which qualify the
+	// sides' columns in messages.
+	lalias, ralias string
 }
 
 // checkCriteria applies ksqlDB's analysis of a join condition: one
@@ -844,9 +847,9 @@ func (p *Planner) checkCriteria(left, right *joinInput, j *ast.Join) (criteria, 
 	joined := right.sides[0].alias
 	switch joined {
 	case rs[0].alias:
-		return criteria{l: cmp.L, r: cmp.R, lsrc: ls[0].source}, nil
+		return criteria{l: cmp.L, r: cmp.R, lsrc: ls[0].source, lalias: ls[0].alias, ralias: rs[0].alias}, nil
 	case ls[0].alias:
-		return criteria{l: cmp.R, r: cmp.L, lsrc: rs[0].source}, nil
+		return criteria{l: cmp.R, r: cmp.L, lsrc: rs[0].source, lalias: rs[0].alias, ralias: ls[0].alias}, nil
 	}
 	return criteria{}, fmt.Errorf("A join criteria is expected to reference the source (`%s`) in the FROM clause, instead the right source references `%s` and the left source references `%s`", joined, rs[0].alias, ls[0].alias)
 }

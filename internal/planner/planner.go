@@ -101,6 +101,20 @@ func (p *Planner) Plan(q *ast.Query, sinkName string, target *catalog.Source) (*
 		}
 	}
 
+	if q.Where != nil && !windowed && q.Window != nil {
+		// Window bounds exist only after a windowed aggregation, which
+		// runs after WHERE; ksqlDB reports them before anything else.
+		var bound string
+		ast.Walk(q.Where, func(n ast.Node) bool {
+			if cr, ok := n.(*ast.ColumnRef); ok && bound == "" && (cr.Name.Name == catalog.WindowStart || cr.Name.Name == catalog.WindowEnd) {
+				bound = cr.Name.Name
+			}
+			return bound == ""
+		})
+		if bound != "" {
+			return nil, fmt.Errorf("Error in WHERE expression: Unknown column %s.", bound)
+		}
+	}
 	if q.Where != nil {
 		sc.clause = "WHERE"
 		pred, err := expr.Compile(q.Where, sc, expr.Options{Functions: p.Functions})
