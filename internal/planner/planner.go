@@ -256,7 +256,11 @@ func (p *Planner) partitionBy(input plan.Node, sc *scope, exprs []ast.Expr, alia
 			name := ""
 			text := expr.FormatSQL(e)
 			if cr, ok := e.(*ast.ColumnRef); ok {
-				col, _ := sc.Resolve("", cr.Name.Name)
+				q := ""
+				if cr.Qualifier != nil && sc.join != nil {
+					q = cr.Qualifier.Name
+				}
+				col, _ := sc.Resolve(q, cr.Name.Name)
 				name = col.Name
 				text = qualifiedText(alias, name)
 			} else {
@@ -307,6 +311,9 @@ func (p *Planner) partitionBy(input plan.Node, sc *scope, exprs []ast.Expr, alia
 	nsc := newScope(sch, windowed, qualifiersOf(sc)...)
 	nsc.exprs = exprMap
 	nsc.aliasBase = &in
+	if sc.join != nil {
+		nsc.joined = sc
+	}
 	return node, nsc, refs, nil
 }
 

@@ -39,6 +39,10 @@ type scope struct {
 	// names, when set, is the scope whose column names messages use:
 	// after an aggregation over a join, the join's.
 	names *scope
+	// joined, when set, is the join scope this one re-keys (PARTITION BY
+	// after a join): references the query writes against the joined
+	// sources (L.K) resolve to the joined columns (L_K) this scope holds.
+	joined *scope
 }
 
 // DisplayName implements expr.Namer: after a join, a column reference
@@ -70,6 +74,9 @@ func (s *scope) star(q *ast.Ident) []string {
 // clashing reports a column name that more than one joined source has, so
 // a qualified reference to it is aliased SOURCE_COLUMN.
 func (s *scope) clashing(name string) bool {
+	if s.joined != nil {
+		return s.joined.clashing(name)
+	}
 	// Every joined source has the pseudo columns, so they always clash.
 	return s.join != nil && (s.join.count(name) > 1 || isPseudo(name))
 }
@@ -91,6 +98,11 @@ func newScope(sch catalog.Schema, windowed bool, qualifiers ...string) *scope {
 func (s *scope) Resolve(qualifier, name string) (expr.Column, error) {
 	if s.join != nil {
 		return s.join.resolve(s, qualifier, name)
+	}
+	if s.joined != nil {
+		if jc, err := s.joined.Resolve(qualifier, name); err == nil && jc.Name != "" && s.hasColumn(jc.Name) {
+			qualifier, name = "", jc.Name
+		}
 	}
 	if qualifier != "" && !s.qualifier[qualifier] {
 		return expr.Column{}, s.unknown(qualifier, name)
@@ -176,4 +188,9 @@ func (s *scope) sourceAlias() string {
 		}
 	}
 	return best
+}
+
+func (s *scope) hasColumn(name string) bool {
+	_, ok := s.sch.Find(name)
+	return ok
 }
