@@ -28,6 +28,7 @@ func commands() []command {
 		{"server", "run the ksqlDB-compatible server", runServer},
 		{"cli", "the interactive SQL shell, against a server's REST API", runCLI},
 		{"run", "headless mode: execute a file of statements and keep its queries running", runRun},
+		{"migrate", "copy an embedded data directory's topics into Kafka", runMigrate},
 		{"conformance", "run ksqlDB's query validation tests (QTT) against Sluice", runConformance},
 	}
 }
