@@ -9,6 +9,8 @@ import (
 
 	"github.com/cockroachdb/datadriven"
 
+	"github.com/sluicedb/sluice/internal/catalog"
+	"github.com/sluicedb/sluice/internal/function"
 	"github.com/sluicedb/sluice/internal/plan"
 	"github.com/sluicedb/sluice/internal/state"
 	"github.com/sluicedb/sluice/internal/state/pebblestore"
@@ -64,6 +66,33 @@ func TestOperators(t *testing.T) {
 				return "ok"
 			case "table-change":
 				inputs["in"] = &TableChange{Store: store(), Next: sink}
+				return "ok"
+			case "emit-final":
+				// COUNT(*) per key in tumbling or hopping windows under EMIT
+				// FINAL: size, advance and grace in ms.
+				var size, advance, grace int
+				d.ScanArgs(t, "size", &size)
+				advance = size
+				if d.HasArg("advance") {
+					d.ScanArgs(t, "advance", &advance)
+				}
+				d.ScanArgs(t, "grace", &grace)
+				typ := catalog.Tumbling
+				if advance != size {
+					typ = catalog.Hopping
+				}
+				count := &function.Aggregator{
+					Init: func() value.Value { return value.Bigint(0) },
+					Aggregate: func(acc value.Value, _ []value.Value) (value.Value, error) {
+						return value.Bigint(acc.AsInt64() + 1), nil
+					},
+					Map: func(acc value.Value) (value.Value, error) { return acc, nil },
+				}
+				inputs["in"] = &Aggregate{
+					Aggs:   []AggSpec{{Name: "COUNT", Agg: count}},
+					Window: &plan.WindowSpec{Type: typ, Size: int64(size), Advance: int64(advance), Grace: int64(grace)},
+					Store:  store(), Suppress: store(), Final: true, Next: sink,
+				}
 				return "ok"
 			case "flatmap":
 				// Explodes every value column that holds a list.
@@ -156,6 +185,9 @@ func formatRow(row *value.Row) string {
 		b.WriteString(" undo")
 	}
 	fmt.Fprintf(&b, " ts=%d", row.Time)
+	if row.Window != nil {
+		fmt.Fprintf(&b, " window=[%d,%d)", row.Window.Start, row.Window.End)
+	}
 	return b.String()
 }
 
