@@ -111,9 +111,18 @@ func parseTimestamp(text string) (int64, error) {
 		}
 		loc = time.FixedZone(zone, off)
 	}
-	t, err := time.ParseInLocation("2006-01-02T15:04:05.000", date+"T"+timePart, loc)
+	// Java's SMART resolver reads 24:00 as the midnight that ends the day.
+	endOfDay := timePart == "24:00:00.000"
+	parsed := timePart
+	if endOfDay {
+		parsed = "00:00:00.000"
+	}
+	t, err := time.ParseInLocation("2006-01-02T15:04:05.000", date+"T"+parsed, loc)
 	if err != nil {
 		return fail("Text '" + date + "T" + timePart + "' could not be parsed")
+	}
+	if endOfDay {
+		t = t.AddDate(0, 0, 1)
 	}
 	return t.UnixMilli(), nil
 }
