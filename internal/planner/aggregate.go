@@ -118,6 +118,22 @@ func (p *Planner) planAggregate(q *ast.Query, node plan.Node, sc *scope, out *Pl
 	if len(q.GroupBy) == 0 {
 		return nil, p.noGroupBy(q, calls)
 	}
+	if sc.join != nil && q.Window != nil {
+		// ksqlDB does not add the window bounds to the schema of a
+		// windowed aggregation over a join, so selecting them fails.
+		for _, e := range selectExprs(q.Select) {
+			var bound string
+			ast.Walk(e, func(n ast.Node) bool {
+				if cr, ok := n.(*ast.ColumnRef); ok && bound == "" && (cr.Name.Name == catalog.WindowStart || cr.Name.Name == catalog.WindowEnd) {
+					bound = cr.Name.Name
+				}
+				return bound == ""
+			})
+			if bound != "" {
+				return nil, fmt.Errorf("SELECT column '%s' cannot be resolved.", bound)
+			}
+		}
+	}
 	if err := windowBoundsMisused(q, calls); err != nil {
 		return nil, err
 	}
