@@ -119,28 +119,12 @@ func Run(ctx context.Context, w Workload, opts Options) (Result, error) {
 		return res, fmt.Errorf("bench: start query: %w", err)
 	}
 
-	runtime.GC()
-	var m0, m1 runtime.MemStats
-	runtime.ReadMemStats(&m0)
-	cpu0 := cpuTime()
-	t0 := time.Now()
-	if opts.CPUProfile != "" {
-		f, err := os.Create(opts.CPUProfile)
-		if err != nil {
-			return res, fmt.Errorf("bench: cpu profile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return res, fmt.Errorf("bench: cpu profile: %w", err)
-		}
+	mt, err := startMeter(opts.CPUProfile)
+	if err != nil {
+		return res, err
 	}
 	err = eng.RunUntilIdle(ctx)
-	if opts.CPUProfile != "" {
-		pprof.StopCPUProfile()
-	}
-	wall := time.Since(t0)
-	cpu := cpuTime() - cpu0
-	runtime.ReadMemStats(&m1)
+	mt.stop(&res)
 	if err != nil {
 		return res, fmt.Errorf("bench: run %s: %w", w.Name, err)
 	}
@@ -150,15 +134,8 @@ func Run(ctx context.Context, w Workload, opts Options) (Result, error) {
 		return res, err
 	}
 	res.Outputs = out
-	res.WallSec, res.CPUSec = wall.Seconds(), cpu.Seconds()
-	n := float64(res.Records)
-	res.PerCore = n / res.CPUSec
-	res.PerWallSec = n / res.WallSec
-	res.AllocsPerRecord = float64(m1.Mallocs-m0.Mallocs) / n
-	res.BytesPerRecord = float64(m1.TotalAlloc-m0.TotalAlloc) / n
 	res.StateBytes = dirSize(stateDir)
 	res.LogBytes = dirSize(logDir)
-	res.PeakRSS = peakRSS()
 	if want := w.Want(opts.Records); out != want {
 		return res, fmt.Errorf("%w: %s wrote %d records to %s, want %d", ErrWrongOutput, w.Name, out, w.Sink, want)
 	}
@@ -290,4 +267,53 @@ func dirSize(dir string) int64 {
 		return nil
 	})
 	return n
+}
+
+// meter measures one timed run the same way for every backend: wall and
+// CPU time, allocations, peak RSS, and an optional CPU profile.
+type meter struct {
+	m0   runtime.MemStats
+	cpu0 time.Duration
+	t0   time.Time
+	prof *os.File
+}
+
+func startMeter(profile string) (*meter, error) {
+	runtime.GC()
+	mt := &meter{}
+	runtime.ReadMemStats(&mt.m0)
+	mt.cpu0 = cpuTime()
+	mt.t0 = time.Now()
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return nil, fmt.Errorf("bench: cpu profile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("bench: cpu profile: %w", err)
+		}
+		mt.prof = f
+	}
+	return mt, nil
+}
+
+// stop ends the measurement and fills res's times and per-record rates
+// for res.Records.
+func (mt *meter) stop(res *Result) {
+	if mt.prof != nil {
+		pprof.StopCPUProfile()
+		mt.prof.Close()
+	}
+	wall := time.Since(mt.t0)
+	cpu := cpuTime() - mt.cpu0
+	var m1 runtime.MemStats
+	runtime.ReadMemStats(&m1)
+	res.WallSec, res.CPUSec = wall.Seconds(), cpu.Seconds()
+	n := float64(res.Records)
+	res.PerCore = n / res.CPUSec
+	res.PerWallSec = n / res.WallSec
+	res.AllocsPerRecord = float64(m1.Mallocs-mt.m0.Mallocs) / n
+	res.BytesPerRecord = float64(m1.TotalAlloc-mt.m0.TotalAlloc) / n
+	res.PeakRSS = peakRSS()
 }

@@ -3,9 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"os"
-	"runtime"
-	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -76,20 +73,9 @@ func runKafka(ctx context.Context, w Workload, opts Options) (Result, error) {
 	}
 	want := w.Want(opts.Records)
 
-	runtime.GC()
-	var m0, m1 runtime.MemStats
-	runtime.ReadMemStats(&m0)
-	cpu0 := cpuTime()
-	t0 := time.Now()
-	if opts.CPUProfile != "" {
-		f, err := os.Create(opts.CPUProfile)
-		if err != nil {
-			return res, fmt.Errorf("bench: cpu profile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return res, fmt.Errorf("bench: cpu profile: %w", err)
-		}
+	mt, err := startMeter(opts.CPUProfile)
+	if err != nil {
+		return res, err
 	}
 	results, err := eng.Execute(ctx, sess, fmt.Sprintf(w.Query, opts.Format))
 	if err != nil {
@@ -113,12 +99,7 @@ func runKafka(ctx context.Context, w Workload, opts Options) (Result, error) {
 			break
 		}
 	}
-	if opts.CPUProfile != "" {
-		pprof.StopCPUProfile()
-	}
-	wall := time.Since(t0)
-	cpu := cpuTime() - cpu0
-	runtime.ReadMemStats(&m1)
+	mt.stop(&res)
 	if ctx.Err() != nil {
 		return res, ctx.Err()
 	}
@@ -129,14 +110,7 @@ func runKafka(ctx context.Context, w Workload, opts Options) (Result, error) {
 		return res, err
 	}
 	res.Outputs = out
-	res.WallSec, res.CPUSec = wall.Seconds(), cpu.Seconds()
-	n := float64(res.Records)
-	res.PerCore = n / res.CPUSec
-	res.PerWallSec = n / res.WallSec
-	res.AllocsPerRecord = float64(m1.Mallocs-m0.Mallocs) / n
-	res.BytesPerRecord = float64(m1.TotalAlloc-m0.TotalAlloc) / n
 	res.StateBytes = dirSize(stateDir)
-	res.PeakRSS = peakRSS()
 	if out != want {
 		// Say whether the records were late or missing.
 		time.Sleep(5 * time.Second)
