@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -109,15 +110,21 @@ func (kafka) launch(ctx context.Context, o *Options, dir string, st *State) erro
 		return fmt.Errorf("log4j2.properties: %w", err)
 	}
 	// The storage tool wants a cluster id: 16 random bytes, base64url
-	// without padding, as `kafka-storage random-uuid` prints.
-	var id [16]byte
-	if _, err := rand.Read(id[:]); err != nil {
-		return fmt.Errorf("cluster id: %w", err)
+	// without padding, as `kafka-storage random-uuid` prints. Like Kafka's
+	// Uuid.randomUuid, draw again when it starts with '-', which the
+	// tool's argument parser would take for a flag (1 start in 64).
+	var clusterID string
+	for clusterID == "" || strings.HasPrefix(clusterID, "-") {
+		var id [16]byte
+		if _, err := rand.Read(id[:]); err != nil {
+			return fmt.Errorf("cluster id: %w", err)
+		}
+		clusterID = base64.RawURLEncoding.EncodeToString(id[:])
 	}
 	fctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	format := exec.CommandContext(fctx, "java", kafkaJava(o, dir, "kafka.tools.StorageTool", "format",
-		"-t", base64.RawURLEncoding.EncodeToString(id[:]), "-c", props)...)
+		"-t", clusterID, "-c", props)...)
 	if err := run(format); err != nil {
 		return err
 	}
