@@ -244,19 +244,26 @@ func (e *Engine) property(sess *Session, name, def string) string {
 	return def
 }
 
-// Step drives every prepared query once (Manual mode) and reports whether
-// any made progress.
-func (e *Engine) Step(ctx context.Context) (bool, error) {
-	// Step queries in creation order, so a query runs after the ones it
-	// reads from, as a record flows through a pipeline.
+// runningQueries lists the running persistent queries in creation order,
+// so a caller visits a query after the ones it reads from.
+func (e *Engine) runningQueries() []*stream.Query {
 	var qs []*stream.Query
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	for _, cq := range e.cat.Queries() {
 		if q := e.running[cq.ID]; q != nil {
 			qs = append(qs, q)
 		}
 	}
-	e.mu.Unlock()
+	return qs
+}
+
+// Step drives every prepared query once (Manual mode) and reports whether
+// any made progress.
+func (e *Engine) Step(ctx context.Context) (bool, error) {
+	// Step queries in creation order, so a query runs after the ones it
+	// reads from, as a record flows through a pipeline.
+	qs := e.runningQueries()
 	progressed := false
 	for _, q := range qs {
 		ok, err := q.Step(ctx)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/sluicedb/sluice/internal/logstore"
-	"github.com/sluicedb/sluice/internal/stream"
 )
 
 // CaughtUp reports whether every running persistent query has processed
@@ -14,14 +13,7 @@ import (
 // queries. A query that failed is reported as an error, since it never
 // catches up.
 func (e *Engine) CaughtUp(ctx context.Context) (bool, error) {
-	var qs []*stream.Query
-	e.mu.Lock()
-	for _, cq := range e.cat.Queries() {
-		if q := e.running[cq.ID]; q != nil {
-			qs = append(qs, q)
-		}
-	}
-	e.mu.Unlock()
+	qs := e.runningQueries()
 	for _, q := range qs {
 		if err := q.Err(); err != nil {
 			return false, fmt.Errorf("query %s: %w", q.ID(), err)
