@@ -61,7 +61,7 @@ func TestConfluentInterop(t *testing.T) {
 		// have no null, so Sluice reads an unset one as "" (as ksqlDB).
 		nullNote *string
 	}{
-		{format: "AVRO", script: "avro_interop.py"},
+		{format: "AVRO", script: "sr_interop.py", arg: "avro"},
 		{format: "PROTOBUF", script: "sr_interop.py", arg: "protobuf", nullNote: new(string)},
 		{format: "JSON_SR", script: "sr_interop.py", arg: "json"},
 	} {

@@ -1,11 +1,11 @@
-"""Like avro_interop.py, for PROTOBUF and JSON_SR: Confluent's Python
+"""Third-party Kafka clients around a Sluice query: Confluent's Python
 producer writes through Sluice's embedded schema registry with its
-ProtobufSerializer or JSONSerializer, and Confluent's consumer reads what
-Sluice wrote back with the matching deserializer.
+AvroSerializer, ProtobufSerializer or JSONSerializer, and Confluent's
+consumer reads what Sluice wrote back with the matching deserializer.
 
 Usage:
-  sr_interop.py produce protobuf|json BOOTSTRAP REGISTRY_URL TOPIC N
-  sr_interop.py consume protobuf|json BOOTSTRAP REGISTRY_URL TOPIC N
+  sr_interop.py produce avro|protobuf|json BOOTSTRAP REGISTRY_URL TOPIC N
+  sr_interop.py consume avro|protobuf|json BOOTSTRAP REGISTRY_URL TOPIC N
 
 consume prints one JSON object per record, sorted by ID, then DONE; it
 exits non-zero if it cannot read N records within a minute.
@@ -20,6 +20,7 @@ import time
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
 from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer, ProtobufSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -78,6 +79,17 @@ ORDER_JSON = json.dumps({
 })
 
 
+ORDER_AVRO = json.dumps({
+    "type": "record", "name": "Order", "namespace": "shop",
+    "fields": [
+        {"name": "id", "type": "long"},
+        {"name": "item", "type": "string"},
+        {"name": "price", "type": "double"},
+        {"name": "note", "type": ["null", "string"], "default": None},
+    ],
+})
+
+
 def value(i):
     return {"id": i, "item": "item-%d" % i, "price": i * 1.5 - 10,
             "note": None if i % 3 == 0 else "n%d" % i}
@@ -100,6 +112,11 @@ def produce(fmt, bootstrap, url, topic, n):
 
         def build(v):
             return order(**{k: x for k, x in v.items() if x is not None})
+    elif fmt == "avro":
+        ser = AvroSerializer(reg, ORDER_AVRO)
+
+        def build(v):
+            return v
     else:
         ser = JSONSerializer(ORDER_JSON, reg)
 
@@ -121,6 +138,11 @@ def consume(fmt, bootstrap, url, topic, n):
 
         def row(m):
             return {"ID": m.ID, "ITEM": m.ITEM, "DOUBLED": m.DOUBLED, "NOTE": m.NOTE}
+    elif fmt == "avro":
+        de = AvroDeserializer(reg)
+
+        def row(m):
+            return m
     else:
         de = JSONDeserializer(None, schema_registry_client=reg)
 
