@@ -105,15 +105,8 @@ func Run(ctx context.Context, w Workload, opts Options) (Result, error) {
 	defer eng.Close()
 
 	sess := engine.NewSession()
-	script := "SET 'auto.offset.reset' = 'earliest';\n"
-	for _, in := range w.Inputs {
-		if err := produce(ctx, lg, reg, in, opts); err != nil {
-			return res, err
-		}
-		script += in.ddl(opts.Format) + "\n"
-	}
-	if _, err := eng.Execute(ctx, sess, script); err != nil {
-		return res, fmt.Errorf("bench: declare inputs: %w", err)
+	if err := declareInputs(ctx, eng, sess, lg, reg, w, opts); err != nil {
+		return res, err
 	}
 	if _, err := eng.Execute(ctx, sess, fmt.Sprintf(w.Query, opts.Format)); err != nil {
 		return res, fmt.Errorf("bench: start query: %w", err)
@@ -140,6 +133,22 @@ func Run(ctx context.Context, w Workload, opts Options) (Result, error) {
 		return res, fmt.Errorf("%w: %s wrote %d records to %s, want %d", ErrWrongOutput, w.Name, out, w.Sink, want)
 	}
 	return res, nil
+}
+
+// declareInputs writes the workload's inputs to the log and declares
+// them as sources read from the earliest offset.
+func declareInputs(ctx context.Context, eng *engine.Engine, sess *engine.Session, lg logstore.Log, reg format.Registry, w Workload, opts Options) error {
+	script := "SET 'auto.offset.reset' = 'earliest';\n"
+	for _, in := range w.Inputs {
+		if err := produce(ctx, lg, reg, in, opts); err != nil {
+			return err
+		}
+		script += in.ddl(opts.Format) + "\n"
+	}
+	if _, err := eng.Execute(ctx, sess, script); err != nil {
+		return fmt.Errorf("bench: declare inputs: %w", err)
+	}
+	return nil
 }
 
 // produceBatch bounds a produce transaction, so a million records are not

@@ -61,15 +61,8 @@ func runKafka(ctx context.Context, w Workload, opts Options) (Result, error) {
 	defer eng.Close()
 
 	sess := engine.NewSession()
-	script := "SET 'auto.offset.reset' = 'earliest';\n"
-	for _, in := range w.Inputs {
-		if err := produce(ctx, lg, reg, in, opts); err != nil {
-			return res, err
-		}
-		script += in.ddl(opts.Format) + "\n"
-	}
-	if _, err := eng.Execute(ctx, sess, script); err != nil {
-		return res, fmt.Errorf("bench: declare inputs: %w", err)
+	if err := declareInputs(ctx, eng, sess, lg, reg, w, opts); err != nil {
+		return res, err
 	}
 	want := w.Want(opts.Records)
 
