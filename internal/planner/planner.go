@@ -364,7 +364,7 @@ func qualifyExprText(e ast.Expr, alias string) string {
 func checkKeyTypes(cols []catalog.Column) error {
 	for _, c := range cols {
 		if hasMap(c.Type) {
-			return fmt.Errorf("Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: `%s`. Column type: %s. See https://github.com/confluentinc/ksql/issues/6621 for more.", c.Name, quotedType(c.Type))
+			return fmt.Errorf("Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: `%s`. Column type: %s. See https://github.com/confluentinc/ksql/issues/6621 for more.", c.Name, c.Type.Quoted())
 		}
 	}
 	return nil
@@ -387,24 +387,6 @@ func hasMap(t *types.Type) bool {
 		}
 	}
 	return false
-}
-
-// quotedType prints a type as ksqlDB's messages do, with struct field
-// names in backticks.
-func quotedType(t *types.Type) string {
-	switch t.Kind {
-	case types.Array:
-		return "ARRAY<" + quotedType(t.Elem) + ">"
-	case types.Map:
-		return "MAP<" + quotedType(t.Key) + ", " + quotedType(t.Elem) + ">"
-	case types.Struct:
-		parts := make([]string, len(t.Fields))
-		for i, f := range t.Fields {
-			parts[i] = "`" + f.Name + "` " + quotedType(f.Type)
-		}
-		return "STRUCT<" + strings.Join(parts, ", ") + ">"
-	}
-	return t.String()
 }
 
 // clauseError prefixes a type error in a WHERE or HAVING expression as

@@ -86,7 +86,7 @@ func schemaString(cols []Column) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "`%s` %s", c.Name, headerType(c.Type))
+		fmt.Fprintf(&b, "`%s` %s", c.Name, c.Type.Quoted())
 		if c.Key {
 			b.WriteString(" KEY")
 		}
@@ -168,25 +168,4 @@ func lookupFold(m map[string]any, name string) (any, bool) {
 		}
 	}
 	return nil, false
-}
-
-// headerType renders a type as ksqlDB's /query header does, with every
-// struct field name back-quoted.
-func headerType(t *types.Type) string {
-	if t == nil {
-		return t.String()
-	}
-	switch t.Kind {
-	case types.Array:
-		return "ARRAY<" + headerType(t.Elem) + ">"
-	case types.Map:
-		return "MAP<" + headerType(t.Key) + ", " + headerType(t.Elem) + ">"
-	case types.Struct:
-		parts := make([]string, len(t.Fields))
-		for i, f := range t.Fields {
-			parts[i] = "`" + f.Name + "` " + headerType(f.Type)
-		}
-		return "STRUCT<" + strings.Join(parts, ", ") + ">"
-	}
-	return t.String()
 }

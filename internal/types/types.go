@@ -210,7 +210,7 @@ func (t *Type) Equal(o *Type) bool {
 // `STRUCT<A INTEGER, B ARRAY<STRING>>` and `DECIMAL(4, 2)`.
 func (t *Type) String() string {
 	var b strings.Builder
-	t.write(&b, false)
+	t.write(&b, namesPlain)
 	return b.String()
 }
 
@@ -218,11 +218,28 @@ func (t *Type) String() string {
 // names with back-quotes where they are not plain upper-case identifiers.
 func (t *Type) SQL() string {
 	var b strings.Builder
-	t.write(&b, true)
+	t.write(&b, namesAsSQL)
 	return b.String()
 }
 
-func (t *Type) write(b *strings.Builder, quote bool) {
+// Quoted renders the type as ksqlDB's error messages and query response
+// headers print it, with every struct field name in back-quotes.
+func (t *Type) Quoted() string {
+	var b strings.Builder
+	t.write(&b, namesQuoted)
+	return b.String()
+}
+
+// fieldNames says how write prints struct field names.
+type fieldNames int
+
+const (
+	namesPlain  fieldNames = iota // as they are
+	namesAsSQL                    // back-quoted where SQL needs it
+	namesQuoted                   // always back-quoted
+)
+
+func (t *Type) write(b *strings.Builder, quote fieldNames) {
 	if t == nil {
 		b.WriteString("<nil>")
 		return
@@ -246,9 +263,12 @@ func (t *Type) write(b *strings.Builder, quote bool) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			if quote {
+			switch quote {
+			case namesAsSQL:
 				b.WriteString(QuoteIdent(f.Name))
-			} else {
+			case namesQuoted:
+				b.WriteString("`" + f.Name + "`")
+			default:
 				b.WriteString(f.Name)
 			}
 			b.WriteByte(' ')
