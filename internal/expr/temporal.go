@@ -2,12 +2,14 @@ package expr
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/sluicedb/sluice/internal/function/javatime"
 	"github.com/sluicedb/sluice/internal/types"
 	"github.com/sluicedb/sluice/internal/value"
 )
@@ -84,84 +86,20 @@ func parseTime(s string) (int64, error) {
 }
 
 func parseTimestamp(text string) (int64, error) {
-	fail := func(why string) (int64, error) {
-		return 0, fmt.Errorf("Failed to parse timestamp '%s': %s%s", text, why, timestampHelp)
+	ms, err := javatime.ParsePartialTimestamp(text)
+	if err == nil {
+		return ms, nil
 	}
-	date, timePart, zone := text, "", ""
-	if i := strings.IndexByte(text, 'T'); i >= 0 {
-		date = text[:i]
-		rest := text[i+1:]
-		if j := strings.IndexAny(rest, "+-"); j >= 0 {
-			zone = rest[j:]
-			rest = rest[:j]
-		}
-		timePart = strings.TrimSuffix(rest, "Z")
-	} else {
-		date = completeDate(text)
+	why := err.Error()
+	var ze *javatime.ZoneError
+	var te *javatime.TextError
+	switch {
+	case errors.As(err, &ze):
+		why = "Failed to parse timezone '" + ze.Zone + "'"
+	case errors.As(err, &te):
+		why = "Text '" + te.Text + "' could not be parsed"
 	}
-	const pattern = "00:00:00.000"
-	if len(timePart) < len(pattern) {
-		timePart += pattern[len(timePart):]
-	}
-	loc := time.UTC
-	if strings.TrimSpace(zone) != "" {
-		off, ok := parseOffset(zone)
-		if !ok {
-			return fail("Failed to parse timezone '" + zone + "'")
-		}
-		loc = time.FixedZone(zone, off)
-	}
-	// Java's SMART resolver reads 24:00 as the midnight that ends the day.
-	endOfDay := timePart == "24:00:00.000"
-	parsed := timePart
-	if endOfDay {
-		parsed = "00:00:00.000"
-	}
-	t, err := time.ParseInLocation("2006-01-02T15:04:05.000", date+"T"+parsed, loc)
-	if err != nil {
-		return fail("Text '" + date + "T" + timePart + "' could not be parsed")
-	}
-	if endOfDay {
-		t = t.AddDate(0, 0, 1)
-	}
-	return t.UnixMilli(), nil
-}
-
-// parseOffset reads +h, +hh, +hhmm, +hh:mm and +hh:mm:ss zone offsets.
-func parseOffset(z string) (int, bool) {
-	if len(z) < 2 || (z[0] != '+' && z[0] != '-') {
-		return 0, false
-	}
-	sign := 1
-	if z[0] == '-' {
-		sign = -1
-	}
-	s := strings.ReplaceAll(z[1:], ":", "")
-	var h, m, sec int
-	var err error
-	switch len(s) {
-	case 1, 2:
-		h, err = strconv.Atoi(s)
-	case 4:
-		h, err = strconv.Atoi(s[:2])
-		if err == nil {
-			m, err = strconv.Atoi(s[2:])
-		}
-	case 6:
-		h, err = strconv.Atoi(s[:2])
-		if err == nil {
-			m, err = strconv.Atoi(s[2:4])
-		}
-		if err == nil {
-			sec, err = strconv.Atoi(s[4:])
-		}
-	default:
-		return 0, false
-	}
-	if err != nil || h > 18 || m > 59 || sec > 59 {
-		return 0, false
-	}
-	return sign * (h*3600 + m*60 + sec), true
+	return 0, fmt.Errorf("Failed to parse timestamp '%s': %s%s", text, why, timestampHelp)
 }
 
 func formatTimestamp(ms int64) string {

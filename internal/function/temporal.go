@@ -1,8 +1,8 @@
 package function
 
 import (
+	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/sluicedb/sluice/internal/function/javatime"
@@ -14,7 +14,6 @@ import (
 var (
 	datePattern = mustCompile("yyyy-MM-dd")
 	timePattern = mustCompile("HH:mm[:ss[.SSS]]")
-	tsPattern   = mustCompile("yyyy-MM-dd'T'HH:mm:ss.SSS")
 )
 
 func mustCompile(p string) *javatime.Formatter {
@@ -26,43 +25,19 @@ func mustCompile(p string) *javatime.Formatter {
 	return f
 }
 
-// ParseTimestampString parses text as ksqlDB's PartialStringToTimestampParser
-// does: "2020-05-26T23:59:58.000", with any trailing part missing
-// ("2020-05", "2020-05-26T10"), and an optional offset such as "+0200" or
-// "Z" after the time.
+// ParseTimestampString parses a ksqlDB partial timestamp string
+// (javatime.ParsePartialTimestamp), with the error a function argument's
+// implicit cast reports.
 func ParseTimestampString(text string) (int64, error) {
-	date, rest, hasTime := strings.Cut(text, "T")
-	zone := ""
-	clock := ""
-	if hasTime {
-		if i := strings.IndexAny(rest, "+-"); i >= 0 {
-			zone, rest = rest[i:], rest[:i]
-		}
-		clock = strings.TrimSuffix(rest, "Z")
-	} else {
-		switch strings.Count(date, "-") {
-		case 0:
-			date += "-01-01"
-		case 1:
-			date += "-01"
-		}
+	ms, err := javatime.ParsePartialTimestamp(text)
+	var ze *javatime.ZoneError
+	switch {
+	case err == nil:
+		return ms, nil
+	case errors.As(err, &ze):
+		return 0, err
 	}
-	const full = "00:00:00.000"
-	if len(clock) < len(full) {
-		clock += full[len(clock):]
-	}
-	loc := time.UTC
-	if strings.TrimSpace(zone) != "" {
-		var err error
-		if loc, err = javatime.LoadZone(zone); err != nil {
-			return 0, fmt.Errorf("Failed to parse timezone '%s': %w", zone, err)
-		}
-	}
-	t, err := tsPattern.ParseTime(date+"T"+clock, loc)
-	if err != nil {
-		return 0, fmt.Errorf("Failed to parse timestamp '%s': %w", text, err)
-	}
-	return t.UnixMilli(), nil
+	return 0, fmt.Errorf("Failed to parse timestamp '%s': %w", text, err)
 }
 
 func parseTemporal(s string, k types.Kind) (value.Value, error) {
