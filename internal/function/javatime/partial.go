@@ -21,7 +21,9 @@ type ZoneError struct {
 	Err  error
 }
 
-func (e *ZoneError) Error() string { return "Failed to parse timezone '" + e.Zone + "': " + e.Err.Error() }
+func (e *ZoneError) Error() string {
+	return "Failed to parse timezone '" + e.Zone + "': " + e.Err.Error()
+}
 func (e *ZoneError) Unwrap() error { return e.Err }
 
 // TextError reports a partial timestamp whose date or time does not parse;
