@@ -179,37 +179,7 @@ func (e *Engine) resolveFormats(sess *Session, name string, props withProps, src
 	if v, ok := props.str("VALUE_DELIMITER"); ok {
 		src.ValueFormat.Props[format.PropDelimiter] = v
 	}
-	if v, ok := props.str("KEY_PROTOBUF_NULLABLE_REPRESENTATION"); ok {
-		src.KeyFormat.Props[format.PropNullableRepresentation] = v
-	}
-	if v, ok := props.str("VALUE_PROTOBUF_NULLABLE_REPRESENTATION"); ok {
-		src.ValueFormat.Props[format.PropNullableRepresentation] = v
-	}
-	if v, ok := props.str("KEY_SCHEMA_ID"); ok {
-		src.KeyFormat.Props[format.PropSchemaID] = v
-	}
-	if v, ok := props.str("VALUE_SCHEMA_ID"); ok {
-		src.ValueFormat.Props[format.PropSchemaID] = v
-	}
-	if v, ok := props.str("KEY_SCHEMA_FULL_NAME"); ok {
-		src.KeyFormat.Props[format.PropFullSchemaName] = v
-	} else if src.KeyFormat.Name == format.Avro {
-		// A key schema name unique to the source keeps generated Avro
-		// classes from clashing (ksqlDB issue 6465).
-		src.KeyFormat.Props[format.PropFullSchemaName] = "io.confluent.ksql.avro_schemas." + avroName(name) + "Key"
-	}
-	if v, ok := props.str("VALUE_AVRO_SCHEMA_FULL_NAME"); ok {
-		src.ValueFormat.Props[format.PropFullSchemaName] = v
-	} else if v, ok := props.str("VALUE_SCHEMA_FULL_NAME"); ok {
-		src.ValueFormat.Props[format.PropFullSchemaName] = v
-	}
-	if w, ok := props.boolVal("WRAP_SINGLE_VALUE"); ok {
-		if w {
-			src.ValueFeatures = []string{"WRAP_SINGLE_VALUE"}
-		} else {
-			src.ValueFeatures = []string{"UNWRAP_SINGLE_VALUE"}
-		}
-	}
+	applySchemaProps(props, src, name)
 	return nil
 }
 
@@ -451,4 +421,43 @@ func titleWord(w string) string {
 		return w
 	}
 	return strings.ToUpper(w[:1]) + w[1:]
+}
+
+// applySchemaProps applies the WITH properties that CREATE and CREATE AS
+// SELECT share about the formats' schemas and wrapping: protobuf nullable
+// representation, schema ids, schema full names, WRAP_SINGLE_VALUE. It
+// reports whether WRAP_SINGLE_VALUE was given.
+func applySchemaProps(props withProps, src *catalog.Source, name string) bool {
+	if v, ok := props.str("KEY_PROTOBUF_NULLABLE_REPRESENTATION"); ok {
+		src.KeyFormat.Props[format.PropNullableRepresentation] = v
+	}
+	if v, ok := props.str("VALUE_PROTOBUF_NULLABLE_REPRESENTATION"); ok {
+		src.ValueFormat.Props[format.PropNullableRepresentation] = v
+	}
+	if v, ok := props.str("KEY_SCHEMA_ID"); ok {
+		src.KeyFormat.Props[format.PropSchemaID] = v
+	}
+	if v, ok := props.str("VALUE_SCHEMA_ID"); ok {
+		src.ValueFormat.Props[format.PropSchemaID] = v
+	}
+	if v, ok := props.str("KEY_SCHEMA_FULL_NAME"); ok {
+		src.KeyFormat.Props[format.PropFullSchemaName] = v
+	} else if src.KeyFormat.Name == format.Avro {
+		// A key schema name unique to the source keeps generated Avro
+		// classes from clashing (ksqlDB issue 6465).
+		src.KeyFormat.Props[format.PropFullSchemaName] = "io.confluent.ksql.avro_schemas." + avroName(name) + "Key"
+	}
+	if v, ok := props.str("VALUE_AVRO_SCHEMA_FULL_NAME"); ok {
+		src.ValueFormat.Props[format.PropFullSchemaName] = v
+	} else if v, ok := props.str("VALUE_SCHEMA_FULL_NAME"); ok {
+		src.ValueFormat.Props[format.PropFullSchemaName] = v
+	}
+	w, ok := props.boolVal("WRAP_SINGLE_VALUE")
+	switch {
+	case ok && w:
+		src.ValueFeatures = []string{"WRAP_SINGLE_VALUE"}
+	case ok:
+		src.ValueFeatures = []string{"UNWRAP_SINGLE_VALUE"}
+	}
+	return ok
 }

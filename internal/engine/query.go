@@ -131,35 +131,7 @@ func (e *Engine) sinkSource(ctx context.Context, sess *Session, name string, tab
 			src.ValueFormat.Props[format.PropDelimiter] = d
 		}
 	}
-	if v, ok := props.str("KEY_PROTOBUF_NULLABLE_REPRESENTATION"); ok {
-		src.KeyFormat.Props[format.PropNullableRepresentation] = v
-	}
-	if v, ok := props.str("VALUE_PROTOBUF_NULLABLE_REPRESENTATION"); ok {
-		src.ValueFormat.Props[format.PropNullableRepresentation] = v
-	}
-	if v, ok := props.str("KEY_SCHEMA_ID"); ok {
-		src.KeyFormat.Props[format.PropSchemaID] = v
-	}
-	if v, ok := props.str("VALUE_SCHEMA_ID"); ok {
-		src.ValueFormat.Props[format.PropSchemaID] = v
-	}
-	if v, ok := props.str("KEY_SCHEMA_FULL_NAME"); ok {
-		src.KeyFormat.Props[format.PropFullSchemaName] = v
-	} else if src.KeyFormat.Name == format.Avro {
-		src.KeyFormat.Props[format.PropFullSchemaName] = "io.confluent.ksql.avro_schemas." + avroName(name) + "Key"
-	}
-	if v, ok := props.str("VALUE_AVRO_SCHEMA_FULL_NAME"); ok {
-		src.ValueFormat.Props[format.PropFullSchemaName] = v
-	} else if v, ok := props.str("VALUE_SCHEMA_FULL_NAME"); ok {
-		src.ValueFormat.Props[format.PropFullSchemaName] = v
-	}
-	if w, ok := props.boolVal("WRAP_SINGLE_VALUE"); ok {
-		if w {
-			src.ValueFeatures = []string{"WRAP_SINGLE_VALUE"}
-		} else {
-			src.ValueFeatures = []string{"UNWRAP_SINGLE_VALUE"}
-		}
-	} else {
+	if !applySchemaProps(props, src, name) {
 		e.unwrapFromConfig(sess, src)
 	}
 	if ts, ok := props.str("TIMESTAMP"); ok {
