@@ -104,7 +104,7 @@ func TestCLIInPseudoTerminal(t *testing.T) {
 	waitFor("Stream created")
 	typeLine("INSERT INTO riders (id, name) VALUES (42, 'zed');")
 	typeLine("SHOW STREAMS;")
-	waitFor(" RIDERS      | riders      | KAFKA      | JSON         | false")
+	waitFor(" RIDERS              | riders                      | KAFKA      | JSON         | false")
 	typeLine("SELECT * FROM riders;")
 	waitFor("|42                |zed               |")
 	typeLine("exit")

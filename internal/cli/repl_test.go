@@ -96,9 +96,11 @@ func TestREPLSession(t *testing.T) {
 	got := out.String()
 	for _, want := range []string{
 		" Message\n----------------\n Stream created\n----------------\n",
-		" Stream Name | Kafka Topic | Key Format | Value Format | Windowed\n" +
-			"------------------------------------------------------------------\n" +
-			" S           | s           | KAFKA      | JSON         | false\n",
+		// The processing log's stream is there from the start, as in ksqlDB.
+		" Stream Name         | Kafka Topic                 | Key Format | Value Format | Windowed\n" +
+			"------------------------------------------------------------------------------------------\n" +
+			" KSQL_PROCESSING_LOG | default_ksql_processing_log | KAFKA      | JSON         | false\n" +
+			" S                   | s                           | KAFKA      | JSON         | false\n",
 		" ID    | INTEGER (key)\n NAME  | VARCHAR(STRING)\n",
 		"Successfully changed local property 'auto.offset.reset' to 'earliest'.\n",
 		"+------------------+------------------+\n|ID                |NAME              |\n+------------------+------------------+\n" +

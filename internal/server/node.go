@@ -21,6 +21,7 @@ import (
 	"github.com/sluicedb/sluice/internal/logstore"
 	"github.com/sluicedb/sluice/internal/logstore/embedded"
 	"github.com/sluicedb/sluice/internal/logstore/kafka"
+	"github.com/sluicedb/sluice/internal/processinglog"
 	"github.com/sluicedb/sluice/internal/registry"
 	"github.com/sluicedb/sluice/internal/state/pebblestore"
 )
@@ -49,7 +50,10 @@ type Node struct {
 	State    *pebblestore.DB
 	Registry *registry.Embedded
 	Connect  *connect.Runtime
-	props    map[string]string
+	// ProcessingLog writes queries' per-record errors to the processing
+	// log topic; nil when ksql.logging.processing.topic.auto.create is off.
+	ProcessingLog *processinglog.Writer
+	props         map[string]string
 	logger   *slog.Logger
 }
 
@@ -127,14 +131,27 @@ func OpenNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 	if serviceID == "" {
 		serviceID = "default_"
 	}
-	n.Engine = engine.New(engine.Options{Log: n.Log, State: n.State, Registry: reg, Functions: fns,
-		ServiceID: serviceID, Config: cfg, Logger: logger, Connectors: n.Connect})
+	plogTopic, err := n.openProcessingLog(ctx, props, serviceID, logger)
+	if err != nil {
+		n.Close()
+		return nil, err
+	}
+	eopts := engine.Options{Log: n.Log, State: n.State, Registry: reg, Functions: fns,
+		ServiceID: serviceID, Config: cfg, Logger: logger, Connectors: n.Connect}
+	if n.ProcessingLog != nil {
+		eopts.ProcessingLog = n.ProcessingLog
+	}
+	n.Engine = engine.New(eopts)
 	// Headless mode re-runs its file at every start, as ksqlDB's does, so
 	// only an interactive server keeps and replays the command log.
 	if !opts.Headless {
 		if err := n.Engine.Restore(ctx); err != nil {
 			n.Close()
 			return nil, fmt.Errorf("restore catalog: %w", err)
+		}
+		if err := n.createProcessingLogStream(ctx, props, plogTopic); err != nil {
+			n.Close()
+			return nil, err
 		}
 	}
 	auth, err := authFromProps(props)
@@ -249,6 +266,9 @@ func (n *Node) Close() error {
 	}
 	if n.Engine != nil {
 		errs = append(errs, n.Engine.Close())
+	}
+	if n.ProcessingLog != nil {
+		errs = append(errs, n.ProcessingLog.Close())
 	}
 	if n.State != nil {
 		errs = append(errs, n.State.Close())
