@@ -54,7 +54,7 @@ type Node struct {
 	// log topic; nil when ksql.logging.processing.topic.auto.create is off.
 	ProcessingLog *processinglog.Writer
 	props         map[string]string
-	logger   *slog.Logger
+	logger        *slog.Logger
 }
 
 // OpenNode opens the data directory and assembles a server.
