@@ -235,19 +235,3 @@ func appendDecimal(b []byte, v value.Value) []byte {
 	return append(b, d[len(d)-sc:]...)
 }
 
-// appendJavaDouble appends f as Java's Double.toString prints it, without
-// allocating in the common range.
-func appendJavaDouble(b []byte, f float64) []byte {
-	abs := math.Abs(f)
-	if abs >= 1e-3 && abs < 1e7 {
-		start := len(b)
-		b = strconv.AppendFloat(b, f, 'f', -1, 64)
-		for _, c := range b[start:] {
-			if c == '.' {
-				return b
-			}
-		}
-		return append(b, '.', '0')
-	}
-	return append(b, value.FormatDouble(f)...)
-}

