@@ -234,4 +234,3 @@ func appendDecimal(b []byte, v value.Value) []byte {
 	b = append(b, '.')
 	return append(b, d[len(d)-sc:]...)
 }
-

@@ -221,4 +221,3 @@ func BenchmarkFormatDouble(b *testing.B) {
 		})
 	}
 }
-
