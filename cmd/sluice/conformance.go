@@ -25,9 +25,11 @@ func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: sluice conformance [--parse-only] [--filter REGEX] DIR\n\n"+
 			"Runs ksqlDB's query validation tests found under DIR and prints one JSON line\n"+
-			"per test, then \"N passed, N failed\". With --parse-only, a test passes when its\n"+
-			"statements parse, or, if it expects a failure, when parsing fails or the\n"+
-			"expected failure is not a parse error.\n\n")
+			"per test, then \"N passed, N failed, N skipped\". Tests the vectors disable\n"+
+			"(\"enabled\": false) are skipped, as ksqlDB's runner skips them.\n"+
+			"With --parse-only, a test passes when its statements parse, or, if it\n"+
+			"expects a failure, when parsing fails or the expected failure is not a\n"+
+			"parse error.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -60,7 +62,7 @@ func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 	p := parser.New(parser.Options{})
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
-	passed, failed := 0, 0
+	passed, failed, skipped := 0, 0, 0
 	for _, t := range tests {
 		if ctx.Err() != nil {
 			fmt.Fprintf(stderr, "sluice conformance: %v\n", ctx.Err())
@@ -70,9 +72,12 @@ func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 			continue
 		}
 		r := conformance.ParseOnly(p, t)
-		if r.OK {
+		switch {
+		case r.Skipped:
+			skipped++
+		case r.OK:
 			passed++
-		} else {
+		default:
 			failed++
 		}
 		if err := enc.Encode(r); err != nil {
@@ -80,6 +85,6 @@ func runConformance(ctx context.Context, args []string, stdout, stderr io.Writer
 			return 1
 		}
 	}
-	fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
+	fmt.Fprintf(stdout, "%d passed, %d failed, %d skipped\n", passed, failed, skipped)
 	return 0
 }

@@ -74,6 +74,9 @@ func dropAll(lg logstore.Log) {
 
 // Run executes one test and reports its outcome.
 func (r *Runner) Run(ctx context.Context, t Test) Result {
+	if t.Disabled() {
+		return skipped(t)
+	}
 	res := Result{File: t.File, Name: t.Name}
 	r.testFuncs.Do(func() {
 		if _, ok := r.Functions.KindOf("test_udf"); !ok {
