@@ -2,15 +2,12 @@ package testsvc
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -109,17 +106,9 @@ func (kafka) launch(ctx context.Context, o *Options, dir string, st *State) erro
 	if err := os.WriteFile(filepath.Join(dir, "log4j2.properties"), []byte(kafkaLog4j), 0o644); err != nil {
 		return fmt.Errorf("log4j2.properties: %w", err)
 	}
-	// The storage tool wants a cluster id: 16 random bytes, base64url
-	// without padding, as `kafka-storage random-uuid` prints. Like Kafka's
-	// Uuid.randomUuid, draw again when it starts with '-', which the
-	// tool's argument parser would take for a flag (1 start in 64).
-	var clusterID string
-	for clusterID == "" || strings.HasPrefix(clusterID, "-") {
-		var id [16]byte
-		if _, err := rand.Read(id[:]); err != nil {
-			return fmt.Errorf("cluster id: %w", err)
-		}
-		clusterID = base64.RawURLEncoding.EncodeToString(id[:])
+	clusterID, err := newClusterID()
+	if err != nil {
+		return err
 	}
 	fctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
