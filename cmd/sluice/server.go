@@ -37,6 +37,7 @@ func addServerFlags(fs *flag.FlagSet) *serverFlags {
 		{"offset-reset", server.PropOffsetReset, "ksql.streams.auto.offset.reset: earliest or latest"},
 		{"schema-registry-url", server.PropSchemaRegistry, "external schema registry URL; empty serves the embedded one at /schema-registry/"},
 		{"log", server.PropLogBackend, "log backend: embedded, or kafka (with ksql.streams.bootstrap.servers)"},
+		{"bootstrap-servers", "ksql.streams.bootstrap.servers", "Kafka host:port list for --log kafka; security settings go in the config file as ksql.streams.security.protocol, ksql.streams.sasl.*, ksql.streams.ssl.*"},
 	} {
 		sf.props[f.prop] = fs.String(f.flag, "", f.usage)
 	}

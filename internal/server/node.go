@@ -280,55 +280,17 @@ func (n *Node) Close() error {
 }
 
 // openKafka opens the Kafka backend from ksqlDB's properties:
-// ksql.streams.bootstrap.servers (or bootstrap.servers), and the
-// security settings of a Kafka client.
+// ksql.streams.bootstrap.servers (or bootstrap.servers), and a Kafka
+// client's security settings, prefixed or not (kafka.FromProperties).
 func openKafka(ctx context.Context, props map[string]string, logger *slog.Logger) (logstore.Log, error) {
-	servers := props["ksql.streams.bootstrap.servers"]
-	if servers == "" {
-		servers = props["bootstrap.servers"]
+	opts, err := kafka.FromProperties(props, logger)
+	if err != nil {
+		return nil, err
 	}
-	if servers == "" {
+	if len(opts.BootstrapServers) == 0 {
 		return nil, fmt.Errorf("%s=kafka needs ksql.streams.bootstrap.servers (--bootstrap-servers)", PropLogBackend)
 	}
-	opts := kafka.Options{Logger: logger}
-	for _, s := range strings.Split(servers, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			opts.BootstrapServers = append(opts.BootstrapServers, s)
-		}
-	}
-	get := func(k string) string {
-		if v := props["ksql.streams."+k]; v != "" {
-			return v
-		}
-		return props[k]
-	}
-	opts.SASLMechanism = get("sasl.mechanism")
-	if jaas := get("sasl.jaas.config"); jaas != "" {
-		opts.SASLUsername, opts.SASLPassword = jaasCredentials(jaas)
-	}
-	if p := strings.ToUpper(get("security.protocol")); p == "SSL" || p == "SASL_SSL" {
-		opts.TLS = true
-		opts.TLSCAFile = get("ssl.truststore.location")
-	}
 	return kafka.Open(ctx, opts)
-}
-
-// jaasCredentials reads username and password from a Kafka client's
-// sasl.jaas.config (PlainLoginModule / ScramLoginModule required
-// username="..." password="...";).
-func jaasCredentials(jaas string) (user, pass string) {
-	field := func(name string) string {
-		i := strings.Index(jaas, name+"=\"")
-		if i < 0 {
-			return ""
-		}
-		rest := jaas[i+len(name)+2:]
-		if j := strings.IndexByte(rest, '"'); j >= 0 {
-			return rest[:j]
-		}
-		return ""
-	}
-	return field("username"), field("password")
 }
 
 // connectOptions maps ksqlDB's embedded Connect worker settings

@@ -80,7 +80,7 @@ func Open(ctx context.Context, opts Options) (*Log, error) {
 	}
 	if err := cl.Ping(ctx); err != nil {
 		cl.Close()
-		return nil, fmt.Errorf("kafka: reach %v: %w", opts.BootstrapServers, err)
+		return nil, fmt.Errorf("kafka: reach %v: %w", opts.BootstrapServers, explainConnect(err, &opts))
 	}
 	tv2, err := transactionV2(ctx, cl)
 	if err != nil {

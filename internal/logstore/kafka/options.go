@@ -1,12 +1,9 @@
 package kafka
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
@@ -43,16 +40,38 @@ type Options struct {
 	SASLUsername  string
 	SASLPassword  string
 
-	// TLS turns on TLS to the brokers. It is implied by any of the file
-	// fields below. TLSCAFile is a PEM bundle that replaces the system
-	// roots; TLSCertFile and TLSKeyFile are a PEM client certificate and
-	// key, set together. TLSSkipVerify accepts any server certificate and
-	// is meant for tests only.
-	TLS           bool
+	// TLS turns on TLS to the brokers. It is implied by any of the TLS
+	// fields below.
+	TLS bool
+	// TLSCAFile is a truststore that replaces the system roots: a PEM
+	// bundle or a Java keystore (JKS), told apart by content.
+	// TLSCAPassword, when set, checks a JKS store's integrity, as
+	// ssl.truststore.password does. TLSCAPEM holds PEM certificates
+	// inline (ssl.truststore.certificates) and adds to TLSCAFile.
 	TLSCAFile     string
-	TLSCertFile   string
-	TLSKeyFile    string
-	TLSSkipVerify bool
+	TLSCAPassword string
+	TLSCAPEM      string
+	// TLSCertFile and TLSKeyFile are a PEM client certificate chain and
+	// its key, set together; they may name one file holding both, which
+	// is Kafka's PEM keystore. TLSKeyPassword decrypts an encrypted
+	// PKCS#8 key. TLSCertPEM and TLSKeyPEM hold the same inline
+	// (ssl.keystore.certificate.chain, ssl.keystore.key).
+	TLSCertFile    string
+	TLSKeyFile     string
+	TLSKeyPassword string
+	TLSCertPEM     string
+	TLSKeyPEM      string
+	// TLSKeyStoreFile is a JKS keystore holding the client key and chain
+	// (ssl.keystore.type=JKS); TLSKeyStorePassword opens it and
+	// TLSKeyPassword, when set, unlocks the key (Java's default is the
+	// store password).
+	TLSKeyStoreFile     string
+	TLSKeyStorePassword string
+	// TLSSkipVerify accepts any server certificate and is meant for tests
+	// only. TLSNoHostnameCheck verifies the chain but not the name in it,
+	// as an empty ssl.endpoint.identification.algorithm does.
+	TLSSkipVerify      bool
+	TLSNoHostnameCheck bool
 	// TLSServerName overrides the name checked in the server certificate;
 	// by default it is the host of the address dialled.
 	TLSServerName string
@@ -140,6 +159,9 @@ func (o *Options) Validate() error {
 	if (o.TLSCertFile == "") != (o.TLSKeyFile == "") {
 		return bad("TLS certificate and key files must be set together")
 	}
+	if (o.TLSCertPEM == "") != (o.TLSKeyPEM == "") {
+		return bad("inline TLS certificate chain and key must be set together")
+	}
 	if o.TransactionTimeout < time.Millisecond || o.TransactionTimeout > time.Duration(1<<31-1)*time.Millisecond {
 		return bad("transaction timeout %v out of range", o.TransactionTimeout)
 	}
@@ -153,37 +175,6 @@ func (o *Options) Validate() error {
 		return bad("%v", err)
 	}
 	return nil
-}
-
-// tlsConfig builds the TLS configuration, or nil when TLS is off.
-func (o *Options) tlsConfig() (*tls.Config, error) {
-	if !o.TLS && o.TLSCAFile == "" && o.TLSCertFile == "" && !o.TLSSkipVerify {
-		return nil, nil
-	}
-	cfg := &tls.Config{
-		MinVersion:         tls.VersionTLS12,
-		InsecureSkipVerify: o.TLSSkipVerify,
-		ServerName:         o.TLSServerName,
-	}
-	if o.TLSCAFile != "" {
-		pem, err := os.ReadFile(o.TLSCAFile)
-		if err != nil {
-			return nil, fmt.Errorf("read TLS CA file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("TLS CA file %s holds no PEM certificate", o.TLSCAFile)
-		}
-		cfg.RootCAs = pool
-	}
-	if o.TLSCertFile != "" {
-		cert, err := tls.LoadX509KeyPair(o.TLSCertFile, o.TLSKeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("load TLS client certificate: %w", err)
-		}
-		cfg.Certificates = []tls.Certificate{cert}
-	}
-	return cfg, nil
 }
 
 // saslMechanism returns the franz-go mechanism, or nil without SASL.

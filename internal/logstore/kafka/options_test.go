@@ -88,8 +88,7 @@ func TestOpenUnreachable(t *testing.T) {
 
 // TestSecurityReachesTheWire opens the plaintext test broker with SASL and
 // with TLS: both must fail, which shows the options reach the connection.
-// The test broker has no SASL or TLS listener, so a successful login is
-// not tested here.
+// Successful logins are TestSecured's, on a broker of its own.
 func TestSecurityReachesTheWire(t *testing.T) {
 	addr := testsvc.Kafka(t)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
