@@ -41,6 +41,13 @@ var listeningRE = regexp.MustCompile(`listening on (https?://[0-9.:]+)`)
 // base URL once it listens.
 func startSluice(t *testing.T, args ...string) (*exec.Cmd, string, *syncBuffer) {
 	t.Helper()
+	return startSluiceWithin(t, 20*time.Second, args...)
+}
+
+// startSluiceWithin is startSluice for a server whose start takes longer,
+// such as one that opens a Kafka cluster first.
+func startSluiceWithin(t *testing.T, wait time.Duration, args ...string) (*exec.Cmd, string, *syncBuffer) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestSluiceProcess$", "--"}, args...)...)
 	cmd.Env = append(os.Environ(), "SLUICE_TEST_PROCESS=1")
 	out := &syncBuffer{}
@@ -48,7 +55,7 @@ func startSluice(t *testing.T, args ...string) (*exec.Cmd, string, *syncBuffer) 
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(wait)
 	for {
 		if m := listeningRE.FindStringSubmatch(out.String()); m != nil {
 			return cmd, m[1], out
