@@ -90,6 +90,12 @@ func (e *Engine) createSource(ctx context.Context, sess *Session, s *ast.CreateS
 	if err := e.cat.PutSource(src, s.OrReplace); err != nil {
 		return nil, err
 	}
+	if s.Source && s.Table {
+		if err := e.startMaterializer(ctx, src); err != nil {
+			_ = e.cat.DropSource(name)
+			return nil, err
+		}
+	}
 	msg := "Stream created"
 	if s.Table {
 		msg = "Table created"
@@ -407,6 +413,7 @@ func (e *Engine) dropSource(ctx context.Context, s *ast.DropSource) (*Result, er
 	if err := e.cat.DropSource(name); err != nil {
 		return nil, err
 	}
+	e.stopMaterializer(name)
 	if s.DeleteTopic {
 		if err := e.opts.Log.DeleteTopic(ctx, src.Topic); err != nil && !errors.Is(err, logstore.ErrUnknownTopic) {
 			return nil, fmt.Errorf("delete topic %s: %w", src.Topic, err)

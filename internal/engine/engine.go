@@ -66,6 +66,15 @@ type Engine struct {
 
 	mu      sync.Mutex
 	running map[string]*stream.Query
+	// materializers keep the stores of source tables, by table name
+	// (materialize.go).
+	materializers map[string]*stream.Query
+	// keySers caches the key serializers pull queries route keys with,
+	// by *catalog.Source.
+	keySers sync.Map
+	// forceScan answers pull queries on tables by scanning their topics,
+	// for benchmarks that compare the two paths.
+	forceScan bool
 
 	// commandLog is set once Restore has opened the command topic;
 	// replaying is set while it replays, so nothing is logged twice.
@@ -92,12 +101,13 @@ func New(opts Options) *Engine {
 		opts.Config = map[string]string{}
 	}
 	return &Engine{
-		opts:    opts,
-		cat:     catalog.New(),
-		rt:      stream.New(stream.Options{Log: opts.Log, State: opts.State, Logger: opts.Logger, ProcessingLog: opts.ProcessingLog}),
-		logger:  opts.Logger,
-		running: map[string]*stream.Query{},
-		cluster: newCluster(opts.Log, opts.Manual),
+		opts:          opts,
+		cat:           catalog.New(),
+		rt:            stream.New(stream.Options{Log: opts.Log, State: opts.State, Logger: opts.Logger, ProcessingLog: opts.ProcessingLog}),
+		logger:        opts.Logger,
+		running:       map[string]*stream.Query{},
+		materializers: map[string]*stream.Query{},
+		cluster:       newCluster(opts.Log, opts.Manual),
 	}
 }
 
@@ -250,6 +260,13 @@ func (e *Engine) runningQueries() []*stream.Query {
 	var qs []*stream.Query
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	// Source tables' materializations read only their topics, so they go
+	// first.
+	for _, src := range e.cat.Sources() {
+		if q := e.materializers[src.Name]; q != nil {
+			qs = append(qs, q)
+		}
+	}
 	for _, cq := range e.cat.Queries() {
 		if q := e.running[cq.ID]; q != nil {
 			qs = append(qs, q)
@@ -298,6 +315,11 @@ func (e *Engine) Close() error {
 		e.leaveTasks(id)
 		errs = append(errs, q.Stop())
 		delete(e.running, id)
+	}
+	for name, q := range e.materializers {
+		e.leaveTasks(q.ID())
+		errs = append(errs, q.Stop())
+		delete(e.materializers, name)
 	}
 	return errors.Join(errs...)
 }

@@ -30,5 +30,12 @@ func (e *Engine) CaughtUp(ctx context.Context) (bool, error) {
 			return false, err
 		}
 	}
+	// Offsets commit before the state they cover: a query mid-commit has
+	// stores, and so pull query results, behind its offsets.
+	for _, q := range qs {
+		if !q.Settled() {
+			return false, nil
+		}
+	}
 	return true, nil
 }

@@ -174,7 +174,14 @@ func (e *Engine) Query(ctx context.Context, sess *Session, text string) (*Cursor
 		limit = *q.Limit
 	}
 	if pull {
-		rows, err := e.pull(ctx, sess, id, planned.Root, limit)
+		var rows [][]value.Value
+		handled := false
+		if from != nil && from.Kind == catalog.Table && !e.forceScan {
+			rows, handled, err = e.pullStore(ctx, id, planned.Root, from, q.Where, limit)
+		}
+		if !handled && err == nil {
+			rows, err = e.pull(ctx, sess, id, planned.Root, limit)
+		}
 		if err != nil {
 			return nil, &StatementError{Statement: text, Err: err}
 		}
@@ -313,9 +320,11 @@ func (e *Engine) push(ctx context.Context, sess *Session, id string, root plan.N
 	return c, nil
 }
 
-// pull answers a pull query from the data present: every record of a
-// stream, or the latest row per key of a table, through the query's
-// filters and projection.
+// pull answers a pull query by scanning its source's topic: every record
+// of a stream, or the latest row per key of a table, through the query's
+// filters and projection. Tables with a materialization are read from it
+// instead (pullstore.go); the scan serves streams, as ksqlDB's table scan
+// of a stream's topic does, and tables whose writing query is gone.
 func (e *Engine) pull(ctx context.Context, sess *Session, id string, root plan.Node, limit int64) ([][]value.Value, error) {
 	var out [][]value.Value
 	collect := op.Func(func(tc *stream.TaskContext, row *value.Row) error {

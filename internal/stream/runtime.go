@@ -48,7 +48,16 @@ type Query struct {
 	recordsIn  atomic.Uint64
 	recordsOut atomic.Uint64
 	errors     atomic.Uint64
+	// inflight counts task commits between their transaction and their
+	// state commit.
+	inflight atomic.Int64
 }
+
+// Settled reports that no task of the query is between committing its
+// transaction and committing its state: a reader that saw the query's
+// committed offsets before calling Settled can trust its stores to
+// reflect them.
+func (q *Query) Settled() bool { return q.inflight.Load() == 0 }
 
 // Stats are a query's counters since it started in this process.
 type Stats struct {

@@ -44,17 +44,24 @@ func (tc *TaskContext) Store(name string) (state.ReadWriter, error) {
 // beyond its checkpoint.
 func (t *task) openStores(ctx context.Context) error {
 	db := t.q.rt.opts.State
-	if len(t.spec.Stores) == 0 {
+	materialized := false
+	for _, in := range t.spec.Inputs {
+		materialized = materialized || in.Materialize != nil
+	}
+	if len(t.spec.Stores) == 0 && !materialized {
 		return nil
 	}
 	if db == nil {
 		return fmt.Errorf("query %s needs state stores, but the runtime has no state DB", t.q.spec.ID)
 	}
 	t.batch = db.NewBatch()
+	if err := t.openMaterialized(ctx, db); err != nil {
+		return err
+	}
 	t.tc.stores = map[string]*taskStore{}
 	for _, name := range t.spec.Stores {
 		ts := &taskStore{
-			name:      fmt.Sprintf("%s/%s/%d", t.q.spec.Group, name, t.partition),
+			name:      StoreName(t.q.spec.Group, name, t.partition),
 			changelog: ChangelogTopic(t.q.spec.Group, name),
 		}
 		h, err := db.Store(ts.name)
@@ -138,6 +145,9 @@ func (t *task) restore(ctx context.Context, db state.DB, ts *taskStore, view sta
 func (t *task) commitStores(assigned map[logstore.TopicPartition][]int64) error {
 	if t.batch == nil {
 		return nil
+	}
+	if err := t.checkpointMaterialized(); err != nil {
+		return err
 	}
 	for _, ts := range t.tc.stores {
 		offs := assigned[logstore.TopicPartition{Topic: ts.changelog, Partition: t.partition}]

@@ -47,6 +47,10 @@ type Input struct {
 	// Create, when positive, creates the topic with that many partitions
 	// if it is missing: the query's own repartition topics.
 	Create int32
+	// Materialize, if set, keeps the input's latest record per key in a
+	// state store (materialize.go). Such an input is read from its start
+	// when the query has no committed offset for it.
+	Materialize *Materialize
 }
 
 // SubSpec is a sub-topology: a set of co-partitioned inputs processed by

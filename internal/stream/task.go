@@ -25,6 +25,7 @@ type task struct {
 	txnID     string
 	started   bool
 	batch     state.Batch
+	mats      []*matStore // materialized inputs (materialize.go)
 	// dirty is set while processed records wait for a commit, since
 	// lastCommit.
 	dirty      bool
@@ -52,7 +53,7 @@ func (t *task) init(ctx context.Context) error {
 		}
 		if off, ok := committed[tp]; ok {
 			t.next[i] = max(off, offs.Start)
-		} else if t.q.spec.OffsetReset == "latest" && !t.spec.Inputs[i].Bootstrap {
+		} else if t.q.spec.OffsetReset == "latest" && !t.spec.Inputs[i].Bootstrap && t.spec.Inputs[i].Materialize == nil {
 			t.next[i] = offs.End
 		} else {
 			t.next[i] = offs.Start
@@ -224,6 +225,11 @@ func (t *task) step(ctx context.Context, wait time.Duration, force bool) (bool, 
 			t.tc.StreamTime = rec.Timestamp
 		}
 		t.q.recordsIn.Add(1)
+		if t.spec.Inputs[i].Materialize != nil {
+			if err := t.materialize(i, rec); err != nil {
+				return false, fmt.Errorf("query %s: %w", t.q.spec.ID, err)
+			}
+		}
 		if err := t.proc.Process(t.tc, i, rec); err != nil {
 			// Kafka Streams' words for a record that fails its task; tools
 			// and ksqlDB's tests match on them.
@@ -279,6 +285,11 @@ func (t *task) commit(ctx context.Context) error {
 		_ = txn.Abort(ctx)
 		return fmt.Errorf("task %s: commit offsets: %w", t.txnID, err)
 	}
+	// inflight spans the transaction and the state commit after it, so
+	// Settled never reports a query whose offsets are committed while its
+	// stores are not yet.
+	t.q.inflight.Add(1)
+	defer t.q.inflight.Add(-1)
 	assigned, err := txn.Commit(ctx)
 	if err != nil {
 		return fmt.Errorf("task %s: commit: %w", t.txnID, err)
@@ -303,7 +314,7 @@ func (t *task) close() error {
 	if t.batch != nil {
 		errs = append(errs, t.batch.Close())
 	}
-	t.proc, t.batch, t.started, t.dirty = nil, nil, false, false
+	t.proc, t.batch, t.started, t.dirty, t.mats = nil, nil, false, false, nil
 	if t.tc != nil {
 		clear(t.tc.out)
 		t.tc.out = t.tc.out[:0]

@@ -1,0 +1,94 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sluicedb/sluice/internal/catalog"
+	"github.com/sluicedb/sluice/internal/stream"
+	"github.com/sluicedb/sluice/internal/stream/op"
+)
+
+// Every queryable table has a materialization (stream/op/materialize.go)
+// that its pull queries read. A CTAS result's is the last sub-topology of
+// the query that writes it, so it shares the query's consumer group, its
+// task assignment across servers, and its life: a terminated query's table
+// falls back to a scan of its topic. A CREATE SOURCE TABLE has no query in
+// the catalog, so the engine runs one of its own for it, outside the
+// catalog (SHOW QUERIES does not list it), named after the table.
+
+// materializerID is the id of the query materializing source table name.
+func materializerID(name string) string { return "CST_" + name }
+
+// startMaterializer starts the query materializing source table src.
+func (e *Engine) startMaterializer(ctx context.Context, src *catalog.Source) error {
+	if !op.Materializable(src) || e.opts.State == nil {
+		return nil
+	}
+	id := materializerID(src.Name)
+	group := "_confluent-ksql-" + e.opts.ServiceID + "query_" + id
+	env := op.Env{Registry: e.opts.Registry, Log: e.opts.Log, Group: group}
+	spec := stream.QuerySpec{ID: id, Group: group, Subs: []stream.SubSpec{op.MaterializeSub(src, env, true)},
+		OffsetReset: "earliest", Distributed: e.distributed()}
+	var err error
+	if spec.CommitInterval, err = e.commitInterval(NewSession()); err != nil {
+		return err
+	}
+	// A table stored afresh must not resume from a dropped one's stores.
+	if _, err = e.opts.State.DropStores(group + "/"); err != nil {
+		return fmt.Errorf("table %s: reset its store: %w", src.Name, err)
+	}
+	rq, err := e.rt.Prepare(ctx, spec)
+	if err != nil {
+		return fmt.Errorf("table %s: materialize: %w", src.Name, err)
+	}
+	e.mu.Lock()
+	e.materializers[src.Name] = rq
+	e.mu.Unlock()
+	if !e.opts.Manual {
+		rq.Start(context.WithoutCancel(ctx))
+	}
+	if spec.Distributed {
+		if err := e.joinTasks(ctx, NewSession(), rq); err != nil {
+			e.stopMaterializer(src.Name)
+			return err
+		}
+	}
+	return nil
+}
+
+// stopMaterializer stops the materialization of source table name, if any.
+func (e *Engine) stopMaterializer(name string) {
+	e.mu.Lock()
+	q := e.materializers[name]
+	delete(e.materializers, name)
+	e.mu.Unlock()
+	if q == nil {
+		return
+	}
+	e.leaveTasks(q.ID())
+	if err := q.Stop(); err != nil {
+		e.logger.Warn("stop materialization", "table", name, "err", err)
+	}
+}
+
+// materialization returns the query keeping table src's store, if any.
+func (e *Engine) materialization(src *catalog.Source) (*stream.Query, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if q := e.materializers[src.Name]; q != nil {
+		return q, true
+	}
+	q := e.running[src.CreatedBy]
+	if src.CreatedBy == "" || q == nil {
+		return nil, false
+	}
+	for _, sub := range q.Spec().Subs {
+		for _, in := range sub.Inputs {
+			if in.Materialize != nil && in.Topic == src.Topic {
+				return q, true
+			}
+		}
+	}
+	return nil, false
+}
