@@ -68,6 +68,11 @@ type Join struct {
 	// first LeftKeys of its columns.
 	ForeignKey *expr.Expr
 	LeftKeys   int
+	// SubscriptionTopic and ResponseTopic are a foreign-key join's
+	// internal topics: subscriptions travel to the right table's
+	// partitions by foreign key, responses back to the left's by left
+	// key. SubscriptionStore holds the right side's subscriptions.
+	SubscriptionTopic, ResponseTopic, SubscriptionStore string
 	// Changes materializes a table-table join's results in ChangeStore and
 	// precedes each with the key's previous result marked Undo, for an
 	// aggregation over the join.

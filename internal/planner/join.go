@@ -68,10 +68,14 @@ func qualifiedPseudo(q *ast.Query, alias, name string) []string {
 // the one key column of the join's rows; keyQual/keyName say which source
 // column the projection uses for it (or a synthetic ROWKEY).
 type joinSides struct {
-	sides     []joinSide
-	keyQual   string
-	keyName   string
-	keyCol    catalog.Column
+	sides   []joinSide
+	keyQual string
+	keyName string
+	keyCol  catalog.Column
+	// keyNames, for a foreign-key join on a left table with several key
+	// columns, are all of them (keyName is the first): key column i of
+	// the join's rows is keyQual's keyNames[i].
+	keyNames  []string
 	synthetic bool
 	// rekeyedAt, when positive, says the rows were re-keyed (GROUP BY) and
 	// the join key now sits in the value at this index.
@@ -173,6 +177,18 @@ func (j *joinSides) resolve(sc *scope, qualifier, name string) (expr.Column, err
 func (j *joinSides) resolveIn(s *joinSide, name string) (expr.Column, error) {
 	i := s.colIndex(name)
 	c := s.cols[i]
+	if !j.synthetic && s.alias == j.keyQual && len(j.keyNames) > 1 {
+		for k, n := range j.keyNames {
+			if n != c.Name {
+				continue
+			}
+			if j.rekeyedAt > 0 {
+				// Re-keyed by GROUP BY: the side's own copy of the column.
+				return expr.Column{Name: s.alias + "_" + c.Name, Kind: expr.ValueColumn, Index: s.offset + i, Type: c.Type}, nil
+			}
+			return expr.Column{Name: s.alias + "_" + c.Name, Kind: expr.KeyColumn, Index: k, Type: c.Type}, nil
+		}
+	}
 	if !j.synthetic && s.alias == j.keyQual && c.Name == j.keyName {
 		if j.rekeyedAt > 0 {
 			return expr.Column{Name: j.keyCol.Name, Kind: expr.ValueColumn, Index: j.rekeyedAt, Type: c.Type}, nil
@@ -424,7 +440,7 @@ func (p *Planner) joinOne(q *ast.Query, left, right *joinInput, j *ast.Join, fin
 		if len(left.sides) > 1 {
 			return nil, fmt.Errorf("Invalid join condition: foreign-key table-table joins are not supported as part of n-way joins. Got %s = %s.", lText, rText)
 		}
-		return p.foreignKeyJoin(left, right, lce, rce, lsc, rsc, jt, id)
+		return p.foreignKeyJoin(left, right, lce, rce, lsc, rsc, jt, id, final)
 	}
 	parts := func(in *joinInput) int32 {
 		return max(in.sources[0].Partitions, 1)
@@ -712,6 +728,12 @@ func (p *Planner) qualifiedText(e ast.Expr, sc *scope) string {
 // keyBy makes an input's rows carry the join key in Row.Key and all its
 // columns in Row.Val, repartitioning when the key changes.
 func (p *Planner) keyBy(in *joinInput, key *expr.Expr, sc *scope, repartition bool, id string) plan.Node {
+	return p.keyByAll(in, []*expr.Expr{key}, sc, repartition, id)
+}
+
+// keyByAll is keyBy with a key of several columns, named JOINKEY,
+// JOINKEY_1, ...
+func (p *Planner) keyByAll(in *joinInput, keys []*expr.Expr, sc *scope, repartition bool, id string) plan.Node {
 	var vals []plan.Column
 	if _, ok := in.node.(*plan.Source); ok {
 		// The side's columns: key, value, and any pseudo columns named.
@@ -721,17 +743,26 @@ func (p *Planner) keyBy(in *joinInput, key *expr.Expr, sc *scope, repartition bo
 		}
 	}
 	var node plan.Node
-	keyCol := catalog.Column{Name: "JOINKEY", Type: key.Type, Namespace: catalog.Key}
+	var keyCols []catalog.Column
+	var keyExprs []plan.Column
+	for i, key := range keys {
+		name := "JOINKEY"
+		if i > 0 {
+			name = fmt.Sprintf("JOINKEY_%d", i)
+		}
+		keyCols = append(keyCols, catalog.Column{Name: name, Type: key.Type, Namespace: catalog.Key})
+		keyExprs = append(keyExprs, plan.Column{Name: name, Expr: key})
+	}
 	if vals != nil {
 		var valCols []catalog.Column
 		for _, v := range vals {
 			valCols = append(valCols, catalog.Column{Name: v.Name, Type: v.Expr.Type})
 		}
-		node = &plan.Project{Input: in.node, Key: []plan.Column{{Name: keyCol.Name, Expr: key}}, Val: vals, Sch: catalog.Schema{Columns: append([]catalog.Column{keyCol}, valCols...)}, Rekey: repartition}
+		node = &plan.Project{Input: in.node, Key: keyExprs, Val: vals, Sch: catalog.Schema{Columns: append(keyCols, valCols...)}, Rekey: repartition}
 	} else {
 		// A join's output already carries every column in Row.Val; only
 		// its key changes.
-		node = &plan.Project{Input: in.node, Key: []plan.Column{{Name: keyCol.Name, Expr: key}}, KeepVal: true, Sch: in.node.Schema(), Rekey: repartition}
+		node = &plan.Project{Input: in.node, Key: keyExprs, KeepVal: true, Sch: in.node.Schema(), Rekey: repartition}
 	}
 	if repartition {
 		node = &plan.Repartition{Input: node, Topic: "Join-" + id + "-repartition", Partitions: max(in.sources[0].Partitions, 1)}

@@ -36,7 +36,8 @@ func TestPlan(t *testing.T) {
 }
 
 // defineSource adds a source: "source name=S kind=stream|table" with one
-// "NAME TYPE [KEY]" column a line.
+// "NAME TYPE [KEY]" column a line; partitions=N and keyformat=F are
+// optional.
 func defineSource(t *testing.T, c *catalog.Catalog, d *datadriven.TestData) string {
 	var name, kind string
 	parts := int64(1)
@@ -49,6 +50,9 @@ func defineSource(t *testing.T, c *catalog.Catalog, d *datadriven.TestData) stri
 		KeyFormat: catalog.FormatInfo{Name: "KAFKA"}, ValueFormat: catalog.FormatInfo{Name: "JSON"}}
 	if kind == "table" {
 		src.Kind = catalog.Table
+	}
+	if d.HasArg("keyformat") {
+		d.ScanArgs(t, "keyformat", &src.KeyFormat.Name)
 	}
 	for _, line := range strings.Split(strings.TrimSpace(d.Input), "\n") {
 		f := strings.Fields(line)

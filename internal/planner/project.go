@@ -159,7 +159,7 @@ func (p *Planner) project(q *ast.Query, node plan.Node, sc *scope, req keyReq, s
 		missing = false
 	}
 	if missing {
-		if req.what == "grouping expression" && len(missingRefs) > 0 && len(req.refs) == len(inKeys) {
+		if (req.what == "grouping expression" || req.fkTable != "") && len(missingRefs) > 0 && len(req.refs) == len(inKeys) {
 			// Only the keys the projection lacks are listed.
 			req.refs = missingRefs
 		}

@@ -146,6 +146,24 @@ func (tc *TaskContext) Emit(topic string, rec logstore.Record) {
 	tc.out = append(tc.out, emitted{topic: topic, rec: rec})
 }
 
+// Drain removes and returns the records emitted to topic so far, for
+// operators run outside a task (NewTaskContext), where no commit takes
+// them: a test that plays the part of an internal topic.
+func (tc *TaskContext) Drain(topic string) []logstore.Record {
+	var out []logstore.Record
+	kept := tc.out[:0]
+	for _, e := range tc.out {
+		if e.topic == topic {
+			out = append(out, e.rec)
+		} else {
+			kept = append(kept, e)
+		}
+	}
+	clear(tc.out[len(kept):])
+	tc.out = kept
+	return out
+}
+
 // ProcessingError reports a record the processor could not handle.
 func (tc *TaskContext) ProcessingError(offset int64, err error) {
 	if tc.errs != nil {

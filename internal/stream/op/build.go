@@ -553,6 +553,9 @@ func isTable(n plan.Node) bool {
 // joinBranch builds a join's inputs and operator as a branch whose
 // results feed the given next operator.
 func (b *builder) joinBranch(ctx context.Context, j *plan.Join) (*branch, error) {
+	if j.ForeignKey != nil {
+		return b.fkJoinBranch(ctx, j)
+	}
 	left, err := b.branchOf(ctx, j.Left)
 	if err != nil {
 		return nil, err
@@ -587,18 +590,6 @@ func (b *builder) joinBranch(ctx context.Context, j *plan.Join) (*branch, error)
 		rs, err := tc.Store(j.RightStore)
 		if err != nil {
 			return nil, err
-		}
-		if j.ForeignKey != nil {
-			fk := &FKJoin{Type: j.Type, FK: j.ForeignKey.Eval, LeftWidth: j.LeftWidth, RightWidth: j.RightWidth, LeftKeys: j.LeftKeys, Left: ls, Right: rs, Next: next}
-			le, err := left.entry(tc, fk.LeftInput())
-			if err != nil {
-				return nil, err
-			}
-			re, err := right.entry(tc, fk.RightInput())
-			if err != nil {
-				return nil, err
-			}
-			return append(le, re...), nil
 		}
 		op := &Join{Type: j.Type, Kind: j.Kind, Window: j.Window, LeftWidth: j.LeftWidth, RightWidth: j.RightWidth, Left: ls, Right: rs, Next: next, WindowedKeys: j.WindowedKeys, SessionKeys: j.SessionKeys}
 		if outerStore != "" {

@@ -1,44 +1,62 @@
 package op
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 
+	"github.com/sluicedb/sluice/internal/logstore"
 	"github.com/sluicedb/sluice/internal/plan"
 	"github.com/sluicedb/sluice/internal/state"
 	"github.com/sluicedb/sluice/internal/stream"
 	"github.com/sluicedb/sluice/internal/value"
 )
 
-// FKJoin joins a table to another table on a foreign key: each left row's
-// FK expression names a right row by its primary key, and the result is
-// keyed by the left row's key, as Kafka Streams' foreign-key KTable join.
-// Both sides arrive in their own keys, so neither is repartitioned. The
-// left store keeps the left rows ('L' + key) and an index from foreign key
-// to left keys ('I' + length-prefixed FK + key), so a right update finds
-// the left rows that reference it.
+// FKJoin is the left side of a foreign-key table-table join, as Kafka
+// Streams' KTable foreign-key join (KIP-213): it runs in the tasks of the
+// left table's partitions, and the result is keyed by the left row's key.
+// On each left change it subscribes the row to the right row its foreign
+// key names, in that row's partition (FKRight, fkwire.go), and it joins
+// the responses that come back. A response made for a left value since
+// replaced carries that value's hash and is dropped, so the result
+// follows the latest left row whatever the interleaving of the topics.
+//
+// Store keeps, by left key, the left row and whether the key's last
+// result was a joined row (not a tombstone). That bit lets an INNER join
+// withdraw a result whose withdrawal arrived for an older value: the
+// right side answers every subscription (noneResponse when it has no row),
+// and the answer for the latest value then settles the key.
 type FKJoin struct {
 	Type       plan.JoinType
 	FK         Eval
 	LeftWidth  int
 	RightWidth int
-	// LeftKeys is the number of key columns at the front of a left row's
-	// columns: the result's key.
-	LeftKeys int
-	Left     state.ReadWriter
-	Right    state.ReadWriter
-	Next     Op
+	Store      state.ReadWriter
+	// SubscriptionTopic is the internal topic of the subscriptions, which
+	// Partition places as the right table's rows are placed.
+	SubscriptionTopic string
+	Partition         FKPartitioner
+	Next              Op
 }
 
-// LeftInput and RightInput are the operators feeding each side.
-func (j *FKJoin) LeftInput() Op  { return Func(j.left) }
-func (j *FKJoin) RightInput() Op { return Func(j.right) }
+// leftEntry is a left key's state.
+type leftEntry struct {
+	// joined says the key's last result was a joined row.
+	joined  bool
+	present bool
+	vals    []value.Value
+	// enc is vals encoded (value.AppendValues), which the hash covers.
+	enc []byte
+	ts  int64
+}
 
-const (
-	fkRowTag   = 'L'
-	fkIndexTag = 'I'
-)
+func (e *leftEntry) hash() valueHash {
+	if !e.present {
+		return valueHash{}
+	}
+	return hashValues(e.enc)
+}
 
 func keyBytes(key []value.Value) []byte {
 	var b []byte
@@ -48,150 +66,214 @@ func keyBytes(key []value.Value) []byte {
 	return b
 }
 
-func fkIndexPrefix(fk []byte) []byte {
-	b := binary.AppendUvarint([]byte{fkIndexTag}, uint64(len(fk)))
-	return append(b, fk...)
-}
+// Left store values: a flags byte (fkJoined, fkPresent), then for a
+// present row its encoded values and a varint timestamp.
+const (
+	fkJoined  = 1
+	fkPresent = 2
+)
 
-func (j *FKJoin) foreignKey(row *value.Row) ([]byte, bool) {
-	v, err := j.FK(row)
-	if err != nil || v.IsNull() {
-		return nil, false
-	}
-	return value.AppendKey(nil, v), true
-}
-
-func getSide(st state.ReadWriter, k []byte) ([]value.Value, int64, bool, error) {
-	b, err := st.Get(k)
+func (j *FKJoin) load(lk []byte) (leftEntry, error) {
+	var e leftEntry
+	b, err := j.Store.Get(lk)
 	if errors.Is(err, state.ErrNotFound) {
-		return nil, 0, false, nil
+		return e, nil
 	}
 	if err != nil {
-		return nil, 0, false, err
+		return e, err
 	}
-	v, ts, err := decodeSide(b)
+	if len(b) == 0 {
+		return e, errors.New("corrupt foreign-key join state")
+	}
+	e.joined = b[0]&fkJoined != 0
+	if b[0]&fkPresent == 0 {
+		return e, nil
+	}
+	vals, rest, err := value.DecodeValues(b[1:], nil)
 	if err != nil {
-		return nil, 0, false, err
+		return e, err
 	}
-	return v, ts, true, nil
+	ts, n := binary.Varint(rest)
+	if n <= 0 {
+		return e, errors.New("corrupt foreign-key join state")
+	}
+	e.present, e.vals, e.ts = true, vals, ts
+	e.enc = append([]byte(nil), b[1:len(b)-len(rest)]...)
+	return e, nil
 }
 
-func (j *FKJoin) result(key []value.Value, l, r []value.Value, ts int64, src *value.Row) *value.Row {
-	val := make([]value.Value, j.LeftWidth+j.RightWidth)
-	copy(val, l)
-	copy(val[j.LeftWidth:], r)
-	return &value.Row{Key: key, Val: val, Time: ts, Partition: src.Partition, Offset: src.Offset}
+// save stores e, or forgets the key when it has neither a row nor a
+// standing result.
+func (j *FKJoin) save(lk []byte, e *leftEntry) error {
+	if !e.present && !e.joined {
+		return j.Store.Delete(lk)
+	}
+	var flags byte
+	if e.joined {
+		flags |= fkJoined
+	}
+	b := []byte{flags}
+	if e.present {
+		b[0] |= fkPresent
+		b = append(b, e.enc...)
+		b = binary.AppendVarint(b, e.ts)
+	}
+	return j.Store.Put(lk, b)
 }
 
-func (j *FKJoin) left(tc *stream.TaskContext, row *value.Row) error {
+// foreignKey evaluates the foreign key of a left row; NULL, or an error,
+// means the row references nothing.
+func (j *FKJoin) foreignKey(key, vals []value.Value) (value.Value, []byte, bool) {
+	v, err := j.FK(&value.Row{Key: key, Val: vals})
+	if err != nil || v.IsNull() {
+		return value.Null, nil, false
+	}
+	return v, value.AppendKey(nil, v), true
+}
+
+// Process handles a change of the left table.
+func (j *FKJoin) Process(tc *stream.TaskContext, row *value.Row) error {
 	if len(row.Key) == 0 || hasNull(row.Key) {
 		return nil
 	}
 	lk := keyBytes(row.Key)
-	rowKey := append([]byte{fkRowTag}, lk...)
-	old, _, hadOld, err := getSide(j.Left, rowKey)
+	old, err := j.load(lk)
 	if err != nil {
-		return fmt.Errorf("fk join: %w", err)
+		return fmt.Errorf("fk join: left key %v: %w", row.Key, err)
 	}
-	if hadOld {
-		if ofk, ok := j.foreignKey(&value.Row{Key: row.Key, Val: old}); ok {
-			if err := j.Left.Delete(append(fkIndexPrefix(ofk), lk...)); err != nil {
-				return fmt.Errorf("fk join: %w", err)
-			}
-		}
-	}
-	key := append([]value.Value(nil), row.Key...)
-	if row.Val == nil {
-		if err := j.Left.Delete(rowKey); err != nil {
-			return fmt.Errorf("fk join: %w", err)
-		}
-		if !hadOld {
-			return nil
-		}
-		return j.Next.Process(tc, &value.Row{Key: key, Time: row.Time, Partition: row.Partition, Offset: row.Offset})
-	}
-	if err := j.Left.Put(rowKey, encodeSide(row.Val, row.Time)); err != nil {
-		return fmt.Errorf("fk join: %w", err)
-	}
-	var r []value.Value
-	var rts int64
-	found := false
-	if fk, ok := j.foreignKey(row); ok {
-		if err := j.Left.Put(append(fkIndexPrefix(fk), lk...), nil); err != nil {
-			return fmt.Errorf("fk join: %w", err)
-		}
-		if r, rts, found, err = getSide(j.Right, fk); err != nil {
-			return fmt.Errorf("fk join: %w", err)
-		}
-	}
-	if found || j.Type == plan.LeftJoin {
-		return j.Next.Process(tc, j.result(key, row.Val, r, max(row.Time, rts), row))
-	}
-	if hadOld {
-		// The row no longer joins: its earlier result is withdrawn.
-		return j.Next.Process(tc, &value.Row{Key: key, Time: row.Time, Partition: row.Partition, Offset: row.Offset})
-	}
-	return nil
-}
-
-func (j *FKJoin) right(tc *stream.TaskContext, row *value.Row) error {
-	if len(row.Key) == 0 || hasNull(row.Key) {
+	if !old.present && row.Val == nil {
+		// Deleting an absent row changes nothing.
 		return nil
 	}
-	rk := keyBytes(row.Key)
-	_, _, hadOld, err := getSide(j.Right, rk)
-	if err != nil {
-		return fmt.Errorf("fk join: %w", err)
+	var oldFK, newFK value.Value
+	var oldFKb, newFKb []byte
+	var oldOK, newOK bool
+	if old.present {
+		oldFK, oldFKb, oldOK = j.foreignKey(row.Key, old.vals)
 	}
-	if row.Val == nil {
-		if err := j.Right.Delete(rk); err != nil {
-			return fmt.Errorf("fk join: %w", err)
+	cur := leftEntry{joined: old.joined}
+	if row.Val != nil {
+		cur.present, cur.vals, cur.ts = true, row.Val, row.Time
+		cur.enc = value.AppendValues(nil, row.Val)
+		newFK, newFKb, newOK = j.foreignKey(row.Key, row.Val)
+	}
+	if err := j.save(lk, &cur); err != nil {
+		return fmt.Errorf("fk join: left key %v: %w", row.Key, err)
+	}
+	s := sender{j: j, tc: tc, row: row, hash: cur.hash(), key: value.AppendValues(nil, row.Key)}
+	changed := oldOK && (!newOK || !bytes.Equal(oldFKb, newFKb))
+	if j.Type == plan.LeftJoin {
+		// Every change of a LEFT join's row has a result, so every change
+		// asks for an answer; a row without a foreign key answers itself.
+		if changed {
+			s.send(oldFK, deleteNoPropagate)
 		}
-		if !hadOld {
+		if newOK {
+			s.send(newFK, propagateNullIfNoFKVal)
 			return nil
 		}
-	} else if err := j.Right.Put(rk, encodeSide(row.Val, row.Time)); err != nil {
-		return fmt.Errorf("fk join: %w", err)
+		return j.resolve(tc, row.Key, lk, &cur, noRight, nil, row)
 	}
-	// Collect the referencing left keys first: the iterator must not see
-	// (or be disturbed by) what downstream writes.
-	prefix := fkIndexPrefix(rk)
-	it, err := j.Left.NewIter(state.IterOptions{Prefix: prefix})
-	if err != nil {
-		return fmt.Errorf("fk join: %w", err)
-	}
-	var lks [][]byte
-	for it.Next() {
-		lks = append(lks, append([]byte(nil), it.Key()[len(prefix):]...))
-	}
-	if err := it.Close(); err != nil {
-		return fmt.Errorf("fk join: %w", err)
-	}
-	for _, lk := range lks {
-		lv, lts, ok, err := getSide(j.Left, append([]byte{fkRowTag}, lk...))
-		if err != nil {
-			return fmt.Errorf("fk join: %w", err)
+	switch {
+	case !newOK:
+		// The row is gone or references nothing: its result goes.
+		if oldOK {
+			s.send(oldFK, deleteAndPropagate)
+		} else if cur.joined {
+			// A result of an older value is standing and nothing would
+			// withdraw it.
+			return j.resolve(tc, row.Key, lk, &cur, noRight, nil, row)
 		}
-		if !ok {
-			continue
-		}
-		var out *value.Row
-		switch {
-		case row.Val != nil:
-			out = j.result(nil, lv, row.Val, max(row.Time, lts), row)
-		case j.Type == plan.LeftJoin:
-			out = j.result(nil, lv, nil, max(row.Time, lts), row)
-		default:
-			out = &value.Row{Time: max(row.Time, lts), Partition: row.Partition, Offset: row.Offset}
-		}
-		out.Key = j.leftKey(lv)
-		if err := j.Next.Process(tc, out); err != nil {
-			return err
-		}
+	case changed:
+		s.send(oldFK, deleteNoPropagate)
+		s.send(newFK, propagateNullIfNoFKVal)
+	default:
+		s.send(newFK, propagateOnlyIfFKValAvailable)
 	}
 	return nil
 }
 
-func (j *FKJoin) leftKey(lv []value.Value) []value.Value {
-	return append([]value.Value(nil), lv[:min(j.LeftKeys, len(lv))]...)
+// sender emits the subscriptions of one left change.
+type sender struct {
+	j    *FKJoin
+	tc   *stream.TaskContext
+	row  *value.Row
+	hash valueHash
+	key  []byte
+}
+
+func (s *sender) send(fk value.Value, instr instruction) {
+	p, err := s.j.Partition(fk)
+	if err != nil {
+		s.tc.ProcessingError(s.row.Offset, &RecordError{Stage: "foreign-key join", Err: fmt.Errorf("partition foreign key %s: %w", fk, err)})
+		return
+	}
+	sub := subscription{instr: instr, partition: s.tc.Partition, hash: s.hash, leftKey: s.key}
+	s.tc.Emit(s.j.SubscriptionTopic, logstore.Record{
+		Key:       value.AppendKey(nil, fk),
+		Value:     sub.append(nil),
+		Timestamp: s.row.Time,
+		Partition: p,
+	})
+}
+
+// ProcessResponse handles a record of the response topic.
+func (j *FKJoin) ProcessResponse(tc *stream.TaskContext, rec *logstore.Record) error {
+	resp, err := decodeResponse(rec.Value)
+	if err != nil {
+		return fmt.Errorf("fk join: %s at %d: %w", tc.Input.Topic, rec.Offset, err)
+	}
+	key, _, err := value.DecodeValues(rec.Key, nil)
+	if err != nil {
+		return fmt.Errorf("fk join: %s at %d: key: %w", tc.Input.Topic, rec.Offset, err)
+	}
+	lk := keyBytes(key)
+	cur, err := j.load(lk)
+	if err != nil {
+		return fmt.Errorf("fk join: left key %v: %w", key, err)
+	}
+	if cur.hash() != resp.hash {
+		// Made for a left value that has since changed: the responses to
+		// the current value's subscription speak for the key.
+		return nil
+	}
+	var right []value.Value
+	if resp.kind == withRight {
+		if right, _, err = value.DecodeValues(resp.right, nil); err != nil {
+			return fmt.Errorf("fk join: %s at %d: right row: %w", tc.Input.Topic, rec.Offset, err)
+		}
+	}
+	src := &value.Row{Time: rec.Timestamp, Partition: rec.Partition, Offset: rec.Offset}
+	return j.resolve(tc, key, lk, &cur, resp.kind, right, src)
+}
+
+// resolve emits the key's result for the current left entry and the right
+// row a response brought, as Kafka Streams' ResponseJoinProcessor does.
+func (j *FKJoin) resolve(tc *stream.TaskContext, key []value.Value, lk []byte, cur *leftEntry, kind byte, right []value.Value, src *value.Row) error {
+	out := &value.Row{Key: append([]value.Value(nil), key...), Time: src.Time, Partition: src.Partition, Offset: src.Offset}
+	switch {
+	case kind == noneResponse:
+		if !cur.joined {
+			return nil
+		}
+	case cur.present && (kind == withRight || j.Type == plan.LeftJoin):
+		out.Val = make([]value.Value, j.LeftWidth+j.RightWidth)
+		copy(out.Val, cur.vals)
+		copy(out.Val[j.LeftWidth:], right)
+	}
+	if joined := out.Val != nil; joined != cur.joined {
+		cur.joined = joined
+		if err := j.save(lk, cur); err != nil {
+			return fmt.Errorf("fk join: left key %v: %w", key, err)
+		}
+	}
+	return j.Next.Process(tc, out)
+}
+
+// FKResponses feeds a foreign-key join's response topic to its left side.
+type FKResponses struct{ Join *FKJoin }
+
+// Process implements the per-input step of a multi-input processor.
+func (r FKResponses) Process(tc *stream.TaskContext, rec *logstore.Record) error {
+	return r.Join.ProcessResponse(tc, rec)
 }

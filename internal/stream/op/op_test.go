@@ -46,17 +46,44 @@ func TestOperators(t *testing.T) {
 			return st
 		}
 		inputs := map[string]Op{}
+		var currentFK *fkHarness
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			switch d.Cmd {
 			case "fkjoin":
 				// Left rows are [key, fk, name]; right rows are [key, v].
+				// The two sides meet through their internal topics, which
+				// the test delivers after each input unless told to hold
+				// them ("hold", then "deliver"), to replay a race.
 				typ := plan.InnerJoin
 				if d.HasArg("left") {
 					typ = plan.LeftJoin
 				}
-				j := &FKJoin{Type: typ, LeftWidth: 3, RightWidth: 2, LeftKeys: 1, Left: store(), Right: store(), Next: sink,
-					FK: func(row *value.Row) (value.Value, error) { return row.Val[1], nil }}
-				inputs["left"], inputs["right"] = j.LeftInput(), j.RightInput()
+				fk := &fkHarness{
+					left: &FKJoin{Type: typ, LeftWidth: 3, RightWidth: 2, Store: store(), Next: sink, SubscriptionTopic: "subs",
+						FK:        func(row *value.Row) (value.Value, error) { return row.Val[1], nil },
+						Partition: func(value.Value) (int32, error) { return 0, nil }},
+					right: &FKRight{Subs: store(), Right: store(), ResponseTopic: "responses"},
+				}
+				inputs["left"] = Func(func(tc *stream.TaskContext, row *value.Row) error {
+					if err := fk.left.Process(tc, row); err != nil {
+						return err
+					}
+					return fk.pump(tc)
+				})
+				inputs["right"] = Func(func(tc *stream.TaskContext, row *value.Row) error {
+					if err := fk.right.Process(tc, row); err != nil {
+						return err
+					}
+					return fk.pump(tc)
+				})
+				inputs["deliver"] = Func(func(tc *stream.TaskContext, _ *value.Row) error {
+					fk.hold = false
+					return fk.pump(tc)
+				})
+				currentFK = fk
+				return "ok"
+			case "hold":
+				currentFK.hold = true
 				return "ok"
 			case "table-filter":
 				// Passes rows whose first value column is positive.
@@ -116,6 +143,37 @@ func TestOperators(t *testing.T) {
 			return out.String()
 		})
 	})
+}
+
+// fkHarness carries a foreign-key join's internal topics between its
+// sides.
+type fkHarness struct {
+	left  *FKJoin
+	right *FKRight
+	hold  bool
+}
+
+// pump delivers subscriptions, then responses, until both topics are
+// empty, as the conformance runner runs a query until it is idle.
+func (h *fkHarness) pump(tc *stream.TaskContext) error {
+	for !h.hold {
+		subs := tc.Drain(h.left.SubscriptionTopic)
+		for i := range subs {
+			if err := h.right.ProcessSubscription(tc, &subs[i]); err != nil {
+				return err
+			}
+		}
+		resps := tc.Drain(h.right.ResponseTopic)
+		for i := range resps {
+			if err := h.left.ProcessResponse(tc, &resps[i]); err != nil {
+				return err
+			}
+		}
+		if len(subs) == 0 && len(resps) == 0 {
+			return nil
+		}
+	}
+	return nil
 }
 
 // parseRow reads "key=1 val=a,2 ts=10", "key=1 delete" or lists as
