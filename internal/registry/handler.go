@@ -47,6 +47,9 @@ type (
 	}
 	configRequest struct {
 		Compatibility string `json:"compatibility"`
+		// CompatibilityLevel is the spelling GET answers with; Confluent's
+		// clients send either.
+		CompatibilityLevel string `json:"compatibilityLevel"`
 	}
 	configResponse struct {
 		CompatibilityLevel Level `json:"compatibilityLevel"`
@@ -74,6 +77,7 @@ func typeForWire(t SchemaType) SchemaType {
 type handler struct {
 	reg    Registry
 	logger *slog.Logger
+	modes  subjectModes
 }
 
 // NewHandler serves Confluent Schema Registry's REST API over reg, so the
@@ -113,6 +117,8 @@ func NewHandler(reg Registry, logger *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /mode/{subject}", h.getMode)
 	mux.HandleFunc("PUT /mode", h.putMode)
 	mux.HandleFunc("PUT /mode/{subject}", h.putMode)
+	mux.HandleFunc("DELETE /mode", h.deleteMode)
+	mux.HandleFunc("DELETE /mode/{subject}", h.deleteMode)
 	mux.HandleFunc("GET /contexts", func(w http.ResponseWriter, _ *http.Request) { h.reply(w, http.StatusOK, []string{"."}) })
 	// The catch-all answers in Confluent's error shape, which the mux's
 	// plain-text 404 and 405 are not. It sees every request no other

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // One method per REST endpoint; NewHandler maps the routes.
@@ -62,7 +63,12 @@ func (h *handler) schemaByID(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	h.reply(w, http.StatusOK, schemaResponse{Schema: s.Text, SchemaType: typeForWire(s.Type), References: s.References})
+	text, err := h.formatted(r.Context(), s, r.URL.Query().Get("format"))
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	h.reply(w, http.StatusOK, schemaResponse{Schema: text, SchemaType: typeForWire(s.Type), References: s.References})
 }
 
 func (h *handler) rawSchemaByID(w http.ResponseWriter, r *http.Request) {
@@ -115,15 +121,20 @@ func (h *handler) versionsByID(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) subjects(w http.ResponseWriter, r *http.Request) {
-	subs, err := h.reg.Subjects(r.Context(), ListOptions{
-		Deleted: boolParam(r, "deleted"),
-		Prefix:  r.URL.Query().Get("subjectPrefix"),
-	})
+	deletedOnly := boolParam(r, "deleted_only")
+	opts := ListOptions{Deleted: boolParam(r, "deleted") || deletedOnly, Prefix: r.URL.Query().Get("subjectPrefix")}
+	subs, err := h.reg.Subjects(r.Context(), opts)
+	if err == nil && deletedOnly {
+		var live []string
+		opts.Deleted = false
+		live, err = h.reg.Subjects(r.Context(), opts)
+		subs = onlyIn(subs, live)
+	}
 	if err != nil {
 		h.fail(w, err)
 		return
 	}
-	h.reply(w, http.StatusOK, subs)
+	h.reply(w, http.StatusOK, page(r, subs))
 }
 
 func (h *handler) lookup(w http.ResponseWriter, r *http.Request) {
@@ -137,7 +148,7 @@ func (h *handler) lookup(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	h.reply(w, http.StatusOK, versionBody(ss))
+	h.replyVersion(w, r, ss)
 }
 
 func (h *handler) register(w http.ResponseWriter, r *http.Request) {
@@ -155,12 +166,21 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) versions(w http.ResponseWriter, r *http.Request) {
-	vs, err := h.reg.Versions(r.Context(), r.PathValue("subject"), boolParam(r, "deleted"))
+	subject, deletedOnly := r.PathValue("subject"), boolParam(r, "deleted_only")
+	vs, err := h.reg.Versions(r.Context(), subject, boolParam(r, "deleted") || deletedOnly)
+	if err == nil && deletedOnly {
+		var live []int
+		live, err = h.reg.Versions(r.Context(), subject, false)
+		if errors.Is(err, ErrSubjectNotFound) {
+			live, err = nil, nil // every version is soft-deleted
+		}
+		vs = onlyIn(vs, live)
+	}
 	if err != nil {
 		h.fail(w, err)
 		return
 	}
-	h.reply(w, http.StatusOK, vs)
+	h.reply(w, http.StatusOK, page(r, vs))
 }
 
 func (h *handler) subjectVersion(r *http.Request) (SubjectSchema, error) {
@@ -177,6 +197,18 @@ func (h *handler) version(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
+	h.replyVersion(w, r, ss)
+}
+
+// replyVersion answers with a subject version, its schema in the form
+// ?format= asks for.
+func (h *handler) replyVersion(w http.ResponseWriter, r *http.Request, ss SubjectSchema) {
+	text, err := h.formatted(r.Context(), ss.Schema, r.URL.Query().Get("format"))
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	ss.Schema.Text = text
 	h.reply(w, http.StatusOK, versionBody(ss))
 }
 
@@ -271,7 +303,22 @@ func (h *handler) putConfig(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	l, err := ParseLevel(req.Compatibility)
+	level := req.Compatibility
+	if level == "" {
+		level = req.CompatibilityLevel
+	}
+	if level == "" {
+		// A body with only other settings (normalize, metadata, rule
+		// sets, which this registry does not keep) leaves the level be.
+		l, err := h.reg.Compatibility(r.Context(), r.PathValue("subject"), true)
+		if err != nil {
+			h.fail(w, err)
+			return
+		}
+		h.reply(w, http.StatusOK, configSetResponse{Compatibility: l})
+		return
+	}
+	l, err := ParseLevel(level)
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -296,8 +343,12 @@ func (h *handler) deleteConfig(w http.ResponseWriter, r *http.Request) {
 // import or read-only mode, so clients that ask see READWRITE.
 const modeReadWrite = "READWRITE"
 
+// getMode answers with the subject's own mode, set by PUT /mode/{subject},
+// or the global one under defaultToGlobal (and for the global path), as
+// Confluent's does.
 func (h *handler) getMode(w http.ResponseWriter, r *http.Request) {
-	if s := r.PathValue("subject"); s != "" && !boolParam(r, "defaultToGlobal") {
+	s := r.PathValue("subject")
+	if s != "" && !boolParam(r, "defaultToGlobal") && !h.modes.has(s) {
 		h.fail(w, newError(CodeSubjectLevelModeNotSet, "Subject '%s' does not have subject-level mode configured", s))
 		return
 	}
@@ -312,10 +363,58 @@ func (h *handler) putMode(w http.ResponseWriter, r *http.Request) {
 	}
 	switch m := strings.ToUpper(req.Mode); m {
 	case modeReadWrite:
+		if s := r.PathValue("subject"); s != "" {
+			if err := validSubject(s); err != nil {
+				h.fail(w, err)
+				return
+			}
+			h.modes.set(s, true)
+		}
 		h.reply(w, http.StatusOK, modeBody{Mode: m})
 	case "READONLY", "READONLY_OVERRIDE", "IMPORT":
 		h.fail(w, newError(CodeOperationNotPermitted, "Mode %s is not supported by this registry", m))
 	default:
 		h.fail(w, newError(CodeInvalidMode, "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE and IMPORT."))
+	}
+}
+
+// deleteMode removes a subject's mode and answers with the one it had; a
+// subject without one is a 40401, as in Confluent's registry. The global
+// mode stays READWRITE.
+func (h *handler) deleteMode(w http.ResponseWriter, r *http.Request) {
+	if s := r.PathValue("subject"); s != "" {
+		if !h.modes.has(s) {
+			h.fail(w, subjectNotFound(s))
+			return
+		}
+		h.modes.set(s, false)
+	}
+	h.reply(w, http.StatusOK, modeBody{Mode: modeReadWrite})
+}
+
+// subjectModes records which subjects have a subject-level mode. Since
+// READWRITE is the only mode, the record changes no behaviour, only what
+// GET /mode/{subject} answers; it lives in memory, and is lost at restart.
+type subjectModes struct {
+	mu sync.Mutex
+	on map[string]bool
+}
+
+func (m *subjectModes) has(subject string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.on[subject]
+}
+
+func (m *subjectModes) set(subject string, on bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.on == nil {
+		m.on = map[string]bool{}
+	}
+	if on {
+		m.on[subject] = true
+	} else {
+		delete(m.on, subject)
 	}
 }

@@ -45,3 +45,28 @@ func TestConfluentPythonClient(t *testing.T) {
 		}
 	}
 }
+
+// TestConfluentPythonAPI drives the rest of the API a Confluent client
+// reaches (testdata/python/api.py): Protobuf through the stock serializer
+// and deserializer (base64 descriptors, ?format=serialized, references),
+// Avro references and ?format=resolved, normalize, /config, /mode,
+// deleted listings, deletes and error codes.
+func TestConfluentPythonAPI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs python3 and confluent-kafka; skipped under -short")
+	}
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Fatalf("python3 not found (install it, or run with -short): %v", err)
+	}
+	if out, err := exec.Command(py, "-c", "import confluent_kafka.schema_registry.protobuf").CombinedOutput(); err != nil {
+		t.Fatalf("confluent-kafka is not installed: see services/python-requirements.txt (or use -short): %v\n%s", err, out)
+	}
+	srv := httptest.NewServer(openTestRegistry(t, newTestLog(t)).Handler())
+	defer srv.Close()
+	out, err := exec.Command(py, "testdata/python/api.py", srv.URL).CombinedOutput()
+	t.Logf("python client:\n%s", out)
+	if err != nil || !strings.Contains(string(out), "DONE") {
+		t.Fatalf("python client failed: %v", err)
+	}
+}
