@@ -78,17 +78,19 @@ const (
 
 const protoRoot = "__sluice_format__.proto"
 
-// compileProto compiles schema text with its references into a file
-// descriptor.
+// compileProto compiles a schema, .proto text or a base64
+// FileDescriptorProto, with its references into a file descriptor.
 func compileProto(s Schema) (protoreflect.FileDescriptor, error) {
 	c := protocompile.Compiler{
 		Resolver: protocompile.WithStandardImports(protocompile.ResolverFunc(
 			func(path string) (protocompile.SearchResult, error) {
+				// A schema registered by Confluent's own serializers is a
+				// base64 FileDescriptorProto, not .proto text; both read.
 				if path == protoRoot {
-					return protocompile.SearchResult{Source: strings.NewReader(registry.WithImplicitImports(s.Text))}, nil
+					return registry.ProtoSearchResult(path, registry.WithImplicitImports(s.Text)), nil
 				}
 				if t, ok := s.Refs[path]; ok {
-					return protocompile.SearchResult{Source: strings.NewReader(t)}, nil
+					return registry.ProtoSearchResult(path, t), nil
 				}
 				if t, ok := protoImports[path]; ok {
 					return protocompile.SearchResult{Source: strings.NewReader(t)}, nil

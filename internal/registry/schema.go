@@ -135,9 +135,9 @@ func parseProtobuf(text string, deps []dependency) (*parsed, error) {
 		files[name] = protocompile.SearchResult{Source: strings.NewReader(src)}
 	}
 	for _, d := range deps {
-		files[d.name] = protoSearchResult(d.name, d.schema.Text)
+		files[d.name] = ProtoSearchResult(d.name, d.schema.Text)
 	}
-	files[protoRootFile] = protoSearchResult(protoRootFile, WithImplicitImports(text))
+	files[protoRootFile] = ProtoSearchResult(protoRootFile, WithImplicitImports(text))
 	c := protocompile.Compiler{
 		Resolver: protocompile.WithStandardImports(protocompile.ResolverFunc(
 			func(path string) (protocompile.SearchResult, error) {
@@ -164,9 +164,10 @@ func parseProtobuf(text string, deps []dependency) (*parsed, error) {
 	return &parsed{typ: Protobuf, canonical: base64.StdEncoding.EncodeToString(b), proto: fd}, nil
 }
 
-// protoSearchResult accepts a schema as .proto text or, as Confluent also
-// does, as a base64-encoded FileDescriptorProto.
-func protoSearchResult(path, text string) protocompile.SearchResult {
+// ProtoSearchResult is a Protobuf schema as protocompile reads a file at
+// path: .proto text or, as Confluent also accepts (and its serializers
+// register), a base64-encoded FileDescriptorProto, renamed to path.
+func ProtoSearchResult(path, text string) protocompile.SearchResult {
 	t := strings.TrimSpace(text)
 	if t != "" && !strings.ContainsAny(t, " \n\t;{") {
 		if raw, err := base64.StdEncoding.DecodeString(t); err == nil {
