@@ -106,7 +106,7 @@ func (r *Runner) runREST(ctx context.Context, t Test) (err error) {
 			err = fmt.Errorf("panic: %v", p)
 		}
 	}()
-	if err := r.createTopics(ctx, env.testEnv, t); err != nil {
+	if err := r.createTopics(ctx, env.testEnv, t, true); err != nil {
 		return fmt.Errorf("create topics: %w", err)
 	}
 	props := map[string]any{}

@@ -72,6 +72,11 @@ func dropAll(lg logstore.Log) {
 	}
 }
 
+// defaultRESTPartitions is the partition count ksqlDB's REST test
+// executor gives the topics it creates without being told one
+// (Topic.DEFAULT_PARTITIONS).
+const defaultRESTPartitions = 4
+
 // Run executes one test and reports its outcome.
 func (r *Runner) Run(ctx context.Context, t Test) Result {
 	if t.Disabled() {
@@ -205,7 +210,7 @@ func (r *Runner) run(ctx context.Context, t Test) (err error) {
 			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
 		}
 	}()
-	if err := r.createTopics(ctx, env, t); err != nil {
+	if err := r.createTopics(ctx, env, t, false); err != nil {
 		return fmt.Errorf("create topics: %w", err)
 	}
 	sess := engine.NewSession()
@@ -244,9 +249,24 @@ func (r *Runner) run(ctx context.Context, t Test) (err error) {
 }
 
 // createTopics creates the topics the test names, and those its inputs,
-// outputs and statements use, as ksqlDB's test executor does; it also
-// registers the schemas the test provides.
-func (r *Runner) createTopics(ctx context.Context, env *testEnv, t Test) error {
+// outputs and statements use, as ksqlDB's test executors do
+// (TestCaseBuilderUtil.getAllTopics); it also registers the schemas the
+// test provides. A topic the test lists has the partitions it gives, or
+// 1; a topic named by a CREATE STREAM or TABLE has its PARTITIONS, or the
+// default; so has a topic only the inputs (or, on REST, outputs) name.
+//
+// The default differs by executor. The REST executor runs on a real Kafka
+// cluster where those topics have 4 partitions (Topic.DEFAULT_PARTITIONS),
+// and inputs are spread over them by key, so ROWPARTITION and partition
+// count checks see 4. The QTT executor also reports 4 to ksqlDB, but runs
+// the topology in TopologyTestDriver, where every topic physically has
+// one partition and records are processed in input order; an engine with
+// real partitions matches its outputs only with one partition.
+func (r *Runner) createTopics(ctx context.Context, env *testEnv, t Test, rest bool) error {
+	def := int32(1)
+	if rest {
+		def = defaultRESTPartitions
+	}
 	want := map[string]int32{}
 	// explicit marks topics whose partition count the test gives; a CREATE
 	// statement's PARTITIONS decides the others.
@@ -291,15 +311,18 @@ func (r *Runner) createTopics(ctx context.Context, env *testEnv, t Test) error {
 				}
 			}
 			if _, ok := want[lit.Value]; !ok {
-				want[lit.Value] = 1
+				want[lit.Value] = def
 			}
 		}
 	}
-	// Topics only the inputs name come last, with one partition, as in
-	// ksqlDB's TestCaseBuilderUtil.getAllTopics.
-	for _, rec := range t.Inputs {
+	// Topics only the records name come last.
+	recs := t.Inputs
+	if rest {
+		recs = append(append([]Record(nil), t.Inputs...), t.Outputs...)
+	}
+	for _, rec := range recs {
 		if _, ok := want[rec.Topic]; !ok {
-			want[rec.Topic] = 1
+			want[rec.Topic] = def
 		}
 	}
 	for name, p := range want {

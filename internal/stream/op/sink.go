@@ -11,8 +11,11 @@ import (
 
 // Sink encodes rows and emits them to a topic, partitioned by the encoded
 // key with Kafka's default partitioner, so other Kafka clients and ksqlDB
-// would place the same key in the same partition. A row whose encoding
-// fails goes to the processing log.
+// would place the same key in the same partition. A windowed key is
+// partitioned by its key alone, without the window bounds, as Kafka
+// Streams' WindowedStreamPartitioner does for ksqlDB's windowed sinks: all
+// windows of a key share a partition. A row whose encoding fails goes to
+// the processing log.
 type Sink struct {
 	Topic      string
 	Partitions int32
@@ -34,11 +37,15 @@ type Sink struct {
 func (s *Sink) Process(tc *stream.TaskContext, row *value.Row) error {
 	var key []byte
 	var err error
+	part := row.Partition % max(s.Partitions, 1)
 	if len(row.Key) > 0 && !row.NullKey {
 		key, err = s.KeySer.Serialize(s.keyBuf[:0], row.Key)
 		if err != nil {
 			tc.ProcessingError(row.Offset, &RecordError{Stage: "serialize key", Err: fmt.Errorf("Error serializing message to topic: %s. %w", s.Topic, err)})
 			return nil
+		}
+		if key != nil {
+			part = logstore.Partition(key, s.Partitions)
 		}
 		if s.Window != nil && row.Window != nil {
 			key = s.Window(key, row.Window)
@@ -59,10 +66,6 @@ func (s *Sink) Process(tc *stream.TaskContext, row *value.Row) error {
 		if val == nil {
 			val = []byte{}
 		}
-	}
-	part := row.Partition % max(s.Partitions, 1)
-	if key != nil {
-		part = logstore.Partition(key, s.Partitions)
 	}
 	ts := row.Time
 	if s.Time != nil && row.Val != nil {
