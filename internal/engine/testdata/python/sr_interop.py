@@ -19,7 +19,7 @@ import time
 
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from confluent_kafka import Consumer, Producer
-from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
 from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer, ProtobufSerializer
@@ -43,7 +43,10 @@ def message_class(file_name, package, name, fields):
 
 
 def order_class(package):
-    """The input the producer writes, as ORDER_PROTO declares it."""
+    """The input the producer writes. The package is the topic's name: the
+    registry gives identical schemas one id, and tests on a shared broker
+    share its _schemas topic, so a schema of its own keeps each run from
+    reading another's."""
     return message_class("order.proto", package, "Order", [
         ("id", F.TYPE_INT64), ("item", F.TYPE_STRING), ("price", F.TYPE_DOUBLE), ("note", F.TYPE_STRING)])
 
@@ -52,20 +55,6 @@ def order_class(package):
 # DOUBLED, NOTE): Sluice numbers the fields in column order, as ksqlDB.
 RESULT = message_class("result.proto", "out", "Result", [
     ("ID", F.TYPE_INT64), ("ITEM", F.TYPE_STRING), ("DOUBLED", F.TYPE_DOUBLE), ("NOTE", F.TYPE_STRING)])
-
-# The package is the topic's name: the registry gives identical schemas one
-# id and one text, and tests on a shared broker share its _schemas topic,
-# so a schema of its own keeps each run from reading another's text.
-ORDER_PROTO = """syntax = "proto3";
-package %s;
-
-message Order {
-  int64 id = 1;
-  string item = 2;
-  double price = 3;
-  string note = 4;
-}
-"""
 
 ORDER_JSON = json.dumps({
     "type": "object", "title": "Order",
@@ -98,17 +87,11 @@ def value(i):
 def produce(fmt, bootstrap, url, topic, n):
     reg = SchemaRegistryClient({"url": url})
     if fmt == "protobuf":
-        # Two gaps in Sluice make this path narrower than a stock client's
-        # (see issue 11): the registry ignores ?format=serialized, so the
-        # serializer's and deserializer's schema fetches get .proto text
-        # where they want a base64 FileDescriptorProto; and the PROTOBUF
-        # format reads only .proto text, while the serializer's own
-        # registration is base64. So register the text (as protoc users
-        # do), let the serializer look up its id, and read without schema
-        # fetches below.
-        reg.register_schema(topic + "-value", Schema(ORDER_PROTO % topic, "PROTOBUF"))
+        # The stock path: the serializer registers its file as a base64
+        # FileDescriptorProto, which Sluice's registry and PROTOBUF format
+        # read as Confluent's do.
         order = order_class(topic)
-        ser = ProtobufSerializer(order, reg, {"auto.register.schemas": False})
+        ser = ProtobufSerializer(order, reg, {"use.deprecated.format": False})
 
         def build(v):
             return order(**{k: x for k, x in v.items() if x is not None})
@@ -134,7 +117,9 @@ def produce(fmt, bootstrap, url, topic, n):
 def consume(fmt, bootstrap, url, topic, n):
     reg = SchemaRegistryClient({"url": url})
     if fmt == "protobuf":
-        de = ProtobufDeserializer(RESULT, {})  # framing and message indexes only; see produce
+        # With the registry, the deserializer fetches the writer's schema
+        # as ?format=serialized and parses it.
+        de = ProtobufDeserializer(RESULT, {"use.deprecated.format": False}, reg)
 
         def row(m):
             return {"ID": m.ID, "ITEM": m.ITEM, "DOUBLED": m.DOUBLED, "NOTE": m.NOTE}
