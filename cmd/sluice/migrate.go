@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"github.com/sluicedb/sluice/internal/logstore/embedded"
 	"github.com/sluicedb/sluice/internal/logstore/kafka"
 	"github.com/sluicedb/sluice/internal/logstore/migrate"
+	"github.com/sluicedb/sluice/internal/server"
 )
 
 // runMigrate copies an embedded data directory's log into Kafka, so that
@@ -25,17 +28,46 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	replicas := fs.Int("replication-factor", 0, "replication factor of the created topics (default: the broker's)")
 	var groups propList
 	fs.Var(&groups, "group", "consumer group whose offsets to carry over, besides the query groups found in internal topic names (repeatable)")
-	var kopts kafka.Options
-	fs.StringVar(&kopts.SASLMechanism, "sasl-mechanism", "", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
-	fs.StringVar(&kopts.SASLUsername, "sasl-username", "", "SASL user")
-	fs.StringVar(&kopts.SASLPassword, "sasl-password", os.Getenv("SLUICE_KAFKA_PASSWORD"), "SASL password (default $SLUICE_KAFKA_PASSWORD)")
-	fs.BoolVar(&kopts.TLS, "tls", false, "use TLS to the brokers")
-	fs.StringVar(&kopts.TLSCAFile, "tls-ca-file", "", "PEM CA bundle for the brokers' certificates")
+	config := fs.String("config", "", "the Kafka server's ksql-server.properties: its ksql.streams.bootstrap.servers and "+
+		"Kafka security settings (security.protocol, sasl.*, ssl.*) are used; the flags below override them")
+	var flagOpts kafka.Options
+	fs.StringVar(&flagOpts.SASLMechanism, "sasl-mechanism", "", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
+	fs.StringVar(&flagOpts.SASLUsername, "sasl-username", "", "SASL user")
+	fs.StringVar(&flagOpts.SASLPassword, "sasl-password", os.Getenv("SLUICE_KAFKA_PASSWORD"), "SASL password (default $SLUICE_KAFKA_PASSWORD)")
+	fs.BoolVar(&flagOpts.TLS, "tls", false, "use TLS to the brokers")
+	fs.StringVar(&flagOpts.TLSCAFile, "tls-ca-file", "", "CA bundle (PEM or JKS) for the brokers' certificates")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *dataDir == "" || *bootstrap == "" || fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "sluice migrate: need --data-dir and --bootstrap-servers, and no arguments\n")
+	var kopts kafka.Options
+	if *config != "" {
+		props, err := server.LoadProperties(*config)
+		if err == nil {
+			kopts, err = kafka.FromProperties(props, slog.New(slog.NewTextHandler(stderr, nil)))
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "sluice migrate: %v\n", err)
+			return 2
+		}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["sasl-mechanism"] || set["sasl-username"] || set["sasl-password"] {
+		kopts.SASLMechanism, kopts.SASLUsername, kopts.SASLPassword = flagOpts.SASLMechanism, flagOpts.SASLUsername, flagOpts.SASLPassword
+	}
+	if set["tls"] || set["tls-ca-file"] {
+		kopts.TLS, kopts.TLSCAFile = flagOpts.TLS, flagOpts.TLSCAFile
+	}
+	if *bootstrap != "" && (set["bootstrap-servers"] || len(kopts.BootstrapServers) == 0) {
+		kopts.BootstrapServers = nil
+		for _, s := range strings.Split(*bootstrap, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				kopts.BootstrapServers = append(kopts.BootstrapServers, s)
+			}
+		}
+	}
+	if *dataDir == "" || len(kopts.BootstrapServers) == 0 || fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "sluice migrate: need --data-dir and --bootstrap-servers (or --config), and no arguments\n")
 		return 2
 	}
 	logDir := filepath.Join(*dataDir, "log")
@@ -49,11 +81,6 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 1
 	}
 	defer src.Close()
-	for _, s := range strings.Split(*bootstrap, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			kopts.BootstrapServers = append(kopts.BootstrapServers, s)
-		}
-	}
 	dst, err := kafka.Open(ctx, kopts)
 	if err != nil {
 		fmt.Fprintf(stderr, "sluice migrate: %v\n", err)

@@ -14,15 +14,18 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/sluicedb/sluice/internal/logstore"
+	"github.com/sluicedb/sluice/internal/logstore/embedded"
 	"github.com/sluicedb/sluice/internal/testsvc"
 )
 
 // TestServerOnSecuredKafka runs "sluice server --log kafka" against a
 // broker that wants SASL_SSL with SCRAM-SHA-512, configured as a ksqlDB
-// user would in ksql-server.properties, and runs a CSAS end to end. The
-// password must show nowhere: not in the server's log (at debug level),
-// SHOW PROPERTIES, /info or an error; and a wrong password must stop the
-// server at once with an error that names the mechanism and the user.
+// user would in ksql-server.properties, and runs a CSAS end to end; then
+// "sluice migrate" with the same file. The password must show nowhere:
+// not in the server's log (at debug level), SHOW PROPERTIES, /info or an
+// error; and a wrong password must stop the server at once with an error
+// that names the mechanism and the user.
 func TestServerOnSecuredKafka(t *testing.T) {
 	k := testsvc.NewSecureKafka(t)
 	dir := t.TempDir()
@@ -118,6 +121,49 @@ ksql.streams.auto.offset.reset=earliest
 		if strings.Contains(s, k.Password) {
 			t.Errorf("the password shows in %q", s)
 		}
+	}
+
+	// sluice migrate takes its Kafka settings from the same file.
+	mdir := filepath.Join(dir, "embedded")
+	src, err := embedded.Open(filepath.Join(mdir, "log"), embedded.Options{Sync: embedded.SyncNever})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := src.CreateTopic(ctx, "migrated", logstore.TopicConfig{Partitions: 1, Replicas: 1}); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := src.Begin(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"a", "b", "c"} {
+		if err := tx.Produce(ctx, "migrated", logstore.Record{Value: []byte(v)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	src.Close()
+	var mout syncBuffer
+	if code := run(ctx, []string{"migrate", "--config", cfg, "--data-dir", mdir}, &mout, &mout); code != 0 || strings.Contains(mout.String(), k.Password) {
+		t.Fatalf("migrate: exit %d\n%s", code, mout.String())
+	}
+	mc, err := kgo.NewClient(kgo.SeedBrokers(k.Plaintext), kgo.ConsumeTopics("migrated"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mc.Close()
+	var migrated []string
+	for len(migrated) < 3 {
+		fs := mc.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("topic migrated holds %q", migrated)
+		}
+		fs.EachRecord(func(r *kgo.Record) { migrated = append(migrated, string(r.Value)) })
+	}
+	if strings.Join(migrated, "") != "abc" {
+		t.Errorf("migrated %q", migrated)
 	}
 
 	// A wrong password stops the server at start, quickly and clearly.
