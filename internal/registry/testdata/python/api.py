@@ -193,6 +193,9 @@ check("subjects paged", c.get_subjects(offset=1, limit=2) == sorted(c.get_subjec
 fails("subject not found", 40401, lambda: c.get_versions("nope"))
 fails("version not found", 40402, lambda: c.get_version("address", 99))
 fails("schema id not found", 40403, lambda: c.get_schema(99999))
+fails("lookup in unknown subject", 40401, lambda: c.lookup_schema("nope", Schema(address, "AVRO")))
+fails("lookup unknown schema", 40403, lambda: c.lookup_schema("address", Schema(v1, "AVRO")))
+fails("invalid version", 42202, lambda: fresh().get_version("address", 0))
 fails("invalid schema", 42201, lambda: c.register_schema("bad", Schema('{"type":"record"}', "AVRO")))
 fails("invalid protobuf", 42201, lambda: c.register_schema("bad", Schema("message {", "PROTOBUF")))
 fails("incompatible", 409, lambda: c.register_schema(
