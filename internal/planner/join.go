@@ -211,6 +211,47 @@ func pseudo(sc *scope, qualifier, name string) (expr.Column, error) {
 	return expr.Column{}, sc.unknown(qualifier, name)
 }
 
+// repartitionOrder orders a join's value columns as ksqlDB lays out a
+// join result it re-keys (PARTITION BY): each source's columns with its
+// pseudo columns and key copied into the value
+// (LogicalSchema.withPseudoAndKeyColsInValue), that is its value columns,
+// ROWTIME, ROWPARTITION, ROWOFFSET, window bounds, then its key columns,
+// each prefixed with the source's alias. Columns it does not place keep
+// their order at the end.
+func (j *joinSides) repartitionOrder(vals []catalog.Column) []catalog.Column {
+	byName := make(map[string]int, len(vals))
+	for i, c := range vals {
+		byName[c.Name] = i
+	}
+	used := make([]bool, len(vals))
+	out := make([]catalog.Column, 0, len(vals))
+	take := func(name string) {
+		if i, ok := byName[name]; ok && !used[i] {
+			used[i] = true
+			out = append(out, vals[i])
+		}
+	}
+	for _, s := range j.sides {
+		for _, c := range s.source.Schema.Value() {
+			take(s.alias + "_" + c.Name)
+		}
+		for _, n := range pseudoNames {
+			take(s.alias + "_" + n)
+		}
+		take(s.alias + "_" + catalog.WindowStart)
+		take(s.alias + "_" + catalog.WindowEnd)
+		for _, c := range s.source.Schema.Key() {
+			take(s.alias + "_" + c.Name)
+		}
+	}
+	for i, c := range vals {
+		if !used[i] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 func (j *joinSides) star(q *ast.Ident) []string {
 	var out []string
 	if q == nil && j.synthetic {

@@ -284,7 +284,11 @@ func (p *Planner) partitionBy(input plan.Node, sc *scope, exprs []ast.Expr, alia
 	}
 	// ksqlDB's PartitionByParamsFactory appends the old key columns after
 	// the value columns.
-	for _, c := range append(in.Value(), in.Key()...) {
+	vals := in.Value()
+	if sc.join != nil {
+		vals = sc.join.repartitionOrder(vals)
+	}
+	for _, c := range append(vals, in.Key()...) {
 		if taken[c.Name] {
 			continue
 		}
