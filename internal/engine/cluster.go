@@ -63,7 +63,7 @@ func (e *Engine) distributed() bool { return e.cluster != nil }
 
 // joinTasks makes rq's tasks follow the query's group.
 func (e *Engine) joinTasks(ctx context.Context, sess *Session, rq *stream.Query) error {
-	var gopts logstore.GroupOptions
+	gopts := logstore.GroupOptions{Address: e.opts.Advertised}
 	if v := e.property(sess, "session.timeout.ms", ""); v != "" {
 		ms, err := strconv.Atoi(v)
 		if err != nil || ms <= 0 {

@@ -43,6 +43,12 @@ type Options struct {
 	// Connectors runs CREATE SOURCE|SINK CONNECTOR statements; nil
 	// rejects them.
 	Connectors *connect.Runtime
+	// Advertised is the URL of this server's internal listener, which it
+	// advertises to the servers it shares queries with (ksqlDB's
+	// ksql.internal.listener); Forward sends pull query reads to theirs
+	// (pullroute.go).
+	Advertised string
+	Forward    PullForwarder
 }
 
 // Session is one client's state: properties set with SET and variables

@@ -19,18 +19,30 @@ import (
 	"github.com/sluicedb/sluice/internal/value"
 )
 
-// storedRow is one store entry a pull query read.
-type storedRow struct {
-	key, val []byte
+// StoredRow is one entry of a table's materialization that a pull query
+// read: its store key and the stored record.
+type StoredRow struct {
+	Key []byte `json:"k"`
+	Val []byte `json:"v"`
+}
+
+// StoreRead is one read of a table's materialization in one partition:
+// the value of one key (Get), or the keys in [Lo, Hi) (nil bounds are
+// open).
+type StoreRead struct {
+	Partition int32  `json:"partition"`
+	Get       []byte `json:"get,omitempty"`
+	Lo        []byte `json:"lo,omitempty"`
+	Hi        []byte `json:"hi,omitempty"`
 }
 
 // pullStore answers a pull query on a table from its materialization,
-// reading the rows planAccess chooses from a snapshot of the stores and
-// running each through the table's decoder and the query's filter and
-// projection. ok is false when the table has no materialization here; the
-// caller then scans the topic.
+// reading the rows planAccess chooses from a snapshot of the stores (here,
+// or on the servers owning them: pullroute.go) and running each through
+// the table's decoder and the query's filter and projection. ok is false
+// when the table has no materialization; the caller then scans the topic.
 func (e *Engine) pullStore(ctx context.Context, id string, root plan.Node, src *catalog.Source, where ast.Expr, limit int64) ([][]value.Value, bool, error) {
-	if e.opts.State == nil || e.distributed() {
+	if e.opts.State == nil {
 		return nil, false, nil
 	}
 	q, ok := e.materialization(src)
@@ -41,21 +53,60 @@ func (e *Engine) pullStore(ctx context.Context, id string, root plan.Node, src *
 	if err != nil {
 		return nil, false, fmt.Errorf("table %s: %w", src.Name, err)
 	}
-	parts := make([]int32, info.Partitions)
-	for i := range parts {
-		parts[i] = int32(i)
+	reads := e.storeReads(ctx, src, planAccess(src, where), info.Partitions)
+	var rows []StoredRow
+	if e.distributed() {
+		rows, err = e.routeReads(ctx, q, src, reads)
+	} else {
+		// One server owns every partition; a key some other producer put
+		// in another partition than the sink's partitioner says is found
+		// by probing the rest.
+		rows, err = e.readLocal(q.Spec().Group, src, reads, info.Partitions)
 	}
-	rows, err := e.readStore(ctx, q.Spec().Group, src, planAccess(src, where), parts)
 	if err != nil {
 		return nil, false, err
 	}
+	sort.SliceStable(rows, func(i, j int) bool { return bytes.Compare(rows[i].Key, rows[j].Key) < 0 })
 	out, err := e.decodeRows(ctx, id, root, rows, limit)
 	return out, true, err
 }
 
-// readStore reads the entries acc selects from the given partitions'
-// stores, in store key order.
-func (e *Engine) readStore(ctx context.Context, group string, src *catalog.Source, acc pullAccess, parts []int32) ([]storedRow, error) {
+// storeReads turns an access into reads of a table's partitions.
+func (e *Engine) storeReads(ctx context.Context, src *catalog.Source, acc pullAccess, parts int32) []StoreRead {
+	var reads []StoreRead
+	all := func(lo, hi []byte) {
+		for p := int32(0); p < parts; p++ {
+			reads = append(reads, StoreRead{Partition: p, Lo: lo, Hi: hi})
+		}
+	}
+	switch acc.kind {
+	case accessScan, accessRange:
+		all(acc.lo, acc.hi)
+	case accessLookup:
+		for _, k := range acc.keys {
+			prefix := op.AppendStoreKey(nil, k, nil)
+			if src.Window != catalog.NoWindow {
+				// A windowed key's rows may sit in any partition, as the
+				// sink partitions by the key and window together.
+				all(op.AppendWindowTime(bytes.Clone(prefix), acc.winLo),
+					prefixEnd(op.AppendWindowTime(bytes.Clone(prefix), acc.winHi)))
+				continue
+			}
+			p, ok := e.keyPartition(ctx, src, k, parts)
+			if !ok {
+				all(prefix, prefixEnd(prefix))
+				continue
+			}
+			reads = append(reads, StoreRead{Partition: p, Get: prefix})
+		}
+	}
+	return reads
+}
+
+// readLocal runs reads on a snapshot of this server's stores of the
+// table. A Get that misses is retried in the other partitions below
+// probe (0: none).
+func (e *Engine) readLocal(group string, src *catalog.Source, reads []StoreRead, probe int32) ([]StoredRow, error) {
 	snap, err := e.opts.State.NewSnapshot()
 	if err != nil {
 		return nil, fmt.Errorf("table %s: snapshot: %w", src.Name, err)
@@ -74,92 +125,59 @@ func (e *Engine) readStore(ctx context.Context, group string, src *catalog.Sourc
 		readers[p] = r
 		return r, nil
 	}
-	var rows []storedRow
-	scan := func(p int32, lo, hi []byte) error {
+	var rows []StoredRow
+	get := func(p int32, key []byte) (bool, error) {
 		r, err := reader(p)
 		if err != nil {
-			return err
+			return false, err
 		}
-		it, err := r.NewIter(state.IterOptions{Start: lo, End: hi})
+		val, err := r.Get(key)
+		if errors.Is(err, state.ErrNotFound) {
+			return false, nil
+		}
 		if err != nil {
-			return fmt.Errorf("table %s partition %d: %w", src.Name, p, err)
+			return false, fmt.Errorf("table %s partition %d: %w", src.Name, p, err)
 		}
-		for it.Next() {
-			rows = append(rows, storedRow{key: bytes.Clone(it.Key()), val: bytes.Clone(it.Value())})
-		}
-		if err := it.Close(); err != nil {
-			return fmt.Errorf("table %s partition %d: %w", src.Name, p, err)
-		}
-		return nil
+		rows = append(rows, StoredRow{Key: key, Val: val})
+		return true, nil
 	}
-	windowed := src.Window != catalog.NoWindow
-	switch acc.kind {
-	case accessScan, accessRange:
-		for _, p := range parts {
-			if err := scan(p, acc.lo, acc.hi); err != nil {
+	for _, rd := range reads {
+		if rd.Get != nil {
+			found, err := get(rd.Partition, rd.Get)
+			if err != nil {
 				return nil, err
 			}
-		}
-	case accessLookup:
-		for _, k := range acc.keys {
-			prefix := op.AppendStoreKey(nil, k, nil)
-			if windowed {
-				// A windowed key's rows may sit in any partition, as the
-				// sink partitions by the key and window together.
-				lo := op.AppendWindowTime(bytes.Clone(prefix), acc.winLo)
-				hi := prefixEnd(op.AppendWindowTime(bytes.Clone(prefix), acc.winHi))
-				for _, p := range parts {
-					if err := scan(p, lo, hi); err != nil {
+			for p := int32(0); p < probe && !found; p++ {
+				if p != rd.Partition {
+					if found, err = get(p, rd.Get); err != nil {
 						return nil, err
 					}
 				}
-				continue
 			}
-			for _, p := range e.probeOrder(ctx, src, k, parts) {
-				r, err := reader(p)
-				if err != nil {
-					return nil, err
-				}
-				val, err := r.Get(prefix)
-				if err == nil {
-					rows = append(rows, storedRow{key: prefix, val: val})
-					break
-				}
-				if !isNotFound(err) {
-					return nil, fmt.Errorf("table %s partition %d: %w", src.Name, p, err)
-				}
-			}
+			continue
 		}
-	}
-	if len(parts) > 1 || acc.kind == accessLookup {
-		sort.SliceStable(rows, func(i, j int) bool { return bytes.Compare(rows[i].key, rows[j].key) < 0 })
+		r, err := reader(rd.Partition)
+		if err != nil {
+			return nil, err
+		}
+		it, err := r.NewIter(state.IterOptions{Start: rd.Lo, End: rd.Hi})
+		if err != nil {
+			return nil, fmt.Errorf("table %s partition %d: %w", src.Name, rd.Partition, err)
+		}
+		for it.Next() {
+			rows = append(rows, StoredRow{Key: bytes.Clone(it.Key()), Val: bytes.Clone(it.Value())})
+		}
+		if err := it.Close(); err != nil {
+			return nil, fmt.Errorf("table %s partition %d: %w", src.Name, rd.Partition, err)
+		}
 	}
 	return rows, nil
-}
-
-// probeOrder lists the partitions to look a key up in: the one the sink's
-// partitioner gives first, then, for a topic some other producer wrote
-// with another partitioner, the rest of those at hand.
-func (e *Engine) probeOrder(ctx context.Context, src *catalog.Source, key []value.Value, parts []int32) []int32 {
-	p, ok := e.keyPartition(ctx, src, key)
-	if !ok || len(parts) <= 1 {
-		return parts
-	}
-	out := make([]int32, 0, len(parts))
-	for _, q := range parts {
-		if q == p {
-			out = append([]int32{p}, out...)
-		} else {
-			out = append(out, q)
-		}
-	}
-	return out
 }
 
 // keyPartition is the partition the table's sink puts key in: murmur2
 // over the key serialized in the table's key format, as Kafka's default
 // partitioner does.
-func (e *Engine) keyPartition(ctx context.Context, src *catalog.Source, key []value.Value) (int32, bool) {
+func (e *Engine) keyPartition(ctx context.Context, src *catalog.Source, key []value.Value, parts int32) (int32, bool) {
 	ks, err := e.keySerializer(ctx, src)
 	if err != nil {
 		return 0, false
@@ -167,14 +185,6 @@ func (e *Engine) keyPartition(ctx context.Context, src *catalog.Source, key []va
 	b, err := ks.serialize(key)
 	if err != nil || b == nil {
 		return 0, false
-	}
-	parts := src.Partitions
-	if parts <= 0 {
-		info, err := e.opts.Log.DescribeTopic(ctx, src.Topic)
-		if err != nil {
-			return 0, false
-		}
-		parts = info.Partitions
 	}
 	return logstore.Partition(b, parts), true
 }
@@ -211,7 +221,7 @@ func (e *Engine) keySerializer(ctx context.Context, src *catalog.Source) (*keySe
 
 // decodeRows runs stored rows through the table's decoder and the pull
 // query's filter and projection, up to limit rows (negative: no limit).
-func (e *Engine) decodeRows(ctx context.Context, id string, root plan.Node, rows []storedRow, limit int64) ([][]value.Value, error) {
+func (e *Engine) decodeRows(ctx context.Context, id string, root plan.Node, rows []StoredRow, limit int64) ([][]value.Value, error) {
 	var out [][]value.Value
 	collect := op.Func(func(tc *stream.TaskContext, row *value.Row) error {
 		if row.Val == nil || (limit >= 0 && int64(len(out)) >= limit) {
@@ -234,11 +244,9 @@ func (e *Engine) decodeRows(ctx context.Context, id string, root plan.Node, rows
 		if limit >= 0 && int64(len(out)) >= limit {
 			break
 		}
-		if err := op.StoredRow(tc, dec, r.val); err != nil {
+		if err := op.StoredRow(tc, dec, r.Val); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
-
-func isNotFound(err error) bool { return errors.Is(err, state.ErrNotFound) }

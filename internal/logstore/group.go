@@ -26,6 +26,19 @@ type GroupOptions struct {
 	// (killed, partitioned away) keeps its tasks; zero means the
 	// backend's default.
 	SessionTimeout time.Duration
+	// Address is what this member advertises to the others, such as the
+	// URL of its server's internal listener; OwnerLocator reports it.
+	Address string
+}
+
+// OwnerLocator is implemented by TaskGroupers that can say which member
+// owns a task, so that requests for a task's data, such as a pull query's
+// key lookup, go to the process whose stores hold it.
+type OwnerLocator interface {
+	// TaskOwners returns, for those of tps that a member of group owns
+	// now, the Address that member joined with. Partitions no member owns
+	// (mid-rebalance) are absent.
+	TaskOwners(ctx context.Context, group string, tps []TopicPartition) (map[TopicPartition]string, error)
 }
 
 // GroupMember is one process's membership in a task group.

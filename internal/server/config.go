@@ -11,23 +11,28 @@ import (
 
 // The properties a node reads, with ksqlDB's names where ksqlDB has one.
 const (
-	PropListeners        = "listeners"
-	PropServiceID        = "ksql.service.id"
-	PropStateDir         = "ksql.streams.state.dir"
-	PropOffsetReset      = "ksql.streams.auto.offset.reset"
-	PropSchemaRegistry   = "ksql.schema.registry.url"
-	PropQueriesFile      = "ksql.queries.file"
-	PropLogBackend       = "sluice.log.backend"
-	PropAuthMethod       = "authentication.method"
-	PropAuthRealm        = "authentication.realm"
-	PropAuthSkipPaths    = "authentication.skip.paths"
-	PropAuthUsersFile    = "sluice.authentication.users.file"
-	PropAuthUsers        = "sluice.authentication.users"
-	PropTLSCert          = "ssl.keystore.location"
-	PropTLSKey           = "ssl.key.location"
-	PropMaxBodyBytes     = "sluice.request.max.bytes"
-	PropMaxStatementSize = "sluice.statement.max.bytes"
-	PropSyncMode         = "sluice.log.sync"
+	PropListeners = "listeners"
+	// PropAdvertisedListener and PropInternalListener name the URL other
+	// servers of the service reach this one at, for forwarded pull
+	// queries; Sluice serves those on its one listener.
+	PropAdvertisedListener = "ksql.advertised.listener"
+	PropInternalListener   = "ksql.internal.listener"
+	PropServiceID          = "ksql.service.id"
+	PropStateDir           = "ksql.streams.state.dir"
+	PropOffsetReset        = "ksql.streams.auto.offset.reset"
+	PropSchemaRegistry     = "ksql.schema.registry.url"
+	PropQueriesFile        = "ksql.queries.file"
+	PropLogBackend         = "sluice.log.backend"
+	PropAuthMethod         = "authentication.method"
+	PropAuthRealm          = "authentication.realm"
+	PropAuthSkipPaths      = "authentication.skip.paths"
+	PropAuthUsersFile      = "sluice.authentication.users.file"
+	PropAuthUsers          = "sluice.authentication.users"
+	PropTLSCert            = "ssl.keystore.location"
+	PropTLSKey             = "ssl.key.location"
+	PropMaxBodyBytes       = "sluice.request.max.bytes"
+	PropMaxStatementSize   = "sluice.statement.max.bytes"
+	PropSyncMode           = "sluice.log.sync"
 )
 
 // LoadProperties reads a Java properties file as ksqlDB's

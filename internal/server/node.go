@@ -55,6 +55,11 @@ type Node struct {
 	ProcessingLog *processinglog.Writer
 	props         map[string]string
 	logger        *slog.Logger
+	// ln is the listener OpenNode opened early to learn the address it
+	// advertises to the other servers (kafka backend); Listen hands it
+	// out.
+	ln    net.Listener
+	lnTLS *tls.Config
 }
 
 // OpenNode opens the data directory and assembles a server.
@@ -138,6 +143,17 @@ func OpenNode(ctx context.Context, opts NodeOptions) (*Node, error) {
 	}
 	eopts := engine.Options{Log: n.Log, State: n.State, Registry: reg, Functions: fns,
 		ServiceID: serviceID, Config: cfg, Logger: logger, Connectors: n.Connect}
+	if backend == "kafka" {
+		// Servers sharing queries forward pull queries to each other, so
+		// each advertises where it listens when it joins a query's group,
+		// which happens as the catalog is restored, before Serve.
+		if n.ln, n.lnTLS, err = n.listen(); err != nil {
+			n.Close()
+			return nil, err
+		}
+		eopts.Advertised = advertisedURL(props, n.ln, n.lnTLS != nil)
+		eopts.Forward = &PullClient{}
+	}
 	if n.ProcessingLog != nil {
 		eopts.ProcessingLog = n.ProcessingLog
 	}
@@ -219,6 +235,39 @@ func authFromProps(props map[string]string) (*BasicAuth, error) {
 // Listen opens the first listener of the listeners property and returns
 // it with the TLS config an https listener needs.
 func (n *Node) Listen() (net.Listener, *tls.Config, error) {
+	if ln := n.ln; ln != nil {
+		n.ln = nil
+		return ln, n.lnTLS, nil
+	}
+	return n.listen()
+}
+
+// advertisedURL is the URL other servers reach this one at: ksqlDB's
+// ksql.internal.listener or ksql.advertised.listener if set, else the
+// listener's address, with a wildcard host replaced by the host name.
+func advertisedURL(props map[string]string, ln net.Listener, https bool) string {
+	for _, p := range []string{PropInternalListener, PropAdvertisedListener} {
+		if v := strings.TrimSpace(props[p]); v != "" {
+			return strings.TrimRight(v, "/")
+		}
+	}
+	host, port, err := net.SplitHostPort(ln.Addr().String())
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		if h, err := os.Hostname(); err == nil {
+			host = h
+		}
+	}
+	scheme := "http"
+	if https {
+		scheme = "https"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+func (n *Node) listen() (net.Listener, *tls.Config, error) {
 	l := n.props[PropListeners]
 	if l == "" {
 		l = "http://0.0.0.0:8088"
@@ -258,6 +307,10 @@ func (n *Node) Listen() (net.Listener, *tls.Config, error) {
 // log, in that order, so no query writes to a closed store.
 func (n *Node) Close() error {
 	var errs []error
+	if n.ln != nil {
+		errs = append(errs, n.ln.Close())
+		n.ln = nil
+	}
 	if n.Server != nil {
 		n.Server.Close()
 	}

@@ -143,6 +143,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /status", s.handleStatuses)
 	mux.HandleFunc("GET /status/{type}/{entity}/{action}", s.handleStatus)
 	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.HandleFunc("POST "+internalPullPath, s.handleInternalPull)
 	if s.opts.SchemaRegistry != nil {
 		mux.Handle("/schema-registry/", http.StripPrefix("/schema-registry", s.opts.SchemaRegistry))
 	}

@@ -89,7 +89,7 @@ func (l *Log) JoinTasks(ctx context.Context, group string, tasks [][]logstore.To
 	opts = append(opts,
 		kgo.ConsumerGroup(l.group(MemberGroup(group))),
 		kgo.ConsumeTopics(topics...),
-		kgo.Balancers(&taskBalancer{tasks: phys}),
+		kgo.Balancers(&taskBalancer{tasks: phys, addr: gopts.Address}),
 		kgo.DisableAutoCommit(),
 		kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, got map[string][]int32) { m.change(got, true) }),
 		kgo.OnPartitionsRevoked(func(_ context.Context, _ *kgo.Client, lost map[string][]int32) { m.change(lost, false) }),
@@ -161,15 +161,30 @@ func (m *member) Close() error {
 // which would split a join's co-partitioned inputs between two servers.
 type taskBalancer struct {
 	tasks [][]physPart
+	// addr is the member's advertised address, sent as the user data of
+	// its join metadata, where TaskOwners reads it back.
+	addr string
 }
 
 func (*taskBalancer) ProtocolName() string { return "sluice-tasks" }
 func (*taskBalancer) IsCooperative() bool  { return true }
 
 // JoinGroupMetadata is the cooperative-sticky metadata: the topics and the
-// partitions this member owns now, which is what stickiness needs.
-func (*taskBalancer) JoinGroupMetadata(interests []string, current map[string][]int32, generation int32) []byte {
-	return kgo.CooperativeStickyBalancer().JoinGroupMetadata(interests, current, generation)
+// partitions this member owns now, which is what stickiness needs. Its user
+// data, which Balance never reads, carries the member's address instead of
+// the sticky balancer's generation, as Kafka Streams' members carry their
+// application.server for ksqlDB's pull query routing.
+func (b *taskBalancer) JoinGroupMetadata(interests []string, current map[string][]int32, generation int32) []byte {
+	raw := kgo.CooperativeStickyBalancer().JoinGroupMetadata(interests, current, generation)
+	if b.addr == "" {
+		return raw
+	}
+	meta := kmsg.NewConsumerMemberMetadata()
+	if err := meta.ReadFrom(raw); err != nil {
+		return raw
+	}
+	meta.UserData = []byte(b.addr)
+	return meta.AppendTo(nil)
 }
 
 func (*taskBalancer) ParseSyncAssignment(assignment []byte) (map[string][]int32, error) {
@@ -214,7 +229,18 @@ func (b *taskBalancer) Balance(cb *kgo.ConsumerBalancer, _ map[string]int32) kgo
 			}
 		}
 	}
-	place := balanceTasks(owner, len(members))
+	// Visit tasks partition by partition: a member keeping or taking a
+	// share then holds whole partitions of every sub-topology, rather than
+	// every partition of some sub-topologies and none of others, so each
+	// server runs a part of each stage, its table materializations
+	// included, and a partition's stages sit together as Kafka Streams
+	// co-locates them.
+	order := make([]int, len(b.tasks))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(x, y int) int { return int(b.tasks[x][0].partition) - int(b.tasks[y][0].partition) })
+	place := balanceTasks(owner, len(members), order)
 	for ti, mi := range place {
 		for _, pp := range b.tasks[ti] {
 			plan.AddPartition(&members[mi], pp.topic, pp.partition)
@@ -225,9 +251,17 @@ func (b *taskBalancer) Balance(cb *kgo.ConsumerBalancer, _ map[string]int32) kgo
 }
 
 // balanceTasks places tasks on n members given each task's current owner
-// (-1 for none), keeping owners where the balance allows.
-func balanceTasks(owner []int, n int) []int {
+// (-1 for none), keeping owners where the balance allows. It visits tasks
+// in order (nil: by index), which decides which tasks an owner keeps and
+// how the rest spread.
+func balanceTasks(owner []int, n int, order []int) []int {
 	t := len(owner)
+	if order == nil {
+		order = make([]int, t)
+		for i := range order {
+			order[i] = i
+		}
+	}
 	floor, extra := t/n, t%n // extra members may hold floor+1
 	load := make([]int, n)
 	place := make([]int, t)
@@ -236,20 +270,20 @@ func balanceTasks(owner []int, n int) []int {
 	}
 	// Keep up to floor tasks per owner, then let owners fill the extra
 	// slots, then spread what is left.
-	for ti, o := range owner {
-		if o >= 0 && o < n && load[o] < floor {
+	for _, ti := range order {
+		if o := owner[ti]; o >= 0 && o < n && load[o] < floor {
 			place[ti] = o
 			load[o]++
 		}
 	}
-	for ti, o := range owner {
-		if place[ti] < 0 && o >= 0 && o < n && load[o] == floor && extra > 0 {
+	for _, ti := range order {
+		if o := owner[ti]; place[ti] < 0 && o >= 0 && o < n && load[o] == floor && extra > 0 {
 			place[ti] = o
 			load[o]++
 			extra--
 		}
 	}
-	for ti := range place {
+	for _, ti := range order {
 		if place[ti] >= 0 {
 			continue
 		}
