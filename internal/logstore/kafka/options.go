@@ -44,9 +44,9 @@ type Options struct {
 	// fields below.
 	TLS bool
 	// TLSCAFile is a truststore that replaces the system roots: a PEM
-	// bundle or a Java keystore (JKS), told apart by content.
-	// TLSCAPassword, when set, checks a JKS store's integrity, as
-	// ssl.truststore.password does. TLSCAPEM holds PEM certificates
+	// bundle or a Java keystore (JKS or PKCS12), told apart by content.
+	// TLSCAPassword is ssl.truststore.password: it checks a JKS store's
+	// integrity and decrypts a PKCS12 one. TLSCAPEM holds PEM certificates
 	// inline (ssl.truststore.certificates) and adds to TLSCAFile.
 	TLSCAFile     string
 	TLSCAPassword string
@@ -61,10 +61,10 @@ type Options struct {
 	TLSKeyPassword string
 	TLSCertPEM     string
 	TLSKeyPEM      string
-	// TLSKeyStoreFile is a JKS keystore holding the client key and chain
-	// (ssl.keystore.type=JKS); TLSKeyStorePassword opens it and
-	// TLSKeyPassword, when set, unlocks the key (Java's default is the
-	// store password).
+	// TLSKeyStoreFile is a JKS or PKCS12 keystore holding the client key
+	// and chain (ssl.keystore.type JKS or PKCS12); TLSKeyStorePassword
+	// opens it and TLSKeyPassword, when set, unlocks a JKS key (Java's
+	// default is the store password).
 	TLSKeyStoreFile     string
 	TLSKeyStorePassword string
 	// TLSSkipVerify accepts any server certificate and is meant for tests

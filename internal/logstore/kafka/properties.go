@@ -134,9 +134,9 @@ func tlsFromProperties(o *Options, lookup func(string) (string, bool)) error {
 
 	tsType := strings.ToUpper(get("ssl.truststore.type"))
 	switch tsType {
-	case "", "JKS", "PEM":
-	case "PKCS12":
-		return fmt.Errorf("ssl.truststore.type=PKCS12 %w", errPKCS12)
+	case "", "JKS", "PKCS12", "PEM":
+		// The store's content decides how it is read: keytool writes
+		// PKCS12 by default since Java 9, whatever the file is called.
 	default:
 		return fmt.Errorf("ssl.truststore.type %q is not JKS, PKCS12 or PEM", tsType)
 	}
@@ -159,16 +159,11 @@ func tlsFromProperties(o *Options, lookup func(string) (string, bool)) error {
 		if (o.TLSCertPEM == "") != (o.TLSKeyPEM == "") {
 			return errors.New("ssl.keystore.certificate.chain and ssl.keystore.key must be set together")
 		}
-	case "", "JKS":
+	case "", "JKS", "PKCS12":
 		if get("ssl.keystore.key") != "" || get("ssl.keystore.certificate.chain") != "" {
 			return errors.New("ssl.keystore.key and ssl.keystore.certificate.chain need ssl.keystore.type=PEM")
 		}
 		o.TLSKeyStoreFile, o.TLSKeyStorePassword = loc, get("ssl.keystore.password")
-	case "PKCS12":
-		if loc != "" {
-			return errors.New("ssl.keystore.type=PKCS12 is not read by Sluice; convert the keystore " +
-				"(openssl pkcs12 -in FILE -nodes) and set ssl.keystore.type=PEM, or use JKS")
-		}
 	default:
 		return fmt.Errorf("ssl.keystore.type %q is not JKS, PKCS12 or PEM", ksType)
 	}

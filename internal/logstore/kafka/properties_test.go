@@ -96,8 +96,8 @@ func TestFromProperties(t *testing.T) {
 			"sasl.jaas.config", `org.apache.kafka.common.security.plain.PlainLoginModule required username="u";`), nil, "must set username and password"},
 		{"jaas unterminated", with("security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN",
 			"sasl.jaas.config", `org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="secret`), nil, "not closed"},
-		{"pkcs12 truststore", with("security.protocol", "SSL", "ssl.truststore.type", "PKCS12"), nil, "ssl.truststore.type=PKCS12"},
-		{"pkcs12 keystore", with("security.protocol", "SSL", "ssl.keystore.type", "PKCS12", "ssl.keystore.location", "/x.p12"), nil, "ssl.keystore.type=PKCS12"},
+		{"bad truststore type", with("security.protocol", "SSL", "ssl.truststore.type", "BKS"), nil, "ssl.truststore.type"},
+		{"bad keystore type", with("security.protocol", "SSL", "ssl.keystore.type", "BKS"), nil, "ssl.keystore.type"},
 		{"inline certs need PEM", with("security.protocol", "SSL", "ssl.truststore.certificates", "-----BEGIN"), nil, "ssl.truststore.type=PEM"},
 		{"bad endpoint algorithm", with("security.protocol", "SSL", "ssl.endpoint.identification.algorithm", "ldap"), nil, "ssl.endpoint.identification.algorithm"},
 	}
@@ -216,16 +216,84 @@ func TestJKSKeystore(t *testing.T) {
 	if _, err := readTrustStore(data, "nope"); err == nil {
 		t.Error("wrong truststore password accepted")
 	}
-	p12 := filepath.Join(dir, "trust.p12")
-	out, err = exec.Command("keytool", "-importcert", "-noprompt", "-storetype", "PKCS12", "-keystore", p12,
-		"-storepass", "changeit", "-alias", "ca", "-file", pki.CAFile).CombinedOutput()
+}
+
+// TestPKCS12Stores reads PKCS12 stores as the JDK's keytool and OpenSSL
+// write them: a truststore in today's format (PBES2, AES), and a client
+// keystore; a legacy (RC2) truststore gets advice.
+func TestPKCS12Stores(t *testing.T) {
+	for _, tool := range []string{"keytool", "openssl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	dir := t.TempDir()
+	pki, err := testsvc.NewTestPKI(dir)
 	if err != nil {
-		t.Fatalf("keytool: %v\n%s", err, out)
+		t.Fatal(err)
 	}
-	o = Options{TLS: true, TLSCAFile: p12}
-	if _, err := o.tlsConfig(); err == nil || !strings.Contains(err.Error(), "PKCS12") || !strings.Contains(err.Error(), "ssl.truststore.location") {
-		t.Errorf("PKCS12 truststore: %v", err)
+	run := func(name string, args ...string) {
+		t.Helper()
+		if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, out)
+		}
 	}
+	// keytool's default type since Java 9, whatever the file is named; and
+	// the legacy encryption, which Sluice refuses with advice.
+	modern := filepath.Join(dir, "truststore.jks")
+	run("keytool", "-importcert", "-noprompt", "-keystore", modern, "-storepass", "changeit", "-alias", "ca", "-file", pki.CAFile)
+	legacy := filepath.Join(dir, "legacy.p12")
+	run("keytool", "-J-Dkeystore.pkcs12.legacy", "-importcert", "-noprompt", "-storetype", "PKCS12", "-keystore", legacy,
+		"-storepass", "changeit", "-alias", "ca", "-file", pki.CAFile)
+	for _, store := range []string{modern, legacy} {
+		data, err := os.ReadFile(store)
+		if store == legacy {
+			if _, err := readTrustStore(data, "changeit"); err == nil || !strings.Contains(err.Error(), "keytool -importkeystore") {
+				t.Errorf("legacy truststore: %v", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if isJKS(data) {
+			t.Fatalf("%s is JKS; keytool was expected to write PKCS12", store)
+		}
+		certs, err := readTrustStore(data, "changeit")
+		if err != nil || len(certs) != 1 || certs[0].Subject.CommonName != "sluice test CA" {
+			t.Errorf("%s: %v %v", filepath.Base(store), certs, err)
+		}
+		if _, err := readTrustStore(data, "wrong"); err == nil {
+			t.Errorf("%s: wrong password accepted", filepath.Base(store))
+		}
+	}
+
+	ks := filepath.Join(dir, "client.p12")
+	run("openssl", "pkcs12", "-export", "-in", pki.ClientCertFile, "-inkey", pki.ClientKeyFile, "-certfile", pki.CAFile,
+		"-name", "client", "-out", ks, "-passout", "pass:storepw")
+	o, err := FromProperties(map[string]string{"bootstrap.servers": "a:1", "security.protocol": "SSL",
+		"ssl.keystore.type": "PKCS12", "ssl.keystore.location": ks, "ssl.keystore.password": "storepw"}, quietLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := o.clientCertificate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Leaf.Subject.CommonName != "sluice-client" || len(c.Certificate) != 2 {
+		t.Errorf("keystore gave leaf %q and %d certificates", c.Leaf.Subject.CommonName, len(c.Certificate))
+	}
+	o.TLSKeyStorePassword = "wrong"
+	if _, err := o.clientCertificate(); err == nil || !strings.Contains(err.Error(), "ssl.keystore.password") {
+		t.Errorf("wrong keystore password: %v", err)
+	}
+}
+
+func FuzzParsePKCS12(f *testing.F) {
+	f.Add([]byte{0x30, 0x03, 0x02, 0x01, 0x03})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, _ = parseModernPKCS12(data, "pw")
+	})
 }
 
 func FuzzParseJKS(f *testing.F) {

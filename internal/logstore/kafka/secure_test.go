@@ -66,9 +66,25 @@ func TestSecured(t *testing.T) {
 	})
 
 	t.Run("JKS truststore", func(t *testing.T) {
-		store := jksFromPEM(t, k.PKI.CAFile)
+		store := storeFromPEM(t, k.PKI.CAFile, "JKS")
 		l := openSecured(t, p("bootstrap.servers", k.SSL, "security.protocol", "SSL",
 			"ssl.truststore.location", store, "ssl.truststore.password", "changeit"))
+		roundTrip(t, l)
+	})
+
+	t.Run("PKCS12 truststore and keystore", func(t *testing.T) {
+		if _, err := exec.LookPath("openssl"); err != nil {
+			t.Skip("openssl not installed")
+		}
+		ks := filepath.Join(t.TempDir(), "client.p12")
+		if out, err := exec.Command("openssl", "pkcs12", "-export", "-in", k.PKI.ClientCertFile, "-inkey", k.PKI.ClientKeyFile,
+			"-name", "client", "-out", ks, "-passout", "pass:storepw").CombinedOutput(); err != nil {
+			t.Fatalf("openssl: %v\n%s", err, out)
+		}
+		l := openSecured(t, p("bootstrap.servers", k.MTLS, "security.protocol", "SSL",
+			"ssl.truststore.type", "PKCS12", "ssl.truststore.location", storeFromPEM(t, k.PKI.CAFile, "PKCS12"),
+			"ssl.truststore.password", "changeit",
+			"ssl.keystore.type", "PKCS12", "ssl.keystore.location", ks, "ssl.keystore.password", "storepw"))
 		roundTrip(t, l)
 	})
 
@@ -171,15 +187,16 @@ func roundTrip(t *testing.T, l *Log) {
 	}
 }
 
-// jksFromPEM imports a PEM CA certificate into a new JKS truststore with
-// the JDK's keytool, as a Java user makes one; password "changeit".
-func jksFromPEM(t *testing.T, caFile string) string {
+// storeFromPEM imports a PEM CA certificate into a new truststore of the
+// given type (JKS or PKCS12) with the JDK's keytool, as a Java user makes
+// one; password "changeit".
+func storeFromPEM(t *testing.T, caFile, storeType string) string {
 	t.Helper()
 	if _, err := exec.LookPath("keytool"); err != nil {
 		t.Skip("keytool not installed")
 	}
-	store := filepath.Join(t.TempDir(), "truststore.jks")
-	out, err := exec.Command("keytool", "-importcert", "-noprompt", "-storetype", "JKS", "-keystore", store,
+	store := filepath.Join(t.TempDir(), "truststore."+strings.ToLower(storeType))
+	out, err := exec.Command("keytool", "-importcert", "-noprompt", "-storetype", storeType, "-keystore", store,
 		"-storepass", "changeit", "-alias", "ca", "-file", caFile).CombinedOutput()
 	if err != nil {
 		t.Fatalf("keytool: %v\n%s", err, out)

@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
@@ -121,17 +122,22 @@ func readTrustStore(data []byte, password string) ([]*x509.Certificate, error) {
 			return nil, errors.New("JKS truststore holds no trusted certificate entry")
 		}
 		return st.trusted, nil
-	case len(data) > 0 && data[0] == 0x30:
-		return nil, errPKCS12
+	case isDER(data):
+		st, err := parsePKCS12(data, password)
+		if err != nil {
+			return nil, fmt.Errorf("PKCS12 truststore (ssl.truststore.password): %w", err)
+		}
+		if len(st.certs) == 0 {
+			return nil, errors.New("PKCS12 truststore holds no certificate")
+		}
+		return st.certs, nil
 	}
-	return nil, errors.New("holds no PEM certificate and is not a JKS keystore")
+	return nil, errors.New("holds no PEM certificate and is neither a JKS nor a PKCS12 keystore")
 }
 
-// errPKCS12 explains the one store format Sluice does not read, and how
-// to convert it.
-var errPKCS12 = errors.New("looks like a PKCS12 keystore, which Sluice does not read; " +
-	"export its certificates as PEM (keytool -exportcert -rfc -storetype PKCS12 -keystore FILE -alias ALIAS, " +
-	"or openssl pkcs12 -in FILE -nokeys) and set ssl.truststore.type=PEM, or convert it to JKS")
+// isDER reports whether data starts with an ASN.1 SEQUENCE, as a PKCS12
+// store does.
+func isDER(data []byte) bool { return len(data) > 1 && data[0] == 0x30 }
 
 func isPEM(data []byte) bool {
 	return bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("-----BEGIN"))
@@ -141,7 +147,7 @@ func isPEM(data []byte) bool {
 func (o *Options) clientCertificate() (*tls.Certificate, error) {
 	switch {
 	case o.TLSKeyStoreFile != "":
-		return o.jksCertificate()
+		return o.keyStoreCertificate()
 	case o.TLSCertFile != "":
 		certPEM, err := os.ReadFile(o.TLSCertFile)
 		if err != nil {
@@ -202,8 +208,9 @@ func pemKeyPair(certPEM, keyPEM []byte, password string) (*tls.Certificate, erro
 	return &c, nil
 }
 
-// jksCertificate loads the first private key entry of a JKS keystore.
-func (o *Options) jksCertificate() (*tls.Certificate, error) {
+// keyStoreCertificate loads the first private key of a JKS or PKCS12
+// keystore, with its certificate chain.
+func (o *Options) keyStoreCertificate() (*tls.Certificate, error) {
 	fail := func(err error) (*tls.Certificate, error) {
 		return nil, fmt.Errorf("TLS keystore %s (ssl.keystore.location): %w", o.TLSKeyStoreFile, err)
 	}
@@ -211,39 +218,89 @@ func (o *Options) jksCertificate() (*tls.Certificate, error) {
 	if err != nil {
 		return fail(err)
 	}
-	if isPEM(data) {
-		return fail(errors.New("holds PEM, not JKS; set ssl.keystore.type=PEM"))
-	}
-	if !isJKS(data) {
-		return fail(errors.New("is not a JKS keystore; Sluice reads JKS and PEM keystores, so convert a PKCS12 one " +
-			"(openssl pkcs12 -in FILE -nodes) and set ssl.keystore.type=PEM"))
-	}
-	st, err := parseJKS(data, o.TLSKeyStorePassword)
-	if err != nil {
-		return fail(err)
-	}
-	if len(st.keys) == 0 {
-		return fail(errors.New("holds no private key entry"))
-	}
-	k := st.keys[0]
 	pw := o.TLSKeyPassword
 	if pw == "" {
+		// Java's default, and the only choice keytool offers for PKCS12.
 		pw = o.TLSKeyStorePassword
 	}
-	der, err := k.unprotect(pw)
+	switch {
+	case isPEM(data):
+		return fail(errors.New("holds PEM, not JKS or PKCS12; set ssl.keystore.type=PEM"))
+	case isJKS(data):
+		c, err := o.jksCertificate(data, pw)
+		if err != nil {
+			return fail(err)
+		}
+		return c, nil
+	case isDER(data):
+		st, err := parsePKCS12(data, o.TLSKeyStorePassword)
+		if err != nil {
+			return fail(fmt.Errorf("%w (ssl.keystore.password)", err))
+		}
+		if len(st.keys) == 0 {
+			return fail(errors.New("holds no private key"))
+		}
+		c, err := pairKey(st.keys[0], st.certs)
+		if err != nil {
+			return fail(err)
+		}
+		return c, nil
+	}
+	return fail(errors.New("is neither a JKS nor a PKCS12 keystore"))
+}
+
+// pairKey builds a TLS certificate from a key and the store's
+// certificates: the one holding the key's public half is the leaf, the
+// others follow as its chain.
+func pairKey(key crypto.PrivateKey, certs []*x509.Certificate) (*tls.Certificate, error) {
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("private key of type %T cannot sign", key)
+	}
+	type equaler interface{ Equal(crypto.PublicKey) bool }
+	pub, ok := signer.Public().(equaler)
+	if !ok {
+		return nil, fmt.Errorf("private key of type %T cannot be matched to a certificate", key)
+	}
+	out := &tls.Certificate{PrivateKey: key}
+	for _, c := range certs {
+		if out.Leaf == nil && pub.Equal(c.PublicKey) {
+			out.Leaf = c
+			out.Certificate = append([][]byte{c.Raw}, out.Certificate...)
+			continue
+		}
+		out.Certificate = append(out.Certificate, c.Raw)
+	}
+	if out.Leaf == nil {
+		return nil, errors.New("no certificate matches the private key")
+	}
+	return out, nil
+}
+
+// jksCertificate loads the first private key entry of a JKS keystore.
+func (o *Options) jksCertificate(data []byte, keyPassword string) (*tls.Certificate, error) {
+	st, err := parseJKS(data, o.TLSKeyStorePassword)
 	if err != nil {
-		return fail(fmt.Errorf("%w (ssl.key.password)", err))
+		return nil, err
+	}
+	if len(st.keys) == 0 {
+		return nil, errors.New("holds no private key entry")
+	}
+	k := st.keys[0]
+	der, err := k.unprotect(keyPassword)
+	if err != nil {
+		return nil, fmt.Errorf("%w (ssl.key.password)", err)
 	}
 	key, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
-		return fail(fmt.Errorf("key %q: %w", k.alias, err))
+		return nil, fmt.Errorf("key %q: %w", k.alias, err)
 	}
 	if len(k.chain) == 0 {
-		return fail(fmt.Errorf("key %q has no certificate", k.alias))
+		return nil, fmt.Errorf("key %q has no certificate", k.alias)
 	}
 	leaf, err := x509.ParseCertificate(k.chain[0])
 	if err != nil {
-		return fail(fmt.Errorf("key %q: %w", k.alias, err))
+		return nil, fmt.Errorf("key %q: %w", k.alias, err)
 	}
 	return &tls.Certificate{Certificate: k.chain, PrivateKey: key, Leaf: leaf}, nil
 }
