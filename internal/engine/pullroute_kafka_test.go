@@ -99,9 +99,10 @@ func (s *pullServer) pull(ctx context.Context, sql string) ([]string, error) {
 
 // TestPullQueriesRouteToOwners runs two servers with one service id on the
 // real broker, sharing a CTAS aggregation over a 4-partition topic, and
-// pulls every key and a table scan from each: each server answers the
-// partitions it owns from its stores and forwards the rest to their
-// owner, so both return the same rows, equal to the aggregate.
+// pulls every key and a table scan from each, and the same of a source
+// table: each server answers the partitions it owns from its stores and
+// forwards the rest to their owner, so both return the same rows, equal
+// to the aggregate and to the source table's topic.
 func TestPullQueriesRouteToOwners(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped in short mode: two servers on Kafka")
@@ -137,6 +138,18 @@ func TestPullQueriesRouteToOwners(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A source table of its own topic, materialized by the engine.
+	ptab := "ptab_" + suffix
+	if err := lg.CreateTopic(ctx, ptab, logstore.TopicConfig{Partitions: 4, Replicas: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < groups; i++ {
+		key := []byte(fmt.Sprintf("t%03d", i))
+		rec := logstore.Record{Key: key, Value: fmt.Appendf(nil, `{"X":%d}`, i*i), Partition: logstore.Partition(key, 4)}
+		if err := txn.Produce(ctx, ptab, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := txn.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +160,8 @@ func TestPullQueriesRouteToOwners(t *testing.T) {
 	sess.Props["auto.offset.reset"] = "earliest"
 	if _, err := a.eng.Execute(ctx, sess, fmt.Sprintf(`
 CREATE STREAM pin (k STRING KEY, g INT, v INT) WITH (kafka_topic='%s', value_format='JSON');
-CREATE TABLE pagg WITH (kafka_topic='pagg_%s', partitions=4) AS SELECT g, COUNT(*) AS n, SUM(v) AS total FROM pin GROUP BY g;`, in, suffix)); err != nil {
+CREATE TABLE pagg WITH (kafka_topic='pagg_%s', partitions=4) AS SELECT g, COUNT(*) AS n, SUM(v) AS total FROM pin GROUP BY g;
+CREATE SOURCE TABLE ptab (id STRING PRIMARY KEY, x INT) WITH (kafka_topic='%s', value_format='JSON');`, in, suffix, ptab)); err != nil {
 		t.Fatal(err)
 	}
 	var scan []string
@@ -158,21 +172,35 @@ CREATE TABLE pagg WITH (kafka_topic='pagg_%s', partitions=4) AS SELECT g, COUNT(
 	// Wait until both servers answer the scan with the whole aggregate:
 	// b has followed the command topic, the group has balanced, and the
 	// query has processed its input.
+	var tabScan []string
+	for i := 0; i < groups; i++ {
+		tabScan = append(tabScan, fmt.Sprintf("[t%03d %d]", i, i*i))
+	}
+	sort.Strings(tabScan)
+	scans := map[string][]string{"SELECT * FROM pagg;": scan, "SELECT * FROM ptab;": tabScan}
 	for _, s := range []*pullServer{a, b} {
-		for {
-			got, err := s.pull(ctx, "SELECT * FROM pagg;")
-			if err == nil && reflect.DeepEqual(got, scan) {
-				break
+		for q, want := range scans {
+			for {
+				got, err := s.pull(ctx, q)
+				if err == nil && reflect.DeepEqual(got, want) {
+					break
+				}
+				if ctx.Err() != nil {
+					t.Fatalf("%s never returned the whole table: last %v, %v", q, got, err)
+				}
+				time.Sleep(250 * time.Millisecond)
 			}
-			if ctx.Err() != nil {
-				t.Fatalf("table scan never returned the aggregate: last %v, %v", got, err)
-			}
-			time.Sleep(250 * time.Millisecond)
 		}
 	}
+	type lookup struct{ q, row string }
+	var lookups []lookup
 	for g := 0; g < groups; g++ {
-		q := fmt.Sprintf("SELECT * FROM pagg WHERE g = %d;", g)
-		wantRow := []string{fmt.Sprintf("[%d %d %d]", g, want[g][0], want[g][1])}
+		lookups = append(lookups,
+			lookup{fmt.Sprintf("SELECT * FROM pagg WHERE g = %d;", g), fmt.Sprintf("[%d %d %d]", g, want[g][0], want[g][1])},
+			lookup{fmt.Sprintf("SELECT x FROM ptab WHERE id = 't%03d';", g), fmt.Sprintf("[%d]", g*g)})
+	}
+	for _, l := range lookups {
+		q, wantRow := l.q, []string{l.row}
 		for name, s := range map[string]*pullServer{"a": a, "b": b} {
 			got, err := s.pull(ctx, q)
 			if err != nil {
@@ -184,9 +212,11 @@ CREATE TABLE pagg WITH (kafka_topic='pagg_%s', partitions=4) AS SELECT g, COUNT(
 		}
 	}
 	for name, s := range map[string]*pullServer{"a": a, "b": b} {
-		got, err := s.pull(ctx, "SELECT * FROM pagg;")
-		if err != nil || !reflect.DeepEqual(got, scan) {
-			t.Errorf("server %s: table scan: got %v (%v), want %v", name, got, err, scan)
+		for q, want := range scans {
+			got, err := s.pull(ctx, q)
+			if err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("server %s: %s: got %v (%v), want %v", name, q, got, err, want)
+			}
 		}
 		// Each server owns some partitions and not others, so each
 		// forwarded reads.
