@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/sluicedb/sluice/internal/logstore"
@@ -156,14 +157,30 @@ func (e *Engine) caughtUp(ctx context.Context, q *stream.Query, snap map[logstor
 				return false, err
 			}
 			for tp, end := range target {
-				if end == 0 {
+				if end == 0 || committed[tp] >= end {
 					continue
 				}
-				if committed[tp] < end {
-					return false, nil
+				if ok, err := e.nothingToRead(ctx, tp, committed[tp], end); err != nil || !ok {
+					return false, err
 				}
 			}
 		}
 	}
 	return true, nil
+}
+
+// nothingToRead reports whether a reader at from has no record left below
+// end. On Kafka a transaction's commit marker takes an offset of its own,
+// so a task that has processed every record of a transactional writer
+// (another query's output, a repartition topic) stands one short of the
+// end offset, or more after aborted transactions.
+func (e *Engine) nothingToRead(ctx context.Context, tp logstore.TopicPartition, from, end int64) (bool, error) {
+	recs, err := e.opts.Log.Fetch(ctx, tp, from, logstore.FetchOptions{MaxRecords: 1})
+	if errors.Is(err, logstore.ErrOffsetOutOfRange) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("caught up: %s/%d at %d: %w", tp.Topic, tp.Partition, from, err)
+	}
+	return len(recs) == 0 || recs[0].Offset >= end, nil
 }

@@ -94,6 +94,8 @@ func (e *Engine) Restore(ctx context.Context) error {
 		return fmt.Errorf("command topic %s: %w", topic, err)
 	}
 	off := offs.Start
+	e.restoring = true
+	defer func() { e.restoring = false }()
 	for off < offs.End {
 		recs, err := e.opts.Log.Fetch(ctx, tp, off, logstore.FetchOptions{})
 		if err != nil {

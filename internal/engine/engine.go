@@ -84,8 +84,11 @@ type Engine struct {
 
 	// commandLog is set once Restore has opened the command topic;
 	// replaying is set while it replays, so nothing is logged twice.
-	commandLog    bool
-	replaying     bool
+	commandLog bool
+	replaying  bool
+	// restoring is set while Restore replays the commands a previous run
+	// executed, as opposed to new ones.
+	restoring     bool
 	commandSeq    int64
 	forcedQueryID string
 

@@ -238,6 +238,7 @@ func (e *Engine) startQuery(ctx context.Context, sess *Session, q *plan.Query, t
 		spec.OffsetReset = strings.ToLower(v)
 	}
 	spec.Distributed = e.distributed()
+	spec.LatestAtPrepare = !e.restoring
 	if spec.CommitInterval, err = e.commitInterval(sess); err != nil {
 		return err
 	}

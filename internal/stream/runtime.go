@@ -43,6 +43,9 @@ type Query struct {
 	ctx     context.Context
 	running map[int]*taskRun
 	wg      sync.WaitGroup
+	// latestFrom is where a distributed task starts an input partition
+	// with no committed offset under "latest" (QuerySpec.LatestAtPrepare).
+	latestFrom map[logstore.TopicPartition]int64
 
 	// Counters for metrics, updated by the tasks.
 	recordsIn  atomic.Uint64
@@ -135,6 +138,11 @@ func (rt *Runtime) Prepare(ctx context.Context, spec QuerySpec) (*Query, error) 
 	if spec.Distributed {
 		// A distributed task resolves its offsets when it is assigned,
 		// after fencing the process that ran it before.
+		if spec.OffsetReset == "latest" && spec.LatestAtPrepare {
+			if err := q.fixLatest(ctx); err != nil {
+				return nil, err
+			}
+		}
 		return q, nil
 	}
 	// Tasks resolve their start offsets now, so "latest" means the end of
@@ -273,3 +281,22 @@ func ensureTopic(ctx context.Context, lg logstore.Log, name string, parts int32,
 
 // Spec returns the query's spec.
 func (q *Query) Spec() QuerySpec { return q.spec }
+
+// fixLatest records the end of each external input partition now, for
+// tasks assigned later (QuerySpec.LatestAtPrepare).
+func (q *Query) fixLatest(ctx context.Context) error {
+	q.latestFrom = map[logstore.TopicPartition]int64{}
+	for _, t := range q.tasks {
+		for i, tp := range t.tps {
+			if t.spec.Inputs[i].Bootstrap || t.spec.Inputs[i].Create > 0 {
+				continue
+			}
+			offs, err := q.rt.opts.Log.ListOffsets(ctx, tp)
+			if err != nil {
+				return fmt.Errorf("query %s: offsets of %s/%d: %w", q.spec.ID, tp.Topic, tp.Partition, err)
+			}
+			q.latestFrom[tp] = offs.End
+		}
+	}
+	return nil
+}

@@ -88,6 +88,13 @@ type QuerySpec struct {
 	// Query.Assign): several processes then share the query, as Kafka
 	// Streams instances of one application.id do.
 	Distributed bool
+	// LatestAtPrepare makes a distributed query resolve "latest" when it
+	// is prepared rather than when a task is assigned, which may be much
+	// later: records written after the statement that created the query
+	// returned are then processed, as they are by a query whose tasks run
+	// here at once. A query restored from the command topic leaves it
+	// unset, since its "latest" is the end when it is assigned.
+	LatestAtPrepare bool
 }
 
 // ProcessingLogger receives records that could not be processed, with the

@@ -55,6 +55,9 @@ func (t *task) init(ctx context.Context) error {
 			t.next[i] = max(off, offs.Start)
 		} else if t.q.spec.OffsetReset == "latest" && !t.spec.Inputs[i].Bootstrap && t.spec.Inputs[i].Materialize == nil {
 			t.next[i] = offs.End
+			if from, ok := t.q.latestFrom[tp]; ok {
+				t.next[i] = max(from, offs.Start)
+			}
 		} else {
 			t.next[i] = offs.Start
 		}
