@@ -2,9 +2,6 @@ package engine
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -20,29 +17,42 @@ import (
 // do:
 //
 //   - The catalog is replicated through the command topic. Each server
-//     replays it at start (Restore) and then follows it, running the
-//     statements the other servers append.
+//     replays it at start (Restore) and then follows it with a command
+//     runner that runs every statement in the topic's order, its own
+//     included (commands.go).
 //   - Each persistent query's tasks are balanced across the servers by a
 //     consumer group per query; a server runs only the tasks it is
 //     assigned, and takes over the tasks of a server that dies or leaves.
 //
 // Statements run one at a time per server (Engine.stmtMu), so that a
-// statement followed from the command topic never interleaves with one a
-// client sent here. Two servers that change the catalog at the same
-// moment can still order their statements differently from the topic;
-// ksqlDB avoids that by executing only what it reads back from the
-// topic, which Sluice does not do yet.
+// statement read from the command topic never interleaves with one a
+// client sent here.
 
 // cluster is the engine's part in a service spread over servers.
 type cluster struct {
 	grouper logstore.TaskGrouper
-	// origin tags this process's commands so its follower skips them.
-	origin string
 
 	mu      sync.Mutex
 	members map[string]logstore.GroupMember // query id → membership
-	cancel  context.CancelFunc              // stops the follower
-	done    chan struct{}
+	cancel  context.CancelFunc              // stops the runner
+	done    chan struct{}                   // closed when the runner has stopped
+
+	// submitMu makes this server's appends to the command topic one at a
+	// time, since they share one transactional id.
+	submitMu sync.Mutex
+	// waiters hands the runner's result of a command this server
+	// appended to the client waiting for it, by command id.
+	waiters map[string]chan outcome
+	// next is the offset the runner reads next: every command below it
+	// has run here. advanced is closed and replaced when next moves.
+	next     int64
+	advanced chan struct{}
+}
+
+// outcome is what running one command gave.
+type outcome struct {
+	res *Result
+	err error
 }
 
 // newCluster returns the cluster part of an engine on lg, or nil when lg
@@ -52,9 +62,8 @@ func newCluster(lg logstore.Log, manual bool) *cluster {
 	if !ok || manual {
 		return nil
 	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return &cluster{grouper: g, origin: hex.EncodeToString(b[:]), members: map[string]logstore.GroupMember{}}
+	return &cluster{grouper: g, members: map[string]logstore.GroupMember{},
+		waiters: map[string]chan outcome{}, advanced: make(chan struct{})}
 }
 
 // distributed reports whether queries share their tasks with other
@@ -104,53 +113,6 @@ func (e *Engine) leaveTasks(id string) {
 	}
 }
 
-// follow runs the statements other servers append to the command topic
-// from offset next on, until Close.
-func (e *Engine) follow(next int64) {
-	ctx, cancel := context.WithCancel(context.Background())
-	e.cluster.cancel = cancel
-	e.cluster.done = make(chan struct{})
-	go func() {
-		defer close(e.cluster.done)
-		tp := logstore.TopicPartition{Topic: e.commandTopic()}
-		for ctx.Err() == nil {
-			recs, err := e.opts.Log.Fetch(ctx, tp, next, logstore.FetchOptions{MaxWait: time.Second})
-			if err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				e.logger.Warn("command log: follow", "offset", next, "err", err)
-				select {
-				case <-ctx.Done():
-				case <-time.After(time.Second):
-				}
-				continue
-			}
-			for _, rec := range recs {
-				next = rec.Offset + 1
-				var c command
-				if err := json.Unmarshal(rec.Value, &c); err != nil {
-					e.logger.Error("command log: skipping unreadable command", "offset", rec.Offset, "err", err)
-					continue
-				}
-				if c.Origin == e.cluster.origin {
-					continue
-				}
-				e.replay(ctx, c, rec.Offset)
-			}
-		}
-	}()
-}
-
-// stopFollowing ends the follower and waits for it.
-func (e *Engine) stopFollowing() {
-	if e.cluster == nil || e.cluster.cancel == nil {
-		return
-	}
-	e.cluster.cancel()
-	<-e.cluster.done
-}
-
 // commitInterval is commit.interval.ms (ksql.streams.commit.interval.ms):
 // how long a task gathers records into one transaction. Kafka Streams
 // defaults to 100ms under exactly-once, which Sluice uses for both
@@ -176,12 +138,4 @@ func (e *Engine) atLeastOnce(sess *Session) (bool, error) {
 	default:
 		return false, fmt.Errorf("processing.guarantee=%q: want exactly_once_v2 or at_least_once", v)
 	}
-}
-
-// origin returns the tag of this process's commands.
-func (e *Engine) origin() string {
-	if e.cluster == nil {
-		return ""
-	}
-	return e.cluster.origin
 }

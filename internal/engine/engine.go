@@ -88,7 +88,9 @@ type Engine struct {
 	replaying  bool
 	// restoring is set while Restore replays the commands a previous run
 	// executed, as opposed to new ones.
-	restoring     bool
+	restoring bool
+	// cmdTopic is the command topic Restore chose.
+	cmdTopic      string
 	commandSeq    int64
 	forcedQueryID string
 
@@ -130,6 +132,9 @@ type Result struct {
 	Message string
 	// QueryID is set when the statement started a persistent query.
 	QueryID string
+	// CommandSeq is the statement's offset in the command topic, ksqlDB's
+	// command sequence number, when it was recorded there.
+	CommandSeq *int64
 	// Source is set for statements that created or described a source.
 	Source *catalog.Source
 	// Entity holds statement-specific data for SHOW/DESCRIBE-style
@@ -170,6 +175,15 @@ func (e *Engine) ExecuteOne(ctx context.Context, sess *Session, text string) (*R
 // lines and columns its errors name are those of the whole text, as
 // ksqlDB reports them.
 func (e *Engine) executeAt(ctx context.Context, sess *Session, text string, pos ast.Pos) (*Result, error) {
+	if sess == nil {
+		sess = NewSession()
+	}
+	if e.commandLog && e.distributed() {
+		// A statement that fails to parse is reported below, as anywhere.
+		if stmt, err := parseAt(parser.SubstituteVariables(text, sess.Vars), pos); err == nil && changesCatalog(stmt) {
+			return e.submit(ctx, sess, text, pos)
+		}
+	}
 	e.stmtMu.Lock()
 	defer e.stmtMu.Unlock()
 	return e.executeLocked(ctx, sess, text, pos)
@@ -180,11 +194,7 @@ func (e *Engine) executeLocked(ctx context.Context, sess *Session, text string, 
 		sess = NewSession()
 	}
 	substituted := parser.SubstituteVariables(text, sess.Vars)
-	padded := substituted
-	if pos.Line > 1 || pos.Col > 1 {
-		padded = strings.Repeat("\n", max(pos.Line-1, 0)) + strings.Repeat(" ", max(pos.Col-1, 0)) + substituted
-	}
-	stmt, err := parser.ParseStatement(padded)
+	stmt, err := parseAt(substituted, pos)
 	if err != nil {
 		return nil, &StatementError{Statement: text, Err: err}
 	}
@@ -194,11 +204,22 @@ func (e *Engine) executeLocked(ctx context.Context, sess *Session, text string, 
 	}
 	r.Statement = substituted
 	if e.commandLog && !e.replaying && changesCatalog(stmt) {
-		if err := e.appendCommand(ctx, sess, substituted, r); err != nil {
+		seq, err := e.appendCommand(ctx, sess, substituted, r)
+		if err != nil {
 			return nil, &StatementError{Statement: substituted, Err: err}
 		}
+		r.CommandSeq = &seq
 	}
 	return r, nil
+}
+
+// parseAt parses one statement found at pos in a larger text, so that the
+// lines and columns its errors name are those of the whole text.
+func parseAt(text string, pos ast.Pos) (ast.Statement, error) {
+	if pos.Line > 1 || pos.Col > 1 {
+		text = strings.Repeat("\n", max(pos.Line-1, 0)) + strings.Repeat(" ", max(pos.Col-1, 0)) + text
+	}
+	return parser.ParseStatement(text)
 }
 
 func (e *Engine) execute(ctx context.Context, sess *Session, stmt ast.Statement, text string) (*Result, error) {

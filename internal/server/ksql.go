@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/sluicedb/sluice/internal/engine"
 	"github.com/sluicedb/sluice/internal/sql/ast"
@@ -116,6 +117,18 @@ func (s *Server) handleKsql(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, codeBadRequest, "\"ksql\" field must be populated")
 		return
 	}
+	if req.CommandSequenceNumber != nil {
+		// The client saw this command's result from another server, or
+		// from this one: it must not run ahead of it here.
+		// ksql.server.command.response.timeout.ms defaults to 5s.
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		err := s.opts.Engine.AwaitCommand(ctx, *req.CommandSequenceNumber)
+		cancel()
+		if err != nil {
+			writeError(w, http.StatusServiceUnavailable, codeServerError, fmt.Sprintf("Timed out while waiting for a previous command to execute. command sequence number: %d: %v", *req.CommandSequenceNumber, err))
+			return
+		}
+	}
 	sess := newSession(req.StreamsProperties, req.SessionVariables)
 	entities, failed, err := s.executeText(r.Context(), sess, req.Ksql)
 	if err != nil {
@@ -214,6 +227,12 @@ func (s *Server) statusEntity(stmt ast.Statement, res *engine.Result, text strin
 	s.mu.Lock()
 	seq := s.seq
 	s.seq++
+	if res.CommandSeq != nil {
+		// ksqlDB's sequence number is the command's offset in the
+		// command topic, the same on every server.
+		seq = *res.CommandSeq
+		s.seq = max(s.seq, seq+1)
+	}
 	s.statuses[id] = st
 	s.mu.Unlock()
 	return commandStatusEntity{Type: "currentStatus", StatementText: text, CommandID: id,

@@ -52,21 +52,31 @@ func (l *Log) CreateTopic(ctx context.Context, name string, cfg logstore.TopicCo
 			err = fmt.Errorf("%w: %s", err, resp.ErrMessage)
 		}
 	}
+	if errors.Is(err, kerr.TopicAlreadyExists) {
+		// Another client created it a moment ago: the controller knows
+		// it, but the brokers may not yet, and the caller goes on to use
+		// it. Wait for it as for a topic created here.
+		if werr := l.awaitMeta(ctx, name, func(m topicMeta, err error) bool { return err == nil && ledAll(m) }); werr != nil {
+			l.logger.Warn("kafka: existing topic's metadata not yet visible", "topic", name, "err", werr)
+		}
+	}
 	if err != nil {
 		return l.closedErr(wrap(err, "create topic %q", name))
 	}
 	l.forget(name, phys)
 	return l.awaitMeta(ctx, name, func(m topicMeta, err error) bool {
-		if err != nil {
+		return err == nil && ledAll(m) && len(m.leaders) == int(cfg.Partitions)
+	})
+}
+
+// ledAll reports whether every partition of a topic has a leader.
+func ledAll(m topicMeta) bool {
+	for _, leader := range m.leaders {
+		if leader < 0 {
 			return false
 		}
-		for _, leader := range m.leaders {
-			if leader < 0 {
-				return false
-			}
-		}
-		return len(m.leaders) == int(cfg.Partitions)
-	})
+	}
+	return len(m.leaders) > 0
 }
 
 // topicConfigs renders a TopicConfig as Kafka topic configs; explicit
