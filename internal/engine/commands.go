@@ -235,8 +235,13 @@ func (e *Engine) runRecord(ctx context.Context, rec logstore.Record) {
 	w := cl.waiters[c.ID]
 	cl.mu.Unlock()
 	if w != nil && c.ID != "" {
-		w <- outcome{res: res, err: err}
-		return
+		// An append retried after a commit that failed on the way back
+		// can land twice; the client gets the first run's result.
+		select {
+		case w <- outcome{res: res, err: err}:
+			return
+		default:
+		}
 	}
 	if err != nil {
 		e.logger.Error("command runner: command failed", "offset", rec.Offset, "statement", c.Statement, "err", err)
