@@ -45,7 +45,7 @@ func (h *handler) schemas(w http.ResponseWriter, r *http.Request) {
 			out = append(out, versionBody(ss))
 		}
 	}
-	h.reply(w, http.StatusOK, out)
+	h.reply(w, http.StatusOK, page(r, out))
 }
 
 func (h *handler) types(w http.ResponseWriter, _ *http.Request) {
@@ -82,7 +82,12 @@ func (h *handler) rawSchemaByID(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	h.raw(w, s.Text)
+	text, err := h.formatted(r.Context(), s, r.URL.Query().Get("format"))
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	h.raw(w, text)
 }
 
 // raw writes a schema's text as the body, as the /schema endpoints do.
@@ -103,7 +108,7 @@ func (h *handler) subjectsByID(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	h.reply(w, http.StatusOK, subs)
+	h.reply(w, http.StatusOK, page(r, subs))
 }
 
 func (h *handler) versionsByID(w http.ResponseWriter, r *http.Request) {
@@ -117,7 +122,7 @@ func (h *handler) versionsByID(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	h.reply(w, http.StatusOK, svs)
+	h.reply(w, http.StatusOK, page(r, svs))
 }
 
 func (h *handler) subjects(w http.ResponseWriter, r *http.Request) {
@@ -218,7 +223,12 @@ func (h *handler) rawVersion(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	h.raw(w, ss.Schema.Text)
+	text, err := h.formatted(r.Context(), ss.Schema, r.URL.Query().Get("format"))
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	h.raw(w, text)
 }
 
 func (h *handler) referencedBy(w http.ResponseWriter, r *http.Request) {
