@@ -104,6 +104,11 @@ func TestSecured(t *testing.T) {
 			"ssl.truststore.location", k.PKI.CAFile), []string{"ssl.keystore.location"}},
 		{"untrusted broker", p("bootstrap.servers", k.SSL, "security.protocol", "SSL"), []string{"ssl.truststore.location"}},
 		{"plaintext client on a TLS listener", p("bootstrap.servers", k.SSL), []string{"security.protocol"}},
+		{"plaintext client on a SASL listener", p("bootstrap.servers", k.SASLPlaintext), []string{"security.protocol"}},
+		{"SASL without TLS on a SASL_SSL listener", p("bootstrap.servers", k.SASLSSL, "security.protocol", "SASL_PLAINTEXT",
+			"sasl.mechanism", "PLAIN", "sasl.jaas.config", jaas(plainLoginModule, k.User, k.Password)), []string{"security.protocol"}},
+		{"unknown SCRAM user", p("bootstrap.servers", k.SASLPlaintext, "security.protocol", "SASL_PLAINTEXT",
+			"sasl.mechanism", "SCRAM-SHA-256", "sasl.jaas.config", jaas(scramLoginModule, "nobody", "x")), []string{"SCRAM-SHA-256", `"nobody"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			opts, err := FromProperties(tc.props, quietLogger())
