@@ -212,3 +212,27 @@ func (o *Options) clientOpts() ([]kgo.Opt, error) {
 	}
 	return opts, nil
 }
+
+// redacted is shown in place of a secret.
+const redacted = "[hidden]"
+
+// String describes o for logs and errors with its secrets (the SASL
+// password, key and store passwords, an inline key) hidden, so that
+// printing an Options value with %v or %+v cannot leak them.
+func (o Options) String() string {
+	hide := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return redacted
+	}
+	return fmt.Sprintf("kafka.Options{BootstrapServers:%v ClientID:%q SASLMechanism:%q SASLUsername:%q SASLPassword:%q "+
+		"TLS:%v TLSCAFile:%q TLSCAPassword:%q TLSCertFile:%q TLSKeyFile:%q TLSKeyPassword:%q TLSKeyPEM:%q "+
+		"TLSKeyStoreFile:%q TLSKeyStorePassword:%q TLSSkipVerify:%v TLSNoHostnameCheck:%v Namespace:%q}",
+		o.BootstrapServers, o.ClientID, o.SASLMechanism, o.SASLUsername, hide(o.SASLPassword),
+		o.tlsOn(), o.TLSCAFile, hide(o.TLSCAPassword), o.TLSCertFile, o.TLSKeyFile, hide(o.TLSKeyPassword), hide(o.TLSKeyPEM),
+		o.TLSKeyStoreFile, hide(o.TLSKeyStorePassword), o.TLSSkipVerify, o.TLSNoHostnameCheck, o.Namespace)
+}
+
+// LogValue is String for slog.
+func (o Options) LogValue() slog.Value { return slog.StringValue(o.String()) }

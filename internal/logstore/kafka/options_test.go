@@ -3,6 +3,7 @@ package kafka
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -112,5 +113,24 @@ func TestSecurityReachesTheWire(t *testing.T) {
 				t.Fatal("Open succeeded against a plaintext listener")
 			}
 		})
+	}
+}
+
+// TestOptionsPrintNoSecrets prints Options every way a log line or an
+// error might, and finds no secret.
+func TestOptionsPrintNoSecrets(t *testing.T) {
+	o := Options{BootstrapServers: []string{"b:1"}, SASLMechanism: SASLPlain, SASLUsername: "ann", SASLPassword: "pw-sasl",
+		TLSCAPassword: "pw-ca", TLSKeyPassword: "pw-key", TLSKeyStorePassword: "pw-store", TLSKeyPEM: "-----BEGIN PRIVATE KEY-----"}
+	var logged strings.Builder
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("open", "opts", o)
+	for _, out := range []string{fmt.Sprint(o), fmt.Sprintf("%v %+v %s", o, o, &o), logged.String()} {
+		for _, secret := range []string{"pw-", "BEGIN PRIVATE"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%q shows a secret", out)
+			}
+		}
+		if !strings.Contains(out, "ann") {
+			t.Errorf("%q lost the user", out)
+		}
 	}
 }
