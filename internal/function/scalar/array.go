@@ -259,15 +259,16 @@ func registerMap(b *builder) {
 	b.add("as_map", catMap, "Construct a map from a list of keys and a list of values.",
 		ov(mapV, ps(p("keys", function.ArrayP(pStr)), p("values", arrT)), func(a []value.Value) (value.Value, error) {
 			keys, vals := a[0].Elems(), a[1].Elems()
-			var out []value.Entry
+			// ksqlDB builds a new HashMap<>(keys.size()).
+			out := value.NewJavaHashMap(len(keys))
 			for i, k := range keys {
 				v := null
 				if i < len(vals) {
 					v = vals[i]
 				}
-				out = putEntry(out, k, v)
+				out.Put(k, v)
 			}
-			return value.Map(out), nil
+			return out.Map(), nil
 		}))
 	b.add("map_keys", catMap, "Returns an array that contains all of the keys from the specified map.",
 		ov(function.ArrayP(pStr), ps(p("input", mapV)), func(a []value.Value) (value.Value, error) {
@@ -292,23 +293,14 @@ func registerMap(b *builder) {
 			if a[0].IsNull() && a[1].IsNull() {
 				return null, nil
 			}
-			var out []value.Entry
+			// ksqlDB putAll()s each non-null map into a new HashMap<>().
+			out := value.NewJavaHashMap(-1)
 			for _, m := range a {
-				for _, e := range m.Entries() {
-					out = putEntry(out, e.Key, e.Val)
+				if !m.IsNull() {
+					out.PutAll(m.Entries())
 				}
 			}
-			return value.Map(out), nil
+			return out.Map(), nil
 		}))
 }
 
-// putEntry sets k to v, replacing an existing key in place.
-func putEntry(es []value.Entry, k, v value.Value) []value.Entry {
-	for i := range es {
-		if value.Equal(es[i].Key, k) {
-			es[i].Val = v
-			return es
-		}
-	}
-	return append(es, value.Entry{Key: k, Val: v})
-}

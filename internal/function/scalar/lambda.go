@@ -49,6 +49,8 @@ func registerLambda(b *builder) {
 				if a[0].IsNull() {
 					return null, nil
 				}
+				// ksqlDB collects the result with Collectors.toMap, into a
+				// HashMap, which also refuses a key produced twice.
 				var out []value.Entry
 				for _, e := range a[0].Entries() {
 					k, err := l[0](e.Key, e.Val)
@@ -66,7 +68,11 @@ func registerLambda(b *builder) {
 					}
 					out = append(out, value.Entry{Key: k, Val: v})
 				}
-				return value.Map(out), nil
+				m := value.NewJavaHashMap(-1)
+				for _, e := range out {
+					m.Put(e.Key, e.Val)
+				}
+				return m.Map(), nil
 			}),
 	)
 	b.add("filter", catLambda, "Filter an array or map using a lambda function. Filter can only be used with an array or map input.",
@@ -94,7 +100,9 @@ func registerLambda(b *builder) {
 			if a[0].IsNull() {
 				return null, nil
 			}
-			out := []value.Entry{}
+			// ksqlDB collects the kept entries with Collectors.toMap,
+			// into a HashMap.
+			out := value.NewJavaHashMap(-1)
 			for _, e := range a[0].Entries() {
 				v, err := l[0](e.Key, e.Val)
 				if err != nil {
@@ -105,10 +113,10 @@ func registerLambda(b *builder) {
 					return null, err
 				}
 				if keep {
-					out = append(out, e)
+					out.Put(e.Key, e.Val)
 				}
 			}
-			return value.Map(out), nil
+			return out.Map(), nil
 		}),
 	)
 	tS := function.Generic("S")

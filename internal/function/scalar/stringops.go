@@ -178,25 +178,17 @@ func splitToMap(a []value.Value) (value.Value, error) {
 	if ed == "" || kd == "" || ed == kd {
 		return null, nil
 	}
-	var entries []value.Entry
+	// ksqlDB collects the pairs with Collectors.toMap into a HashMap, a
+	// repeated key taking the later value.
+	m := value.NewJavaHashMap(-1)
 	for _, e := range strings.Split(input, ed) {
 		if e == "" || !strings.Contains(e, kd) {
 			continue
 		}
 		parts := strings.SplitN(e, kd, 3)
-		k, v := parts[0], parts[1]
-		replaced := false
-		for i := range entries {
-			if entries[i].Key.Str() == k {
-				entries[i].Val = vstr(v)
-				replaced = true
-			}
-		}
-		if !replaced {
-			entries = append(entries, value.Entry{Key: vstr(k), Val: vstr(v)})
-		}
+		m.Put(vstr(parts[0]), vstr(parts[1]))
 	}
-	return value.Map(entries), nil
+	return m.Map(), nil
 }
 
 // unescapeJava decodes Java escapes, as commons-text's unescapeJava does
