@@ -303,4 +303,3 @@ func registerMap(b *builder) {
 			return out.Map(), nil
 		}))
 }
-
