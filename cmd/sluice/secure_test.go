@@ -67,6 +67,8 @@ ksql.streams.auto.offset.reset=earliest
 	for _, stmt := range []string{
 		"CREATE STREAM readings (id INT KEY, v STRING) WITH (kafka_topic='readings', value_format='json', partitions=1);",
 		"CREATE STREAM loud WITH (kafka_topic='loud') AS SELECT id, UCASE(v) AS v FROM readings;",
+		// AVRO puts the schema registry's _schemas topic on the broker too.
+		"CREATE STREAM loud_avro WITH (kafka_topic='loud_avro', value_format='avro') AS SELECT id, UCASE(v) AS v FROM readings;",
 		"INSERT INTO readings (id, v) VALUES (1, 'quiet');",
 		"INSERT INTO readings (id, v) VALUES (2, 'calm');",
 	} {
@@ -96,6 +98,16 @@ ksql.streams.auto.offset.reset=earliest
 	}
 	if got[0] != `{"V":"QUIET"}` || got[1] != `{"V":"CALM"}` {
 		t.Errorf("topic loud holds %q", got)
+	}
+
+	resp, err := http.Get(url + "/schema-registry/subjects")
+	if err != nil {
+		t.Fatal(err)
+	}
+	subjects, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(subjects), "loud_avro-value") {
+		t.Errorf("registry subjects: %s", subjects)
 	}
 
 	code, body := postKsql(t, url, "SHOW PROPERTIES;")
