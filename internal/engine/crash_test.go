@@ -75,6 +75,17 @@ CREATE STREAM IF NOT EXISTS input (id STRING KEY, v BIGINT, s STRING) WITH (kafk
 CREATE TABLE output AS SELECT SUBSTRING(s, 1, 4) AS g, COUNT(*) AS n, SUM(v) AS total
   FROM input WINDOW TUMBLING (SIZE 1000 MILLISECONDS) GROUP BY SUBSTRING(s, 1, 4);
 `,
+	// fkjoin is fkJoinScript on fixed topics, the INNER join last so that
+	// its OUTPUT existing means the whole script ran.
+	"fkjoin": `
+SET 'auto.offset.reset' = 'earliest';
+CREATE TABLE IF NOT EXISTS customers (id BIGINT PRIMARY KEY, name STRING) WITH (kafka_topic='fk_customers_crash', value_format='JSON');
+CREATE TABLE IF NOT EXISTS orders (id BIGINT PRIMARY KEY, customer BIGINT, amount BIGINT) WITH (kafka_topic='fk_orders_crash', value_format='JSON');
+CREATE TABLE IF NOT EXISTS enriched_left WITH (kafka_topic='fk_left_crash') AS
+  SELECT o.id AS id, o.amount AS amount, c.name AS name FROM orders o LEFT JOIN customers c ON o.customer = c.id;
+CREATE TABLE output WITH (kafka_topic='fk_inner_crash') AS
+  SELECT o.id AS id, o.customer AS customer, o.amount AS amount, c.name AS name FROM orders o JOIN customers c ON o.customer = c.id;
+`,
 	"join": `
 SET 'auto.offset.reset' = 'earliest';
 CREATE STREAM IF NOT EXISTS input (id STRING KEY, v BIGINT, s STRING) WITH (kafka_topic='input', value_format='JSON');
