@@ -38,6 +38,9 @@ type FKJoin struct {
 	SubscriptionTopic string
 	Partition         FKPartitioner
 	Next              Op
+
+	// Scratch buffers: a store copies what it is given.
+	lkBuf, encBuf, valBuf, keyBuf []byte
 }
 
 // leftEntry is a left key's state.
@@ -58,8 +61,9 @@ func (e *leftEntry) hash() valueHash {
 	return hashValues(e.enc)
 }
 
-func keyBytes(key []value.Value) []byte {
-	var b []byte
+func keyBytes(key []value.Value) []byte { return appendKeyBytes(nil, key) }
+
+func appendKeyBytes(b []byte, key []value.Value) []byte {
 	for _, k := range key {
 		b = value.AppendKey(b, k)
 	}
@@ -97,8 +101,9 @@ func (j *FKJoin) load(lk []byte) (leftEntry, error) {
 	if n <= 0 {
 		return e, errors.New("corrupt foreign-key join state")
 	}
+	// Get returned a copy, which enc may keep.
 	e.present, e.vals, e.ts = true, vals, ts
-	e.enc = append([]byte(nil), b[1:len(b)-len(rest)]...)
+	e.enc = b[1 : len(b)-len(rest)]
 	return e, nil
 }
 
@@ -112,12 +117,13 @@ func (j *FKJoin) save(lk []byte, e *leftEntry) error {
 	if e.joined {
 		flags |= fkJoined
 	}
-	b := []byte{flags}
+	b := append(j.valBuf[:0], flags)
 	if e.present {
 		b[0] |= fkPresent
 		b = append(b, e.enc...)
 		b = binary.AppendVarint(b, e.ts)
 	}
+	j.valBuf = b
 	return j.Store.Put(lk, b)
 }
 
@@ -136,7 +142,8 @@ func (j *FKJoin) Process(tc *stream.TaskContext, row *value.Row) error {
 	if len(row.Key) == 0 || hasNull(row.Key) {
 		return nil
 	}
-	lk := keyBytes(row.Key)
+	j.lkBuf = appendKeyBytes(j.lkBuf[:0], row.Key)
+	lk := j.lkBuf
 	old, err := j.load(lk)
 	if err != nil {
 		return fmt.Errorf("fk join: left key %v: %w", row.Key, err)
@@ -154,13 +161,15 @@ func (j *FKJoin) Process(tc *stream.TaskContext, row *value.Row) error {
 	cur := leftEntry{joined: old.joined}
 	if row.Val != nil {
 		cur.present, cur.vals, cur.ts = true, row.Val, row.Time
-		cur.enc = value.AppendValues(nil, row.Val)
+		j.encBuf = value.AppendValues(j.encBuf[:0], row.Val)
+		cur.enc = j.encBuf
 		newFK, newFKb, newOK = j.foreignKey(row.Key, row.Val)
 	}
 	if err := j.save(lk, &cur); err != nil {
 		return fmt.Errorf("fk join: left key %v: %w", row.Key, err)
 	}
-	s := sender{j: j, tc: tc, row: row, hash: cur.hash(), key: value.AppendValues(nil, row.Key)}
+	j.keyBuf = value.AppendValues(j.keyBuf[:0], row.Key)
+	s := sender{j: j, tc: tc, row: row, hash: cur.hash(), key: j.keyBuf}
 	changed := oldOK && (!newOK || !bytes.Equal(oldFKb, newFKb))
 	if j.Type == plan.LeftJoin {
 		// Every change of a LEFT join's row has a result, so every change
@@ -227,7 +236,8 @@ func (j *FKJoin) ProcessResponse(tc *stream.TaskContext, rec *logstore.Record) e
 	if err != nil {
 		return fmt.Errorf("fk join: %s at %d: key: %w", tc.Input.Topic, rec.Offset, err)
 	}
-	lk := keyBytes(key)
+	j.lkBuf = appendKeyBytes(j.lkBuf[:0], key)
+	lk := j.lkBuf
 	cur, err := j.load(lk)
 	if err != nil {
 		return fmt.Errorf("fk join: left key %v: %w", key, err)

@@ -22,12 +22,15 @@ type FKRight struct {
 	Subs          state.ReadWriter
 	Right         state.ReadWriter
 	ResponseTopic string
+
+	// Scratch buffers: a store copies what it is given.
+	keyBuf, valBuf []byte
 }
 
-// subPrefix is the subscription store's prefix of a foreign key: its
-// length, so that one key's prefix never covers another key.
-func subPrefix(fk []byte) []byte {
-	return append(binary.AppendUvarint(nil, uint64(len(fk))), fk...)
+// appendSubPrefix appends the subscription store's prefix of a foreign
+// key: its length, so that one key's prefix never covers another key.
+func appendSubPrefix(dst, fk []byte) []byte {
+	return append(binary.AppendUvarint(dst, uint64(len(fk))), fk...)
 }
 
 // Subscription store values: the left partition, the hash, then the left
@@ -90,12 +93,14 @@ func (j *FKRight) ProcessSubscription(tc *stream.TaskContext, rec *logstore.Reco
 		return fmt.Errorf("fk join: %s at %d: left key: %w", tc.Input.Topic, rec.Offset, err)
 	}
 	fk := rec.Key
-	sk := append(subPrefix(fk), keyBytes(left)...)
+	sk := appendKeyBytes(appendSubPrefix(j.keyBuf[:0], fk), left)
+	j.keyBuf = sk
 	switch s.instr {
 	case deleteNoPropagate, deleteAndPropagate:
 		err = j.Subs.Delete(sk)
 	default:
-		err = j.Subs.Put(sk, appendSubValue(nil, &s))
+		j.valBuf = appendSubValue(j.valBuf[:0], &s)
+		err = j.Subs.Put(sk, j.valBuf)
 	}
 	if err != nil {
 		return fmt.Errorf("fk join: subscription of %v: %w", left, err)
@@ -130,7 +135,8 @@ func (j *FKRight) Process(tc *stream.TaskContext, row *value.Row) error {
 	if len(row.Key) == 0 || hasNull(row.Key) {
 		return nil
 	}
-	fk := keyBytes(row.Key)
+	j.keyBuf = appendKeyBytes(j.keyBuf[:0], row.Key)
+	fk := j.keyBuf
 	var right []byte
 	kind := byte(noRight)
 	if row.Val == nil {
@@ -147,16 +153,15 @@ func (j *FKRight) Process(tc *stream.TaskContext, row *value.Row) error {
 		}
 	} else {
 		kind = withRight
-		b := binary.AppendVarint(nil, row.Time)
+		b := binary.AppendVarint(j.valBuf[:0], row.Time)
 		n := len(b)
 		b = value.AppendValues(b, row.Val)
-		right = b[n:]
+		j.valBuf, right = b, b[n:]
 		if err := j.Right.Put(fk, b); err != nil {
 			return fmt.Errorf("fk join: right key %v: %w", row.Key, err)
 		}
 	}
-	prefix := subPrefix(fk)
-	it, err := j.Subs.NewIter(state.IterOptions{Prefix: prefix})
+	it, err := j.Subs.NewIter(state.IterOptions{Prefix: appendSubPrefix(nil, fk)})
 	if err != nil {
 		return fmt.Errorf("fk join: subscribers of %v: %w", row.Key, err)
 	}
