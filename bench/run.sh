@@ -4,7 +4,7 @@
 # per core-second with the ratio Sluice/peer.
 #
 #   RECORDS=1000000            workload size
-#   WORKLOADS="filter join groupby ssjoin"
+#   WORKLOADS="filter join fkjoin groupby ssjoin"
 #   FORMATS="JSON AVRO"
 #   PEERS="kstreams"           any of: kstreams (a KafkaStreams application
 #                              on the real broker, at_least_once),
@@ -26,7 +26,7 @@ cd "$(dirname "$0")"
 BENCH=$PWD
 WORK=$BENCH/.work
 RECORDS=${RECORDS:-1000000}
-WORKLOADS=${WORKLOADS:-filter join groupby ssjoin}
+WORKLOADS=${WORKLOADS:-filter join fkjoin groupby ssjoin}
 FORMATS=${FORMATS:-JSON AVRO}
 PEERS=${PEERS:-kstreams}
 GO=${GO:-go}

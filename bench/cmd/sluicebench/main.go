@@ -16,7 +16,7 @@ import (
 )
 
 func main() {
-	workload := flag.String("workload", "filter", "workload: filter, join, groupby or ssjoin")
+	workload := flag.String("workload", "filter", "workload: filter, join, fkjoin, groupby or ssjoin")
 	valueFormat := flag.String("format", "JSON", "value format: JSON or AVRO")
 	records := flag.Int("records", 1_000_000, "workload size")
 	dir := flag.String("dir", "", "empty directory for the log and state (default: a temporary one)")

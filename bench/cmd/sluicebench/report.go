@@ -67,8 +67,12 @@ func report(file, base string, w io.Writer) error {
 			continue
 		}
 		target, guide := bench.Target(k.workload, k.format)
-		row := fmt.Sprintf("%s\t%s\t%d\t%.0f\t%.0f\t%.2fx\t%s\t%.1f\t%.1f\t%.0f\t", k.workload, k.format, s.Records,
-			s.PerCore, target, s.PerCore/target, orDash(guide), s.AllocsPerRecord, mib(s.StateBytes), mib(s.PeakRSS))
+		vsTarget := "-"
+		if target > 0 {
+			vsTarget = fmt.Sprintf("%.2fx", s.PerCore/target)
+		}
+		row := fmt.Sprintf("%s\t%s\t%d\t%.0f\t%s\t%s\t%s\t%.1f\t%.1f\t%.0f\t", k.workload, k.format, s.Records,
+			s.PerCore, orDash(target), vsTarget, orDash(guide), s.AllocsPerRecord, mib(s.StateBytes), mib(s.PeakRSS))
 		for _, p := range peers {
 			pl, ok := byKey[k][p]
 			if !ok || pl.PerCore == 0 {

@@ -73,9 +73,9 @@ public final class Peer {
         for (int i = 0; i < inputs.length; i++) {
             data[i] = Dump.read(dump.resolve(inputs[i] + ".bin"));
         }
-        // The table side of a stream-table join is not counted, as Sluice's
-        // figure counts the stream records only.
-        int records = workload.equals("join") ? data[1].size() : Stream.of(data).mapToInt(Dump::size).sum();
+        // The right table of a join is not counted, as Sluice's figure
+        // counts the left side's records only.
+        int records = workload.equals("join") || workload.equals("fkjoin") ? data[1].size() : Stream.of(data).mapToInt(Dump::size).sum();
         if (args.length == 7) {
             Broker.run(workload, format, dump, stateDir, inputs, data, records, args[4], args[5], Long.parseLong(args[6]));
             return;
@@ -119,6 +119,7 @@ public final class Peer {
         return switch (workload) {
             case "filter", "groupby" -> new String[] {"orders"};
             case "join" -> new String[] {"customers", "orders"};
+            case "fkjoin" -> new String[] {"customers", "orders_t"};
             case "ssjoin" -> new String[] {"orders_by_id", "shipments"};
             default -> throw new IllegalArgumentException("unknown workload " + workload);
         };
@@ -129,6 +130,7 @@ public final class Peer {
         switch (workload) {
             case "filter" -> filter(b, format, dump, p, mem);
             case "join" -> join(b, format, dump, p, mem);
+            case "fkjoin" -> fkJoin(b, format, dump, p, mem);
             case "groupby" -> groupBy(b, format, dump, p, mem);
             case "ssjoin" -> streamJoin(b, format, dump, p, mem);
             default -> throw new IllegalArgumentException("unknown workload " + workload);
@@ -222,6 +224,25 @@ public final class Peer {
             Object[] cr = cust.decode(c);
             return out.encode(new Object[] {o[0], o[2], cr[0], cr[1]});
         }, Joined.with(BYTES, null, BYTES)).peek((k, v) -> OUTPUTS.incrementAndGet()).to(p + "out", Produced.with(BYTES, BYTES));
+    }
+
+    // SELECT o.ORDERID, o.CUSTOMERID, o.PRICE, c.NAME, c.REGION FROM orders_t o JOIN customers c ON o.CUSTOMERID = c.ID:
+    // a foreign-key table-table join (KIP-213), as ksqlDB's ForeignKeyTableTableJoinBuilder plans it.
+    private static void fkJoin(StreamsBuilder b, String format, Path dump, String p, boolean mem) {
+        Codec ord = Codec.of(format, new String[] {"CUSTOMERID", "PRICE"}, new Codec.Type[] {S, D}, avsc(format, dump, "orders_t"));
+        Codec cust = Codec.of(format, new String[] {"NAME", "REGION"}, new Codec.Type[] {S, S}, avsc(format, dump, "customers"));
+        Codec out = Codec.of(format, new String[] {"CUSTOMERID", "PRICE", "NAME", "REGION"}, new Codec.Type[] {S, D, S, S}, null);
+        KTable<byte[], byte[]> customers = b.table(p + "customers", Consumed.with(BYTES, BYTES), store("customers-store", mem));
+        KTable<byte[], byte[]> orders = b.table(p + "orders_t", Consumed.with(BYTES, BYTES), store("orders-store", mem));
+        // The customer's key is a KAFKA-format STRING: its UTF-8 bytes.
+        orders.join(customers, (byte[] o) -> {
+            Object fk = ord.decode(o)[0];
+            return fk == null ? null : ((String) fk).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }, (o, c) -> {
+            Object[] or = ord.decode(o);
+            Object[] cr = cust.decode(c);
+            return out.encode(new Object[] {or[0], or[1], cr[0], cr[1]});
+        }, Materialized.with(BYTES, BYTES)).toStream().peek((k, v) -> OUTPUTS.incrementAndGet()).to(p + "out", Produced.with(BYTES, BYTES));
     }
 
     // SELECT CUSTOMERID, COUNT(*) AS N, SUM(PRICE * QTY) AS TOTAL FROM orders GROUP BY CUSTOMERID
