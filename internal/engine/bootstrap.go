@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/sluicedb/sluice/internal/logstore"
@@ -176,11 +175,15 @@ func (e *Engine) caughtUp(ctx context.Context, q *stream.Query, snap map[logstor
 // end offset, or more after aborted transactions.
 func (e *Engine) nothingToRead(ctx context.Context, tp logstore.TopicPartition, from, end int64) (bool, error) {
 	recs, err := e.opts.Log.Fetch(ctx, tp, from, logstore.FetchOptions{MaxRecords: 1})
-	if errors.Is(err, logstore.ErrOffsetOutOfRange) {
+	if err != nil && ctx.Err() == nil {
+		// The probe only settles what the offsets leave open; when it
+		// fails (a connection reset, retention passing from), the
+		// answer is "not yet" and the caller asks again.
+		e.logger.Debug("caught up: probe failed", "topic", tp.Topic, "partition", tp.Partition, "offset", from, "err", err)
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("caught up: %s/%d at %d: %w", tp.Topic, tp.Partition, from, err)
+		return false, err
 	}
 	return len(recs) == 0 || recs[0].Offset >= end, nil
 }

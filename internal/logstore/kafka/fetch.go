@@ -175,9 +175,18 @@ func (l *Log) fetchOnce(ctx context.Context, tp logstore.TopicPartition, m topic
 	if leader < 0 {
 		return kgo.FetchPartition{}, 0, kerr.LeaderNotAvailable
 	}
+	cl := l.cl
+	if wait > 0 {
+		pc, err := l.poller()
+		if err != nil {
+			return kgo.FetchPartition{}, 0, err
+		}
+		defer l.returnPoller(pc)
+		cl = pc
+	}
 	// RetriableRequest rides out a connection that died under us, which
 	// happens whenever another caller's cancelled request shared it.
-	kresp, err := l.cl.Broker(int(leader)).RetriableRequest(ctx, req)
+	kresp, err := cl.Broker(int(leader)).RetriableRequest(ctx, req)
 	if err != nil {
 		return kgo.FetchPartition{}, 0, err
 	}
@@ -343,4 +352,51 @@ func (l *Log) CommittedOffsets(ctx context.Context, group string, tps []logstore
 		}
 	}
 	return out, nil
+}
+
+// poller lends a client of its own to a fetch that waits in the broker. A
+// broker answers the requests of one connection one at a time, in order,
+// so a long poll on the shared client's fetch connection would hold up
+// every other caller's fetch (a task with records waiting, the command
+// runner) for up to its whole wait.
+func (l *Log) poller() (*kgo.Client, error) {
+	owner := l
+	if l.parent != nil {
+		owner = l.parent
+	}
+	owner.mu.Lock()
+	if n := len(owner.pollers); n > 0 {
+		pc := owner.pollers[n-1]
+		owner.pollers = owner.pollers[:n-1]
+		owner.mu.Unlock()
+		return pc, nil
+	}
+	owner.mu.Unlock()
+	opts, err := owner.opts.clientOpts()
+	if err != nil {
+		return nil, fmt.Errorf("kafka: fetch client: %w", err)
+	}
+	pc, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("kafka: fetch client: %w", err)
+	}
+	return pc, nil
+}
+
+// returnPoller keeps a lent client for the next long poll, or closes it
+// once the owning Log is closed.
+func (l *Log) returnPoller(pc *kgo.Client) {
+	owner := l
+	if l.parent != nil {
+		owner = l.parent
+	}
+	owner.mu.Lock()
+	if !owner.closed {
+		owner.pollers = append(owner.pollers, pc)
+		pc = nil
+	}
+	owner.mu.Unlock()
+	if pc != nil {
+		pc.Close()
+	}
 }

@@ -59,6 +59,9 @@ type Log struct {
 	// parent is the Log a namespaced view shares its client and plain
 	// producer with (WithNamespace); nil for a Log that owns them.
 	parent *Log
+	// pollers are idle clients for fetches that wait in the broker, kept
+	// by the Log that owns cl (fetch.go: poller).
+	pollers []*kgo.Client
 }
 
 var _ logstore.Log = (*Log)(nil)
@@ -138,7 +141,12 @@ func (l *Log) Close() error {
 	l.idle, l.live = nil, nil
 	plain := l.plain
 	l.plain = nil
+	pollers := l.pollers
+	l.pollers = nil
 	l.mu.Unlock()
+	for _, p := range pollers {
+		p.Close()
+	}
 
 	for _, p := range prods {
 		p.close()
