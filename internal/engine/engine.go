@@ -21,6 +21,7 @@ import (
 	"github.com/sluicedb/sluice/internal/sql/parser"
 	"github.com/sluicedb/sluice/internal/state"
 	"github.com/sluicedb/sluice/internal/stream"
+	"github.com/sluicedb/sluice/internal/stream/op"
 )
 
 // Options configures an Engine.
@@ -75,6 +76,9 @@ type Engine struct {
 	// materializers keep the stores of source tables, by table name
 	// (materialize.go).
 	materializers map[string]*stream.Query
+	// views read GROUP BY results from their aggregate stores, by query
+	// id (op.AggregateView).
+	views map[string]*op.AggregateView
 	// keySers caches the key serializers pull queries route keys with,
 	// by *catalog.Source.
 	keySers sync.Map
@@ -118,6 +122,7 @@ func New(opts Options) *Engine {
 		logger:        opts.Logger,
 		running:       map[string]*stream.Query{},
 		materializers: map[string]*stream.Query{},
+		views:         map[string]*op.AggregateView{},
 		cluster:       newCluster(opts.Log, opts.Manual),
 	}
 }
@@ -381,6 +386,7 @@ func (e *Engine) stopQuery(id string) {
 	e.mu.Lock()
 	q := e.running[id]
 	delete(e.running, id)
+	delete(e.views, id)
 	e.mu.Unlock()
 	e.leaveTasks(id)
 	if q != nil {

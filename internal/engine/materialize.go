@@ -10,9 +10,11 @@ import (
 )
 
 // Every queryable table has a materialization (stream/op/materialize.go)
-// that its pull queries read. A CTAS result's is the last sub-topology of
-// the query that writes it, so it shares the query's consumer group, its
-// task assignment across servers, and its life: a terminated query's table
+// that its pull queries read. A CTAS result's is the aggregate store of an
+// unwindowed GROUP BY, read through its HAVING filter and projection
+// (op.AggregateView), or else the last sub-topology of the query that
+// writes it; either way it shares the query's consumer group, its task
+// assignment across servers, and its life: a terminated query's table
 // falls back to a scan of its topic. A CREATE SOURCE TABLE has no query in
 // the catalog, so the engine runs one of its own for it, outside the
 // catalog (SHOW QUERIES does not list it), named after the table.
@@ -72,21 +74,36 @@ func (e *Engine) stopMaterializer(name string) {
 	}
 }
 
-// materialization returns the query keeping table src's store, if any.
-func (e *Engine) materialization(src *catalog.Source) (*stream.Query, bool) {
+// tableStore is where pull queries read a table.
+type tableStore struct {
+	q *stream.Query
+	// store is the store's name in q; its partition p belongs to the
+	// task reading partition p of topic.
+	store string
+	topic string
+	// view decodes an aggregate store (op.AggregateView); nil for a
+	// materialization of the table's topic.
+	view *op.AggregateView
+}
+
+// materialization returns where pull queries read table src, if anywhere.
+func (e *Engine) materialization(src *catalog.Source) (*tableStore, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if q := e.materializers[src.Name]; q != nil {
-		return q, true
+		return &tableStore{q: q, store: op.MaterializedStore, topic: src.Topic}, true
 	}
 	q := e.running[src.CreatedBy]
 	if src.CreatedBy == "" || q == nil {
 		return nil, false
 	}
+	if v := e.views[src.CreatedBy]; v != nil {
+		return &tableStore{q: q, store: v.Store, topic: v.Topic, view: v}, true
+	}
 	for _, sub := range q.Spec().Subs {
 		for _, in := range sub.Inputs {
 			if in.Materialize != nil && in.Topic == src.Topic {
-				return q, true
+				return &tableStore{q: q, store: op.MaterializedStore, topic: src.Topic}, true
 			}
 		}
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/sluicedb/sluice/internal/catalog"
 	"github.com/sluicedb/sluice/internal/logstore"
-	"github.com/sluicedb/sluice/internal/stream"
 )
 
 // When servers share a query (cluster.go), each holds the stores of the
@@ -59,24 +58,24 @@ func (e *Engine) ReadLocal(ctx context.Context, req *PullRead) ([]StoredRow, err
 	if !ok || src.Kind != catalog.Table {
 		return nil, fmt.Errorf("pull read: table %s does not exist here", req.Table)
 	}
-	q, ok := e.materialization(src)
+	ts, ok := e.materialization(src)
 	if !ok {
 		return nil, fmt.Errorf("pull read: table %s is not materialized here", req.Table)
 	}
-	owned := e.ownedPartitions(q, src)
+	owned := e.ownedPartitions(ts)
 	for _, rd := range req.Reads {
 		if !owned[rd.Partition] {
 			return nil, fmt.Errorf("pull read: table %s partition %d: %w", src.Name, rd.Partition, ErrNotOwner)
 		}
 	}
-	return e.readLocal(q.Spec().Group, src, req.Reads, 0)
+	return e.readLocal(ts, src, req.Reads, 0)
 }
 
 // ownedPartitions returns the partitions of src's materialization whose
 // tasks run here.
-func (e *Engine) ownedPartitions(q *stream.Query, src *catalog.Source) map[int32]bool {
-	inputs := q.TaskInputs()
-	idx := q.Assigned()
+func (e *Engine) ownedPartitions(ts *tableStore) map[int32]bool {
+	inputs := ts.q.TaskInputs()
+	idx := ts.q.Assigned()
 	if !e.distributed() {
 		idx = make([]int, len(inputs))
 		for i := range idx {
@@ -85,7 +84,7 @@ func (e *Engine) ownedPartitions(q *stream.Query, src *catalog.Source) map[int32
 	}
 	out := map[int32]bool{}
 	for _, i := range idx {
-		if tps := inputs[i]; len(tps) == 1 && tps[0].Topic == src.Topic {
+		if tps := inputs[i]; len(tps) > 0 && tps[0].Topic == ts.topic {
 			out[tps[0].Partition] = true
 		}
 	}
@@ -95,13 +94,13 @@ func (e *Engine) ownedPartitions(q *stream.Query, src *catalog.Source) map[int32
 // routeReads runs reads here for the partitions this server owns and on
 // their owners for the rest, retrying partitions whose owner is unknown or
 // moved until routeWait has passed.
-func (e *Engine) routeReads(ctx context.Context, q *stream.Query, src *catalog.Source, reads []StoreRead) ([]StoredRow, error) {
-	group := q.Spec().Group
+func (e *Engine) routeReads(ctx context.Context, ts *tableStore, src *catalog.Source, reads []StoreRead) ([]StoredRow, error) {
+	group := ts.q.Spec().Group
 	loc, _ := e.opts.Log.(logstore.OwnerLocator)
 	deadline := time.Now().Add(routeWait)
 	var rows []StoredRow
 	for {
-		owned := e.ownedPartitions(q, src)
+		owned := e.ownedPartitions(ts)
 		var local []StoreRead
 		remote := map[int32][]StoreRead{}
 		for _, rd := range reads {
@@ -111,7 +110,7 @@ func (e *Engine) routeReads(ctx context.Context, q *stream.Query, src *catalog.S
 				remote[rd.Partition] = append(remote[rd.Partition], rd)
 			}
 		}
-		got, err := e.readLocal(group, src, local, 0)
+		got, err := e.readLocal(ts, src, local, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -124,7 +123,7 @@ func (e *Engine) routeReads(ctx context.Context, q *stream.Query, src *catalog.S
 		}
 		var tps []logstore.TopicPartition
 		for p := range remote {
-			tps = append(tps, logstore.TopicPartition{Topic: src.Topic, Partition: p})
+			tps = append(tps, logstore.TopicPartition{Topic: ts.topic, Partition: p})
 		}
 		owners, err := loc.TaskOwners(ctx, group, tps)
 		if err != nil {

@@ -45,34 +45,34 @@ func (e *Engine) pullStore(ctx context.Context, id string, root plan.Node, src *
 	if e.opts.State == nil {
 		return nil, false, nil
 	}
-	q, ok := e.materialization(src)
+	ts, ok := e.materialization(src)
 	if !ok {
 		return nil, false, nil
 	}
-	info, err := e.opts.Log.DescribeTopic(ctx, src.Topic)
+	info, err := e.opts.Log.DescribeTopic(ctx, ts.topic)
 	if err != nil {
 		return nil, false, fmt.Errorf("table %s: %w", src.Name, err)
 	}
-	reads := e.storeReads(ctx, src, planAccess(src, where), info.Partitions)
+	reads := e.storeReads(ctx, src, ts, planAccess(src, where), info.Partitions)
 	var rows []StoredRow
 	if e.distributed() {
-		rows, err = e.routeReads(ctx, q, src, reads)
+		rows, err = e.routeReads(ctx, ts, src, reads)
 	} else {
 		// One server owns every partition; a key some other producer put
-		// in another partition than the sink's partitioner says is found
-		// by probing the rest.
-		rows, err = e.readLocal(q.Spec().Group, src, reads, info.Partitions)
+		// in another partition than the partitioner says is found by
+		// probing the rest.
+		rows, err = e.readLocal(ts, src, reads, info.Partitions)
 	}
 	if err != nil {
 		return nil, false, err
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return bytes.Compare(rows[i].Key, rows[j].Key) < 0 })
-	out, err := e.decodeRows(ctx, id, root, rows, limit)
+	out, err := e.decodeRows(ctx, id, root, ts.view, rows, limit)
 	return out, true, err
 }
 
 // storeReads turns an access into reads of a table's partitions.
-func (e *Engine) storeReads(ctx context.Context, src *catalog.Source, acc pullAccess, parts int32) []StoreRead {
+func (e *Engine) storeReads(ctx context.Context, src *catalog.Source, ts *tableStore, acc pullAccess, parts int32) []StoreRead {
 	var reads []StoreRead
 	all := func(lo, hi []byte) {
 		for p := int32(0); p < parts; p++ {
@@ -92,7 +92,13 @@ func (e *Engine) storeReads(ctx context.Context, src *catalog.Source, acc pullAc
 					prefixEnd(op.AppendWindowTime(bytes.Clone(prefix), acc.winHi)))
 				continue
 			}
-			p, ok := e.keyPartition(ctx, src, k, parts)
+			var p int32
+			var ok bool
+			if ts.view != nil {
+				p, ok = ts.view.Partition(k)
+			} else {
+				p, ok = e.keyPartition(ctx, src, k, parts)
+			}
 			if !ok {
 				all(prefix, prefixEnd(prefix))
 				continue
@@ -106,7 +112,7 @@ func (e *Engine) storeReads(ctx context.Context, src *catalog.Source, acc pullAc
 // readLocal runs reads on a snapshot of this server's stores of the
 // table. A Get that misses is retried in the other partitions below
 // probe (0: none).
-func (e *Engine) readLocal(group string, src *catalog.Source, reads []StoreRead, probe int32) ([]StoredRow, error) {
+func (e *Engine) readLocal(ts *tableStore, src *catalog.Source, reads []StoreRead, probe int32) ([]StoredRow, error) {
 	snap, err := e.opts.State.NewSnapshot()
 	if err != nil {
 		return nil, fmt.Errorf("table %s: snapshot: %w", src.Name, err)
@@ -117,7 +123,7 @@ func (e *Engine) readLocal(group string, src *catalog.Source, reads []StoreRead,
 		if r, ok := readers[p]; ok {
 			return r, nil
 		}
-		h, err := e.opts.State.Store(stream.StoreName(group, op.MaterializedStore, p))
+		h, err := e.opts.State.Store(stream.StoreName(ts.q.Spec().Group, ts.store, p))
 		if err != nil {
 			return nil, fmt.Errorf("table %s partition %d: %w", src.Name, p, err)
 		}
@@ -221,7 +227,7 @@ func (e *Engine) keySerializer(ctx context.Context, src *catalog.Source) (*keySe
 
 // decodeRows runs stored rows through the table's decoder and the pull
 // query's filter and projection, up to limit rows (negative: no limit).
-func (e *Engine) decodeRows(ctx context.Context, id string, root plan.Node, rows []StoredRow, limit int64) ([][]value.Value, error) {
+func (e *Engine) decodeRows(ctx context.Context, id string, root plan.Node, view *op.AggregateView, rows []StoredRow, limit int64) ([][]value.Value, error) {
 	var out [][]value.Value
 	collect := op.Func(func(tc *stream.TaskContext, row *value.Row) error {
 		if row.Val == nil || (limit >= 0 && int64(len(out)) >= limit) {
@@ -240,11 +246,21 @@ func (e *Engine) decodeRows(ctx context.Context, id string, root plan.Node, rows
 	}
 	dec.Next = chain
 	tc := stream.NewTaskContext(ctx, id, e.logger, e.opts.ProcessingLog)
+	var viewChain op.Op
+	if view != nil {
+		viewChain = view.Chain(chain)
+	}
 	for _, r := range rows {
 		if limit >= 0 && int64(len(out)) >= limit {
 			break
 		}
-		if err := op.StoredRow(tc, dec, r.Val); err != nil {
+		var err error
+		if view != nil {
+			err = view.Process(tc, r.Key, r.Val, viewChain)
+		} else {
+			err = op.StoredRow(tc, dec, r.Val)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}

@@ -162,10 +162,17 @@ CREATE SOURCE TABLE c (id STRING PRIMARY KEY, v INT) WITH (kafka_topic='c', valu
 	check := func(e *Engine) {
 		t.Helper()
 		for sql, rows := range want {
-			for _, name := range []string{"T", "W", "C"} {
+			// The GROUP BY result is read from its aggregate store; the
+			// windowed one and the source table from their topics'
+			// materializations.
+			for name, aggregate := range map[string]bool{"T": true, "W": false, "C": false} {
 				src, _ := e.cat.Source(name)
-				if _, ok := e.materialization(src); !ok {
+				ts, ok := e.materialization(src)
+				if !ok {
 					t.Fatalf("table %s has no materialization", name)
+				}
+				if (ts.view != nil) != aggregate {
+					t.Fatalf("table %s: read from its aggregate store: %v, want %v", name, ts.view != nil, aggregate)
 				}
 			}
 			if got := pullRows(t, e, sql); !reflect.DeepEqual(got, rows) {

@@ -260,6 +260,9 @@ func (e *Engine) startQuery(ctx context.Context, sess *Session, q *plan.Query, t
 	e.cat.PutQuery(&catalog.Query{ID: q.ID, SQL: text, Sink: sink, Sources: q.Sources, Kind: kind, State: "RUNNING"})
 	e.mu.Lock()
 	e.running[q.ID] = rq
+	if v, ok := op.NewAggregateView(q, group); ok {
+		e.views[q.ID] = v
+	}
 	e.mu.Unlock()
 	if !e.opts.Manual {
 		rq.Start(context.WithoutCancel(ctx))

@@ -49,9 +49,10 @@ func Build(ctx context.Context, q *plan.Query, env Env) (stream.QuerySpec, error
 	if err != nil {
 		return stream.QuerySpec{}, err
 	}
-	if q.Sink.Create && Materializable(target) {
+	if _, view := NewAggregateView(q, env.Group); !view && q.Sink.Create && Materializable(target) {
 		// Pull queries read a table result from its materialization
-		// (materialize.go), which the query keeps after its own work.
+		// (materialize.go), which the query keeps after its own work,
+		// unless its aggregate store serves (aggview.go).
 		b.subs = append(b.subs, MaterializeSub(target, env, false))
 	}
 	return stream.QuerySpec{ID: q.ID, Subs: b.subs}, nil

@@ -12,23 +12,26 @@ import (
 	"github.com/sluicedb/sluice/internal/value"
 )
 
-// A queryable table (a CTAS result or a CREATE SOURCE TABLE) is
-// materialized from its own topic: a sub-topology reads the topic and keeps
-// the latest record per key in a store (stream.Materialize), which pull
-// queries read.
+// A queryable table (a CTAS result or a CREATE SOURCE TABLE) is read by
+// pull queries from a Pebble store. An unwindowed GROUP BY result, the hot
+// path, is read from its aggregate store with the HAVING filter and the
+// projection applied at read time (aggview.go), as ksqlDB's
+// KsMaterialization does, so the aggregation writes nothing more for it.
+// Every other table is materialized from its own topic: a sub-topology
+// reads the topic and keeps the latest record per key in a store
+// (stream.Materialize).
 //
-// Why the topic and not the aggregate's store with ksqlDB's read-time
-// transforms (KsMaterialization): the topic holds exactly the table's rows
-// for every kind of CTAS (aggregates, windowed and session aggregates, EMIT
-// FINAL, HAVING, joins, projections) and for source tables alike, so one
-// store layout and one read path serve them all, with the results the
-// topic-scan path gave before. A store partition is a topic partition, so
-// a key's partition is what the sink's partitioner (murmur2 over the
-// serialized key) says, which routing a pull query to the key's owner
-// needs. It costs no changelog writes, since the topic is the changelog,
-// and no value decoding for CTAS results, which Sluice serialized itself;
-// the extra cost on the GROUP BY path is one fetch and one Pebble write per
-// output row, in a separate task.
+// Why the topic for the rest, rather than ksqlDB's per-kind transforms of
+// the operators' stores: the topic holds exactly the table's rows for
+// every kind of table (windowed and session aggregates, EMIT FINAL, joins,
+// projections, source tables), so one store layout and one read path
+// serve them all, with the rows a scan of the topic gives. A store
+// partition is a topic partition, so a key's partition is what the sink's
+// partitioner (murmur2 over the serialized key) says, which routing a pull
+// query to the key's owner needs. It costs no changelog writes, since the
+// topic is the changelog, and no value decoding for CTAS results, which
+// Sluice serialized itself: one fetch and one Pebble write per output row,
+// in a separate task.
 //
 // Store keys are the key columns in value's order-preserving encoding,
 // then the window start and end (big-endian, sign flipped), so a key's
