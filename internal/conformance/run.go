@@ -453,9 +453,13 @@ var _ = sort.Strings
 
 // exceptionMessage renders err as ksqlDB's KsqlStatementException does
 // for the test executor: the message, then the failed statement's text,
-// which for a parse failure is the raw text with its terminator.
+// which for a parse failure is the raw text with its terminator, and for
+// a failure after planning the statement as ksqlDB's engine restated it.
 func exceptionMessage(err error) string {
 	var se *engine.StatementError
+	if errors.As(err, &se) && se.Restated != "" {
+		return err.Error() + "\nStatement: " + se.Restated
+	}
 	if errors.As(err, &se) && se.Statement != "" {
 		text := se.Statement
 		var pe *parser.Error

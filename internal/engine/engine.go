@@ -151,8 +151,23 @@ type Result struct {
 // so the REST layer can echo it, as ksqlDB's error responses do.
 type StatementError struct {
 	Statement string
-	Err       error
+	// Restated, when set, is the statement as ksqlDB's engine holds it by
+	// the time this error arose: sanitized and printed again by its
+	// SqlFormatter (see planner.StatementText). ksqlDB's own test
+	// executor shows that text after "Statement:".
+	Restated string
+	Err      error
 }
+
+// restatedError carries the restated text of a statement that failed
+// after it was planned, up to executeLocked's StatementError.
+type restatedError struct {
+	text string
+	err  error
+}
+
+func (e *restatedError) Error() string { return e.err.Error() }
+func (e *restatedError) Unwrap() error { return e.err }
 
 func (e *StatementError) Error() string { return e.Err.Error() }
 func (e *StatementError) Unwrap() error { return e.Err }
@@ -205,7 +220,12 @@ func (e *Engine) executeLocked(ctx context.Context, sess *Session, text string, 
 	}
 	r, err := e.execute(ctx, sess, stmt, substituted)
 	if err != nil {
-		return nil, &StatementError{Statement: substituted, Err: err}
+		se := &StatementError{Statement: substituted, Err: err}
+		var re *restatedError
+		if errors.As(err, &re) {
+			se.Restated = re.text
+		}
+		return nil, se
 	}
 	r.Statement = substituted
 	if e.commandLog && !e.replaying && changesCatalog(stmt) {

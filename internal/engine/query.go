@@ -37,19 +37,23 @@ func (e *Engine) createAsSelect(ctx context.Context, sess *Session, s *ast.Creat
 	if err != nil {
 		return nil, err
 	}
-	planned, err := e.planner(sess).Plan(s.Query, name, nil)
+	pl := e.planner(sess)
+	planned, err := pl.Plan(s.Query, name, nil)
 	if err != nil {
 		return nil, err
 	}
+	// From here on ksqlDB's errors show the statement as its engine
+	// restated it.
+	restate := func(err error) error { return &restatedError{text: pl.StatementText(s), err: err} }
 	if s.Table && !planned.Table {
-		return nil, errors.New("Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead.")
+		return nil, restate(errors.New("Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead."))
 	}
 	if !s.Table && planned.Table {
-		return nil, errors.New("Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead.")
+		return nil, restate(errors.New("Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead."))
 	}
 	sink, err := e.sinkSource(ctx, sess, name, s.Table, props, planned, text)
 	if err != nil {
-		return nil, err
+		return nil, restate(err)
 	}
 	prefix := "CSAS"
 	if s.Table {

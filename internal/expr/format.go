@@ -26,6 +26,9 @@ func exprString(e ast.Expr) string {
 type exprWriter struct {
 	strings.Builder
 	namer Namer
+	// qualify, if set, names the source an unqualified column reference
+	// belongs to, as ksqlDB's AstSanitizer qualifies them ("" to leave it).
+	qualify func(name string) string
 }
 
 func writeExpr(b *exprWriter, e ast.Expr) {
@@ -46,6 +49,11 @@ func writeExpr(b *exprWriter, e ast.Expr) {
 		if n.Qualifier != nil {
 			b.WriteString(identString(n.Qualifier.Name))
 			b.WriteByte('.')
+		} else if b.qualify != nil {
+			if q := b.qualify(n.Name.Name); q != "" {
+				b.WriteString(identString(q))
+				b.WriteByte('.')
+			}
 		}
 		b.WriteString(identString(n.Name.Name))
 	case *ast.NullLit:
@@ -67,7 +75,7 @@ func writeExpr(b *exprWriter, e ast.Expr) {
 	case *ast.IntervalUnit:
 		b.WriteString(n.Unit)
 	case *ast.Unary:
-		inner := exprWriter{namer: b.namer}
+		inner := exprWriter{namer: b.namer, qualify: b.qualify}
 		writeExpr(&inner, n.X)
 		s := inner.String()
 		b.WriteString(n.Op)

@@ -28,11 +28,27 @@ func TestPlan(t *testing.T) {
 				return defineSource(t, p.Catalog, d)
 			case "plan":
 				return planStatement(p, d.Input)
+			case "restate":
+				return restateStatement(p, d.Input)
 			}
 			t.Fatalf("unknown command %q", d.Cmd)
 			return ""
 		})
 	})
+}
+
+// restateStatement prints a CREATE ... AS SELECT as ksqlDB's engine
+// restates it (Planner.StatementText).
+func restateStatement(p *Planner, sql string) string {
+	st, err := parser.ParseStatement(sql)
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	cas, ok := st.(*ast.CreateAsSelect)
+	if !ok {
+		return "error: not a CREATE ... AS SELECT"
+	}
+	return p.StatementText(cas) + "\n"
 }
 
 // defineSource adds a source: "source name=S kind=stream|table" with one
