@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
@@ -90,9 +91,17 @@ func (a *BasicAuth) wrap(next http.Handler) http.Handler {
 			writeError(w, http.StatusUnauthorized, codeUnauthorized, "Unauthorized")
 			return
 		}
-		next.ServeHTTP(w, r)
+		// A pull query forwarded to another server goes with the
+		// caller's credentials, as ksqlDB forwards the auth header.
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), credentialsKey{}, credentials{user, pw})))
 	})
 }
+
+// credentialsKey keys the authenticated caller's credentials in a
+// request's context.
+type credentialsKey struct{}
+
+type credentials struct{ user, password string }
 
 // check compares hashes in constant time so a wrong password's length and
 // prefix do not show in the response time.

@@ -52,12 +52,11 @@ func (s *Server) handleInternalPull(w http.ResponseWriter, r *http.Request) {
 }
 
 // PullClient forwards pull reads to other servers' internal listeners; it
-// is the engine's PullForwarder.
+// is the engine's PullForwarder. A read made for an authenticated request
+// carries that request's credentials, which every server of a service
+// accepts alike.
 type PullClient struct {
 	HTTP *http.Client
-	// User and Password, if set, authenticate to servers that require
-	// basic authentication.
-	User, Password string
 }
 
 var _ engine.PullForwarder = (*PullClient)(nil)
@@ -73,8 +72,8 @@ func (c *PullClient) ReadRemote(ctx context.Context, url string, req *engine.Pul
 		return nil, err
 	}
 	hr.Header.Set("Content-Type", "application/json")
-	if c.User != "" {
-		hr.SetBasicAuth(c.User, c.Password)
+	if cr, ok := ctx.Value(credentialsKey{}).(credentials); ok {
+		hr.SetBasicAuth(cr.user, cr.password)
 	}
 	hc := c.HTTP
 	if hc == nil {
