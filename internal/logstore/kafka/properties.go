@@ -92,8 +92,17 @@ func FromProperties(props map[string]string, logger *slog.Logger) (Options, erro
 			if mech == SASLPlain {
 				want = plainLoginModule
 			}
-			if module != want {
-				return bad("sasl.jaas.config names login module %s, but sasl.mechanism %s needs %s", module, mech, want)
+			switch module {
+			case want:
+			case plainLoginModule, scramLoginModule:
+				// Both modules only hand the username and password to the
+				// mechanism, so Kafka clients accept either; say so, as it
+				// is most likely a slip.
+				logger.Warn("kafka: sasl.jaas.config names a login module that does not match sasl.mechanism; its username and password are used",
+					"module", module, "sasl.mechanism", mech)
+			default:
+				return bad("sasl.jaas.config names login module %s, which gives no username and password; sasl.mechanism %s needs %s",
+					module, mech, want)
 			}
 			o.SASLUsername, o.SASLPassword = opts["username"], opts["password"]
 			if o.SASLUsername == "" || o.SASLPassword == "" {

@@ -91,7 +91,13 @@ func TestFromProperties(t *testing.T) {
 		{"no mechanism", with("security.protocol", "SASL_SSL"), nil, "GSSAPI"},
 		{"kerberos", with("security.protocol", "SASL_SSL", "sasl.mechanism", "GSSAPI"), nil, "sasl.mechanism \"GSSAPI\" is not supported"},
 		{"no credentials", with("security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN"), nil, "needs sasl.jaas.config"},
-		{"module mismatch", with("security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-256", "sasl.jaas.config", jaasPlain), nil, "needs org.apache.kafka.common.security.scram.ScramLoginModule"},
+		{"module mismatch", with("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-256", "sasl.jaas.config", jaasPlain), func(t *testing.T, o Options) {
+			if o.SASLMechanism != SASLScramSHA256 || o.SASLUsername != "alice" {
+				t.Errorf("%+v", o)
+			}
+		}, ""},
+		{"kerberos module", with("security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN",
+			"sasl.jaas.config", `com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true;`), nil, "gives no username and password"},
 		{"jaas without password", with("security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN",
 			"sasl.jaas.config", `org.apache.kafka.common.security.plain.PlainLoginModule required username="u";`), nil, "must set username and password"},
 		{"jaas unterminated", with("security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN",
