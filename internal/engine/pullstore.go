@@ -100,7 +100,16 @@ func (e *Engine) storeReads(ctx context.Context, src *catalog.Source, ts *tableS
 				p, ok = e.keyPartition(ctx, src, k, parts)
 			}
 			if !ok {
-				all(prefix, prefixEnd(prefix))
+				// The key's partition is not known: on one server, look
+				// in the first and let readLocal probe the rest; on
+				// several, ask every partition's owner.
+				if !e.distributed() {
+					reads = append(reads, StoreRead{Partition: 0, Get: prefix})
+					continue
+				}
+				for p := int32(0); p < parts; p++ {
+					reads = append(reads, StoreRead{Partition: p, Get: prefix})
+				}
 				continue
 			}
 			reads = append(reads, StoreRead{Partition: p, Get: prefix})

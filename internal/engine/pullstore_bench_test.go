@@ -10,11 +10,12 @@ import (
 	"github.com/sluicedb/sluice/internal/logstore/embedded"
 )
 
-// BenchmarkPull compares pull queries on a source table of 100,000 keys in
-// 4 partitions answered from its materialization (store) with the same
-// queries answered by scanning the table's topic (topic-scan), the path
-// every pull query took before tables were materialized: a key lookup, a
-// range of 100 keys, and a table scan with a filter.
+// BenchmarkPull compares pull queries on tables of 100,000 keys in 4
+// partitions answered from their stores (store) with the same queries
+// answered by scanning the table's topic (topic-scan), the path every pull
+// query took before tables were materialized: on a source table, a key
+// lookup, a range of 100 keys and a table scan with a filter; on a GROUP
+// BY result read from its aggregate store, a key lookup and a scan.
 func BenchmarkPull(b *testing.B) {
 	const keys = 100_000
 	ctx := context.Background()
@@ -26,7 +27,11 @@ func BenchmarkPull(b *testing.B) {
 	defer lg.Close()
 	e, closeEngine := openStoreEngine(b, dir, lg)
 	defer closeEngine()
-	if _, err := e.Execute(ctx, nil, `CREATE SOURCE TABLE c (id STRING PRIMARY KEY, v INT) WITH (kafka_topic='c', value_format='JSON', partitions=4);`); err != nil {
+	// c is a source table (a topic materialization); g a GROUP BY over
+	// the same keys (read from its aggregate store).
+	if _, err := e.Execute(ctx, nil, `CREATE SOURCE TABLE c (id STRING PRIMARY KEY, v INT) WITH (kafka_topic='c', value_format='JSON', partitions=4);
+CREATE STREAM s (id STRING KEY, v INT) WITH (kafka_topic='s', value_format='JSON', partitions=4);
+CREATE TABLE g AS SELECT id, COUNT(*) AS n, SUM(v) AS total FROM s GROUP BY id;`); err != nil {
 		b.Fatal(err)
 	}
 	txn, err := lg.Begin(ctx, "")
@@ -35,7 +40,11 @@ func BenchmarkPull(b *testing.B) {
 	}
 	for i := 0; i < keys; i++ {
 		k := []byte(fmt.Sprintf("k%06d", i))
-		if err := txn.Produce(ctx, "c", logstore.Record{Key: k, Value: []byte(fmt.Sprintf(`{"V":%d}`, i)), Partition: logstore.Partition(k, 4)}); err != nil {
+		rec := logstore.Record{Key: k, Value: []byte(fmt.Sprintf(`{"V":%d}`, i)), Partition: logstore.Partition(k, 4)}
+		if err := txn.Produce(ctx, "c", rec); err != nil {
+			b.Fatal(err)
+		}
+		if err := txn.Produce(ctx, "s", rec); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -52,6 +61,8 @@ func BenchmarkPull(b *testing.B) {
 		{"key", "SELECT * FROM c WHERE id = 'k054321';", 1},
 		{"range", "SELECT * FROM c WHERE id >= 'k012300' AND id < 'k012400';", 100},
 		{"scan", "SELECT id FROM c WHERE v % 1000 = 7;", keys / 1000},
+		{"agg-key", "SELECT * FROM g WHERE id = 'k054321';", 1},
+		{"agg-scan", "SELECT id FROM g WHERE total % 1000 = 7;", keys / 1000},
 	} {
 		for _, path := range []string{"store", "topic-scan"} {
 			b.Run(q.name+"/"+path, func(b *testing.B) {
