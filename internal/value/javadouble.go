@@ -51,7 +51,11 @@ func bits5(i int) int {
 }
 
 // AppendDouble appends f as JDK 8-18's Double.toString renders it.
-func AppendDouble(b []byte, f float64) []byte {
+func AppendDouble(b []byte, f float64) []byte { return appendDouble(b, f, false) }
+
+// appendDouble is AppendDouble; mathBig runs the arbitrary-precision
+// cases on math/big rather than fixed-width words, for tests to compare.
+func appendDouble(b []byte, f float64, mathBig bool) []byte {
 	u := math.Float64bits(f)
 	neg := u>>63 != 0
 	fract := u & (1<<52 - 1)
@@ -91,7 +95,7 @@ func AppendDouble(b []byte, f float64) []byte {
 	} else {
 		fract |= 1 << 52
 	}
-	d.dtoa(binExp-1023, fract, nSignificant)
+	d.dtoa(binExp-1023, fract, nSignificant, mathBig)
 	return d.appendTo(b)
 }
 
@@ -161,7 +165,7 @@ func estimateDecExp(fract uint64, binExp int) int {
 
 // dtoa develops the digits of fract × 2^(binExp-52), where fract has bit
 // 52 set and nSignificant bits of precision (53 unless subnormal).
-func (d *jdkDigits) dtoa(binExp int, fract uint64, nSignificant int) {
+func (d *jdkDigits) dtoa(binExp int, fract uint64, nSignificant int, mathBig bool) {
 	tailZeros := bits.TrailingZeros64(fract)
 	nFractBits := 53 - tailZeros
 	nTinyBits := max(0, nFractBits-binExp-1)
@@ -218,6 +222,8 @@ func (d *jdkDigits) dtoa(binExp int, fract uint64, nSignificant int) {
 		high, low, lowDiff, decExp = d.digits32(fract, b5, b2, s5, s2, m5, m2, decExp)
 	case bBits < 64 && tenSBits < 64:
 		high, low, lowDiff, decExp = d.digits64(fract, b5, b2, s5, s2, m5, m2, decExp)
+	case natFits(bBits, tenSBits) && !mathBig:
+		high, low, lowDiff, decExp = d.digitsNat(fract, b5, b2, s5, s2, m5, m2, decExp)
 	default:
 		high, low, lowDiff, decExp = d.digitsBig(fract, b5, b2, s5, s2, m5, m2, decExp)
 	}
@@ -312,26 +318,43 @@ func (d *jdkDigits) digits64(fract uint64, b5, b2, s5, s2, m5, m2, decExp int) (
 }
 
 // bigScratch holds the big integers of one digitsBig call, reused so the
-// hot path does not allocate.
+// loop does not allocate once warm.
 type bigScratch struct {
-	b, s, m, tenS, q, t, p big.Int
+	b, s, m, tenS, t, p big.Int
 }
 
 var bigPool = sync.Pool{New: func() any { return new(bigScratch) }}
 
-var (
-	bigFive = big.NewInt(5)
-	bigTen  = big.NewInt(10)
-)
+// bigPow5 caches 5^k for k up to 400, enough for every double: the loop
+// needs at most 5^325 (for 4.9E-324).
+var bigPow5 = sync.OnceValue(func() []*big.Int {
+	out := make([]*big.Int, 401)
+	out[0] = big.NewInt(1)
+	five := big.NewInt(5)
+	for i := 1; i < len(out); i++ {
+		out[i] = new(big.Int).Mul(out[i-1], five)
+	}
+	return out
+})
 
 // setPow52 sets z = mult × 5^p5 × 2^p2.
 func setPow52(z, tmp *big.Int, mult uint64, p5, p2 int) {
-	z.SetUint64(mult)
-	if p5 > 0 {
-		tmp.Exp(bigFive, tmp.SetInt64(int64(p5)), nil)
+	tmp.SetUint64(mult)
+	pows := bigPow5()
+	if p5 < len(pows) {
+		z.Mul(pows[p5], tmp)
+	} else {
+		z.Exp(big.NewInt(5), big.NewInt(int64(p5)), nil)
 		z.Mul(z, tmp)
 	}
 	z.Lsh(z, uint(p2))
+}
+
+// mul10 sets x = 10x without the allocation an aliased Mul makes.
+func mul10(x, tmp *big.Int) {
+	tmp.Lsh(x, 1)
+	x.Lsh(x, 3)
+	x.Add(x, tmp)
 }
 
 // digitsBig is the digit loop in arbitrary precision. Unlike the fixed
@@ -344,10 +367,16 @@ func (d *jdkDigits) digitsBig(fract uint64, b5, b2, s5, s2, m5, m2, decExp int) 
 	setPow52(&z.b, &z.t, fract, b5, b2)
 	setPow52(&z.m, &z.t, 1, m5+1, m2+1) // 10·M
 	setPow52(&z.tenS, &z.t, 1, s5+1, s2+1)
+	// step takes the next digit, B/S, which is below 10, by subtraction,
+	// and leaves B = 10·(B mod S).
 	step := func() int {
-		z.q.QuoRem(&z.b, &z.s, &z.b)
-		z.b.Mul(&z.b, bigTen)
-		return int(z.q.Int64())
+		q := 0
+		for z.b.Cmp(&z.s) >= 0 {
+			z.b.Sub(&z.b, &z.s)
+			q++
+		}
+		mul10(&z.b, &z.t)
+		return q
 	}
 	test := func() {
 		low = z.b.Cmp(&z.m) < 0
@@ -367,7 +396,7 @@ func (d *jdkDigits) digitsBig(fract uint64, b5, b2, s5, s2, m5, m2, decExp int) 
 	}
 	for !low && !high {
 		q = step()
-		z.m.Mul(&z.m, bigTen)
+		mul10(&z.m, &z.t)
 		test()
 		d.buf[d.n] = byte('0' + q)
 		d.n++

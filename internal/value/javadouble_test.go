@@ -76,6 +76,9 @@ func FuzzFormatDouble(f *testing.F) {
 		if !javaDoubleForm.MatchString(s) {
 			t.Fatalf("FormatDouble(%b) = %q, not Double.toString's form", x, s)
 		}
+		if ref := string(appendDouble(nil, x, true)); ref != s {
+			t.Fatalf("FormatDouble(%b) = %q with fixed-width words, %q with math/big", x, s, ref)
+		}
 		back, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.Float64bits(back) != u {
 			t.Fatalf("FormatDouble(%v) = %q reads back as %v (%v)", x, s, back, err)
@@ -197,6 +200,11 @@ func jdkProbeValues(n int) []float64 {
 	return vals
 }
 
+// BenchmarkFormatDouble measures AppendDouble against strconv's shortest
+// formatting (the peer: what Go would print) and against its own
+// arbitrary-precision loop on math/big, per kind of value: integers and
+// short decimals take the integer and 64-bit loops, large and small
+// magnitudes the arbitrary-precision one.
 func BenchmarkFormatDouble(b *testing.B) {
 	sets := map[string][]float64{
 		"integer": {1, 42, 1000, 123456, 7},
@@ -211,6 +219,12 @@ func BenchmarkFormatDouble(b *testing.B) {
 			buf := make([]byte, 0, 32)
 			for i := 0; i < b.N; i++ {
 				buf = AppendDouble(buf[:0], vals[i%len(vals)])
+			}
+		})
+		b.Run(name+"/jdk-mathbig", func(b *testing.B) {
+			buf := make([]byte, 0, 32)
+			for i := 0; i < b.N; i++ {
+				buf = appendDouble(buf[:0], vals[i%len(vals)], true)
 			}
 		})
 		b.Run(name+"/strconv", func(b *testing.B) {
