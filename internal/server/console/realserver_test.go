@@ -60,11 +60,13 @@ INSERT INTO orders (id, customer, total) VALUES (2, 'bob', 20.25);`)
 	b.WaitFor(t, "inserts", `document.querySelector("#result").textContent === "Done."`)
 	run(`CREATE STREAM big AS SELECT id, customer, total FROM orders WHERE total > 15 EMIT CHANGES;`)
 	b.WaitFor(t, "persistent query", `document.querySelector("#queries").textContent.includes("CSAS_BIG")`)
-	b.WaitFor(t, "graph", `document.querySelectorAll("#topology .node").length === 3`)
+	// Nodes: ORDERS, BIG, the query, and KSQL_PROCESSING_LOG, which the
+	// server creates at startup as ksqlDB does.
+	b.WaitFor(t, "graph", `document.querySelectorAll("#topology .node").length === 4`)
 	// The panel learns a query's sources from DESCRIBE, which may land a
 	// refresh after the query itself appears.
 	b.WaitFor(t, "query's source", `document.querySelector("#queries").textContent.includes("ORDERS")`)
-	b.WaitFor(t, "sources", `document.querySelectorAll("#sources details").length === 2`)
+	b.WaitFor(t, "sources", `document.querySelectorAll("#sources details").length === 3`)
 
 	run(`SELECT * FROM missing EMIT CHANGES;`)
 	b.WaitFor(t, "query error", `/^40001: .*MISSING/i.test(document.querySelector("#result .error").textContent)`)
@@ -83,7 +85,7 @@ INSERT INTO orders (id, customer, total) VALUES (2, 'bob', 20.25);`)
 	// Terminate from the queries panel, confirming the dialog.
 	b.Eval(t, `window.confirm = () => true, document.querySelector("#queries button.danger").click(), true`)
 	b.WaitFor(t, "terminated", `document.querySelector("#queries").textContent === "No persistent queries."`)
-	b.WaitFor(t, "graph without the query", `document.querySelectorAll("#topology .node").length === 2`)
+	b.WaitFor(t, "graph without the query", `document.querySelectorAll("#topology .node").length === 3`)
 	var problems []string
 	for _, p := range b.Problems() {
 		// The server answers SHOW CONNECTORS with a 400 until it has a
