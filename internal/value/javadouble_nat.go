@@ -1,6 +1,9 @@
 package value
 
-import "math/bits"
+import (
+	"math/bits"
+	"sync"
+)
 
 // The arbitrary-precision digit loop needs at most about 1,200 bits (B for
 // 4.9E-324 carries 5^324), so it runs on fixed arrays of words instead of
@@ -71,15 +74,37 @@ func (z *nat) shl(s int) {
 	}
 }
 
+// natPow5 caches 5^k as nats for every k the loop meets (at most 326).
+var natPow5 = sync.OnceValue(func() []nat {
+	out := make([]nat, 340)
+	out[0].w[0], out[0].n = 1, 1
+	for i := 1; i < len(out); i++ {
+		out[i] = out[i-1]
+		out[i].mulSmall(5)
+	}
+	return out
+})
+
+// set sets z = x, copying only x's words.
+func (z *nat) set(x *nat) {
+	copy(z.w[:x.n], x.w[:x.n])
+	z.n = x.n
+}
+
 // setPow52 sets z = mult·5^p5·2^p2.
 func (z *nat) setPow52(mult uint64, p5, p2 int) {
-	z.w[0], z.n = mult, 1
-	z.norm()
-	for ; p5 >= 27; p5 -= 27 {
-		z.mulSmall(pow5x27)
-	}
-	if p5 > 0 {
-		z.mulSmall(uint64(pow5[p5]))
+	if pows := natPow5(); p5 < len(pows) {
+		z.set(&pows[p5])
+		z.mulSmall(mult)
+	} else {
+		z.w[0], z.n = mult, 1
+		z.norm()
+		for ; p5 >= 27; p5 -= 27 {
+			z.mulSmall(pow5x27)
+		}
+		if p5 > 0 {
+			z.mulSmall(uint64(pow5[p5]))
+		}
 	}
 	z.shl(p2)
 }
@@ -161,7 +186,7 @@ func (z *nat) add(a, b *nat) {
 func quoRem(b, s, t *nat) int {
 	k := max(s.bitLen()-60, 0)
 	q := b.bitsAt(k) / max(s.bitsAt(k), 1)
-	*t = *s
+	t.set(s)
 	t.mulSmall(q)
 	for cmpNat(t, b) > 0 {
 		t.sub(s)
