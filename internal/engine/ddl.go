@@ -413,7 +413,9 @@ func (e *Engine) dropSource(ctx context.Context, s *ast.DropSource) (*Result, er
 	if err := e.cat.DropSource(name); err != nil {
 		return nil, err
 	}
-	e.stopMaterializer(name)
+	if err := e.dropMaterializer(name); err != nil {
+		return nil, err
+	}
 	if s.DeleteTopic {
 		if err := e.opts.Log.DeleteTopic(ctx, src.Topic); err != nil && !errors.Is(err, logstore.ErrUnknownTopic) {
 			return nil, fmt.Errorf("delete topic %s: %w", src.Topic, err)

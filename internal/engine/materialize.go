@@ -19,8 +19,28 @@ import (
 // the catalog, so the engine runs one of its own for it, outside the
 // catalog (SHOW QUERIES does not list it), named after the table.
 
+// dropMaterializer stops the materialization of a dropped source table and
+// deletes its stores, so a table created again under the name restores
+// from its topic rather than resuming from them.
+func (e *Engine) dropMaterializer(name string) error {
+	e.stopMaterializer(name)
+	if e.opts.State == nil {
+		return nil
+	}
+	if _, err := e.opts.State.DropStores(e.materializerGroup(name) + "/"); err != nil {
+		return fmt.Errorf("table %s: drop its store: %w", name, err)
+	}
+	return nil
+}
+
 // materializerID is the id of the query materializing source table name.
 func materializerID(name string) string { return "CST_" + name }
+
+// materializerGroup is the consumer group of that query, the prefix of its
+// store names.
+func (e *Engine) materializerGroup(name string) string {
+	return "_confluent-ksql-" + e.opts.ServiceID + "query_" + materializerID(name)
+}
 
 // startMaterializer starts the query materializing source table src.
 func (e *Engine) startMaterializer(ctx context.Context, src *catalog.Source) error {
@@ -28,17 +48,13 @@ func (e *Engine) startMaterializer(ctx context.Context, src *catalog.Source) err
 		return nil
 	}
 	id := materializerID(src.Name)
-	group := "_confluent-ksql-" + e.opts.ServiceID + "query_" + id
+	group := e.materializerGroup(src.Name)
 	env := op.Env{Registry: e.opts.Registry, Log: e.opts.Log, Group: group}
 	spec := stream.QuerySpec{ID: id, Group: group, Subs: []stream.SubSpec{op.MaterializeSub(src, env, true)},
 		OffsetReset: "earliest", Distributed: e.distributed()}
 	var err error
 	if spec.CommitInterval, err = e.commitInterval(NewSession()); err != nil {
 		return err
-	}
-	// A table stored afresh must not resume from a dropped one's stores.
-	if _, err = e.opts.State.DropStores(group + "/"); err != nil {
-		return fmt.Errorf("table %s: reset its store: %w", src.Name, err)
 	}
 	rq, err := e.rt.Prepare(ctx, spec)
 	if err != nil {

@@ -194,4 +194,13 @@ CREATE SOURCE TABLE c (id STRING PRIMARY KEY, v INT) WITH (kafka_topic='c', valu
 		}
 		check(e)
 	}
+	// A source table dropped and declared again restores from its topic.
+	if _, err := e.Execute(ctx, nil, `DROP TABLE c;
+CREATE SOURCE TABLE c (id STRING PRIMARY KEY, v INT) WITH (kafka_topic='c', value_format='JSON', partitions=2);`); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.RunUntilIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check(e)
 }
