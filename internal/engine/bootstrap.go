@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"github.com/sluicedb/sluice/internal/logstore"
 	"github.com/sluicedb/sluice/internal/stream"
@@ -10,10 +11,11 @@ import (
 
 // Table bootstrap (DESIGN.md): a join that starts must see its table as of
 // the data already present, including what the queries producing the table
-// will make of it. The producers are caught up when, sub-topology by
-// sub-topology in order, each has committed past its inputs' ends: external
-// inputs' ends as of the join's start, and internal or query-produced
-// inputs' ends once their own producers are caught up.
+// will make of it. The producers are caught up when each sub-topology has
+// committed past its inputs' ends: external inputs' ends as of the join's
+// start, query-produced inputs' ends once their own producers are caught
+// up, and internal topics' ends as two passes over the query find them
+// unchanged.
 
 // attachBootstrap gives each bootstrap input of spec a readiness check on
 // the queries producing its topic.
@@ -119,17 +121,42 @@ func (e *Engine) caughtUp(ctx context.Context, q *stream.Query, snap map[logstor
 		return true, nil
 	}
 	seen[q.ID()] = true
+	// A sub-topology can be owed records by one checked after it: a
+	// repartition topic's reader comes before its writer in the spec, and
+	// a foreign-key join's two sides feed each other through their
+	// subscription and response topics. So the query counts as caught up
+	// only when a second pass finds every internal topic ending where the
+	// first did: nothing was written to them while they were checked.
+	var first map[logstore.TopicPartition]int64
+	for pass := 0; pass < 2; pass++ {
+		ends := map[logstore.TopicPartition]int64{}
+		ok, err := e.subsCaughtUp(ctx, q, snap, seen, ends)
+		if err != nil || !ok {
+			return false, err
+		}
+		if pass == 1 && !maps.Equal(first, ends) {
+			return false, nil
+		}
+		first = ends
+	}
+	return true, nil
+}
+
+// subsCaughtUp is one pass of caughtUp over q's sub-topologies; it records
+// the end offsets of the internal topics it checked in ends.
+func (e *Engine) subsCaughtUp(ctx context.Context, q *stream.Query, snap map[logstore.TopicPartition]int64, seen map[string]bool, ends map[logstore.TopicPartition]int64) (bool, error) {
 	spec := q.Spec()
 	for _, sub := range spec.Subs {
 		for _, in := range sub.Inputs {
 			target := map[logstore.TopicPartition]int64{}
 			switch up := e.producersOf(in.Topic); {
 			case in.Create > 0:
-				// Internal: earlier sub-topologies were checked first, so
-				// everything they owe is in the topic now.
+				// Internal: what the query's other sub-topologies wrote
+				// so far.
 				if err := e.endOffsets(ctx, in.Topic, target); err != nil {
 					return false, err
 				}
+				maps.Copy(ends, target)
 			case len(up) > 0:
 				for _, u := range up {
 					ok, err := e.caughtUp(ctx, u, snap, seen)
