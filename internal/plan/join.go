@@ -64,10 +64,8 @@ type Join struct {
 	LeftStore, RightStore string
 	// ForeignKey, for a foreign-key table-table join, computes the right
 	// table's key from a left row (keyed by its own primary key, all its
-	// columns in Row.Val); the result is keyed by the left row's key, the
-	// first LeftKeys of its columns.
+	// columns in Row.Val); the result is keyed by the left row's key.
 	ForeignKey *expr.Expr
-	LeftKeys   int
 	// SubscriptionTopic and ResponseTopic are a foreign-key join's
 	// internal topics: subscriptions travel to the right table's
 	// partitions by foreign key, responses back to the left's by left

@@ -94,7 +94,7 @@ func (p *Planner) foreignKeyJoin(left, right *joinInput, lce, rce *expr.Expr, ls
 		SubscriptionStore: "KTABLE-FK-JOIN-SUBSCRIPTION-STATE-STORE-" + num(10),
 		SubscriptionTopic: "KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-" + num(6) + "-topic",
 		ResponseTopic:     "KTABLE-FK-JOIN-SUBSCRIPTION-RESPONSE-" + num(14) + "-topic",
-		ForeignKey:        fk, LeftKeys: len(lkeys),
+		ForeignKey:        fk,
 	}
 	in := &joinInput{
 		node: node, sides: sides.sides, table: true,
