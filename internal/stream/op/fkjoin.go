@@ -128,10 +128,18 @@ func (j *FKJoin) save(lk []byte, e *leftEntry) error {
 }
 
 // foreignKey evaluates the foreign key of a left row; NULL, or an error,
-// means the row references nothing.
-func (j *FKJoin) foreignKey(key, vals []value.Value) (value.Value, []byte, bool) {
-	v, err := j.FK(&value.Row{Key: key, Val: vals})
-	if err != nil || v.IsNull() {
+// means the row references nothing. An error goes to the processing log
+// when tc is set (for the row just received, not for its stored
+// predecessor, whose error was logged when it arrived).
+func (j *FKJoin) foreignKey(tc *stream.TaskContext, row *value.Row, vals []value.Value) (value.Value, []byte, bool) {
+	v, err := j.FK(&value.Row{Key: row.Key, Val: vals})
+	if err != nil {
+		if tc != nil {
+			tc.ProcessingError(row.Offset, &RecordError{Stage: "foreign key", Err: err})
+		}
+		return value.Null, nil, false
+	}
+	if v.IsNull() {
 		return value.Null, nil, false
 	}
 	return v, value.AppendKey(nil, v), true
@@ -156,14 +164,14 @@ func (j *FKJoin) Process(tc *stream.TaskContext, row *value.Row) error {
 	var oldFKb, newFKb []byte
 	var oldOK, newOK bool
 	if old.present {
-		oldFK, oldFKb, oldOK = j.foreignKey(row.Key, old.vals)
+		oldFK, oldFKb, oldOK = j.foreignKey(nil, row, old.vals)
 	}
 	cur := leftEntry{joined: old.joined}
 	if row.Val != nil {
 		cur.present, cur.vals, cur.ts = true, row.Val, row.Time
 		j.encBuf = value.AppendValues(j.encBuf[:0], row.Val)
 		cur.enc = j.encBuf
-		newFK, newFKb, newOK = j.foreignKey(row.Key, row.Val)
+		newFK, newFKb, newOK = j.foreignKey(tc, row, row.Val)
 	}
 	if err := j.save(lk, &cur); err != nil {
 		return fmt.Errorf("fk join: left key %v: %w", row.Key, err)
