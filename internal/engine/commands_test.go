@@ -121,7 +121,7 @@ func catalogView(eng *engine.Engine) string {
 // engine replays the topic to that catalog too.
 func TestCommandTopicOrdersConcurrentStatements(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs two engines on the Kafka test broker")
+		t.Skip("short mode: runs two engines on the Kafka test broker")
 	}
 	bootstrap := testsvc.Kafka(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

@@ -74,7 +74,7 @@ func TestSecured(t *testing.T) {
 
 	t.Run("PKCS12 truststore and keystore", func(t *testing.T) {
 		if _, err := exec.LookPath("openssl"); err != nil {
-			t.Skip("openssl not installed")
+			t.Fatal("openssl is not on PATH; the test needs it to write a PKCS12 store")
 		}
 		ks := filepath.Join(t.TempDir(), "client.p12")
 		if out, err := exec.Command("openssl", "pkcs12", "-export", "-in", k.PKI.ClientCertFile, "-inkey", k.PKI.ClientKeyFile,
@@ -198,7 +198,7 @@ func roundTrip(t *testing.T, l *Log) {
 func storeFromPEM(t *testing.T, caFile, storeType string) string {
 	t.Helper()
 	if _, err := exec.LookPath("keytool"); err != nil {
-		t.Skip("keytool not installed")
+		t.Fatal("keytool (from the JDK the test services use) is not on PATH")
 	}
 	store := filepath.Join(t.TempDir(), "truststore."+strings.ToLower(storeType))
 	out, err := exec.Command("keytool", "-importcert", "-noprompt", "-storetype", storeType, "-keystore", store,
