@@ -41,7 +41,10 @@ func (kafka) install(ctx context.Context, o *Options) error {
 // kafkaProperties is the node's server.properties. Every replication
 // factor and minimum ISR is 1 so that internal topics (offsets,
 // transactions, share groups) can be created on one node and transactions
-// work.
+// work. Retention by time is off: tests write records stamped in 1970
+// (timestamp 0 or 1000), and the broker's retention check, every five
+// minutes, would otherwise delete a whole partition's log under a running
+// test, moving its log start past offsets the test is about to read.
 func kafkaProperties(dir string, port, controllerPort int) string {
 	return fmt.Sprintf(`# Written by internal/testsvc.
 process.roles=broker,controller
@@ -66,6 +69,7 @@ min.insync.replicas=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 log.flush.interval.messages=9223372036854775807
+log.retention.ms=-1
 `, filepath.Join(dir, "data"), port, controllerPort)
 }
 

@@ -261,6 +261,7 @@ min.insync.replicas=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 log.flush.interval.messages=9223372036854775807
+log.retention.ms=-1
 num.network.threads=2
 num.io.threads=2
 background.threads=2

@@ -110,19 +110,33 @@ func take(c *cursor, maxRecords, maxBytes int) []logstore.Record {
 // passes. Batches of markers or aborted records move c.skipTo on.
 func (l *Log) fill(ctx context.Context, tp logstore.TopicPartition, m topicMeta, c *cursor, wait time.Duration, maxBytes int) error {
 	deadline := time.Now().Add(wait)
-	for attempt := 0; ; {
+	var retryUntil time.Time
+	for delay := fetchRetryBackoff; ; {
 		remaining := max(time.Until(deadline), 0)
 		fp, next, err := l.fetchOnce(ctx, tp, m, c.skipTo, remaining, max(maxBytes, l.opts.DefaultFetchBytes))
 		if err != nil {
-			// A leader change or a topic re-created elsewhere shows as
-			// one of these; reload the metadata and try once more.
-			retriable := errors.Is(err, kerr.NotLeaderForPartition) || errors.Is(err, kerr.FencedLeaderEpoch) ||
-				errors.Is(err, kerr.UnknownLeaderEpoch) || errors.Is(err, kerr.UnknownTopicID) ||
-				errors.Is(err, kerr.UnknownTopicOrPartition) || errors.Is(err, kerr.LeaderNotAvailable)
-			if !retriable || attempt > 2 {
+			if !retriableFetch(err) {
 				return l.closedErr(wrap(err, "fetch %s/%d at %d", tp.Topic, tp.Partition, c.skipTo))
 			}
-			attempt++
+			// A leader change, a topic re-created elsewhere, or a topic
+			// so new that the broker has published its metadata but not
+			// yet taken up leadership of its partitions (KRaft applies
+			// the two one after the other) shows as one of these. As the
+			// Java consumer does, reload the metadata and retry after a
+			// growing backoff, up to the time a new topic's metadata may
+			// take to settle; a deleted topic ends the loop when the
+			// reloaded metadata no longer lists it.
+			if retryUntil.IsZero() {
+				retryUntil = time.Now().Add(metaPropagation)
+			} else if time.Now().After(retryUntil) {
+				return l.closedErr(wrap(err, "fetch %s/%d at %d", tp.Topic, tp.Partition, c.skipTo))
+			}
+			select {
+			case <-ctx.Done():
+				return l.closedErr(fmt.Errorf("%w: %w", wrap(err, "fetch %s/%d at %d", tp.Topic, tp.Partition, c.skipTo), ctx.Err()))
+			case <-time.After(delay):
+			}
+			delay = min(2*delay, fetchRetryBackoffMax)
 			if m, err = l.partition(ctx, tp, true); err != nil {
 				return err
 			}
@@ -146,6 +160,23 @@ func (l *Log) fill(ctx context.Context, tp logstore.TopicPartition, m topicMeta,
 			return nil
 		}
 	}
+}
+
+// fetchRetryBackoff and fetchRetryBackoffMax bound the pause before a
+// fetch that failed on stale metadata is retried, like the Java client's
+// retry.backoff.ms and retry.backoff.max.ms.
+const (
+	fetchRetryBackoff    = 10 * time.Millisecond
+	fetchRetryBackoffMax = 500 * time.Millisecond
+)
+
+// retriableFetch reports whether a fetch failed only because the Log's
+// metadata for the partition is stale or the broker has not caught up
+// with it yet.
+func retriableFetch(err error) bool {
+	return errors.Is(err, kerr.NotLeaderForPartition) || errors.Is(err, kerr.FencedLeaderEpoch) ||
+		errors.Is(err, kerr.UnknownLeaderEpoch) || errors.Is(err, kerr.UnknownTopicID) ||
+		errors.Is(err, kerr.UnknownTopicOrPartition) || errors.Is(err, kerr.LeaderNotAvailable)
 }
 
 // fetchOnce sends one Fetch request to the partition's leader.
