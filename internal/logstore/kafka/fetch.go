@@ -313,8 +313,31 @@ func (l *Log) OffsetForTime(ctx context.Context, tp logstore.TopicPartition, ts 
 }
 
 // listOffset asks the leader for one offset: -2 is the earliest, -1 the
-// latest stable, anything else a timestamp.
+// latest stable, anything else a timestamp. A partition whose leadership
+// the broker has not settled yet (a topic created a moment ago, under
+// load) answers with a retriable error for a while; that is waited out.
 func (l *Log) listOffset(ctx context.Context, tp logstore.TopicPartition, ts int64) (int64, error) {
+	deadline := time.Now().Add(leaderSettle)
+	for delay := 10 * time.Millisecond; ; delay = min(2*delay, 200*time.Millisecond) {
+		off, err := l.listOffsetOnce(ctx, tp, ts)
+		settling := errors.Is(err, kerr.NotLeaderForPartition) || errors.Is(err, kerr.LeaderNotAvailable) ||
+			errors.Is(err, kerr.FencedLeaderEpoch) || errors.Is(err, kerr.UnknownLeaderEpoch) ||
+			errors.Is(err, kerr.OffsetNotAvailable)
+		if !settling || time.Now().After(deadline) {
+			return off, err
+		}
+		select {
+		case <-ctx.Done():
+			return 0, l.closedErr(wrap(ctx.Err(), "list offsets of %s/%d", tp.Topic, tp.Partition))
+		case <-time.After(delay):
+		}
+	}
+}
+
+// leaderSettle bounds how long listOffset waits out retriable errors.
+const leaderSettle = 10 * time.Second
+
+func (l *Log) listOffsetOnce(ctx context.Context, tp logstore.TopicPartition, ts int64) (int64, error) {
 	req := kmsg.NewPtrListOffsetsRequest()
 	req.ReplicaID = -1
 	req.IsolationLevel = 1
