@@ -127,16 +127,38 @@ func readAll(t *testing.T, l logstore.Log, tp logstore.TopicPartition, from int6
 		from = bounds.Start
 	}
 	var out []logstore.Record
-	for from < bounds.End {
+	// An empty fetch below the end is not the end on Kafka: a long poll
+	// that spent its wait stepping over transaction markers, under load,
+	// returns nothing. Only a run of empty fetches means only markers are
+	// left.
+	for empty := 0; from < bounds.End && empty < 5; {
 		recs, err := l.Fetch(ctx, tp, from, logstore.FetchOptions{MaxWait: 100 * time.Millisecond})
 		if err != nil {
 			t.Fatalf("fetch %v at %d: %v", tp, from, err)
 		}
 		if len(recs) == 0 {
-			break
+			empty++
+			continue
 		}
+		empty = 0
 		out = append(out, recs...)
 		from = recs[len(recs)-1].Offset + 1
+	}
+	return out
+}
+
+// latestPerKey keeps the last record of each key, in the order of those
+// last records: a compacted topic's content once the cleaner has run.
+func latestPerKey(recs []logstore.Record) []logstore.Record {
+	last := map[string]int{}
+	for i, r := range recs {
+		last[string(r.Key)] = i
+	}
+	var out []logstore.Record
+	for i, r := range recs {
+		if last[string(r.Key)] == i {
+			out = append(out, r)
+		}
 	}
 	return out
 }
@@ -176,6 +198,12 @@ func compare(t *testing.T, src, dst logstore.Log) int {
 		for p := int32(0); p < ti.Partitions; p++ {
 			tp := logstore.TopicPartition{Topic: ti.Name, Partition: p}
 			want, have := readAll(t, src, tp, 0), readAll(t, dst, tp, 0)
+			n += len(want)
+			if ti.Config.Compact {
+				// The broker's log cleaner may already have compacted the
+				// copy; what must match is the latest record per key.
+				want, have = latestPerKey(want), latestPerKey(have)
+			}
 			if len(want) != len(have) {
 				t.Fatalf("%v: %d records on the target, %d on the source", tp, len(have), len(want))
 			}
@@ -184,7 +212,6 @@ func compare(t *testing.T, src, dst logstore.Log) int {
 					t.Errorf("%v record %d:\n have %s\n want %s", tp, i, h, w)
 				}
 			}
-			n += len(want)
 		}
 	}
 	return n
