@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/sluicedb/sluice/internal/logstore"
 	"github.com/sluicedb/sluice/internal/sql/ast"
@@ -86,7 +87,7 @@ func (e *Engine) appendCommand(ctx context.Context, sess *Session, text string, 
 		return 0, fmt.Errorf("command log: %w", err)
 	}
 	topic := e.commandTopic()
-	if err := txn.Produce(ctx, topic, logstore.Record{Key: []byte(strconv.Itoa(int(e.commandSeq))), Value: b}); err != nil {
+	if err := txn.Produce(ctx, topic, logstore.Record{Key: []byte(strconv.Itoa(int(e.commandSeq))), Value: b, Timestamp: time.Now().UnixMilli()}); err != nil {
 		_ = txn.Abort(ctx)
 		return 0, fmt.Errorf("command log: %w", err)
 	}
@@ -125,7 +126,10 @@ func (e *Engine) Restore(ctx context.Context) error {
 		return err
 	}
 	e.cmdTopic = topic
-	err = e.opts.Log.CreateTopic(ctx, topic, logstore.TopicConfig{Partitions: 1, Replicas: 1})
+	// The command topic is the catalog: like ksqlDB, keep it forever,
+	// whatever the broker's default retention.
+	err = e.opts.Log.CreateTopic(ctx, topic, logstore.TopicConfig{Partitions: 1, Replicas: 1,
+		Configs: map[string]string{"retention.ms": "-1", "cleanup.policy": "delete"}})
 	if err != nil && !errors.Is(err, logstore.ErrTopicExists) {
 		return fmt.Errorf("command topic %s: %w", topic, err)
 	}
