@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,11 +15,13 @@ import (
 	"github.com/sluicedb/sluice/internal/testsvc"
 )
 
-// TestCommandTopicKeptForever checks, on the real broker, that the command
-// topic (the catalog) is created with unlimited retention, as ksqlDB
-// creates it: under the broker's default 7 days a server would lose its
-// streams and queries.
-func TestCommandTopicKeptForever(t *testing.T) {
+// TestInternalTopicsKeptForever checks, on the real broker, that the
+// command topic (the catalog) and a query's repartition topic are created
+// with unlimited retention, as ksqlDB and Kafka Streams create them: under
+// the broker's default 7 days a server would lose its catalog, and old
+// records (the tutorial's orders are from 2020) would be deleted before
+// the next sub-topology read them.
+func TestInternalTopicsKeptForever(t *testing.T) {
 	bootstrap := testsvc.Kafka(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -44,5 +47,28 @@ func TestCommandTopicKeptForever(t *testing.T) {
 	}
 	if got := ti.Config.Configs["retention.ms"]; got != "-1" {
 		t.Errorf("command topic %s: retention.ms=%q, want -1", ti.Name, got)
+	}
+	sess := engine.NewSession()
+	if _, err := eng.Execute(ctx, sess, fmt.Sprintf(`
+CREATE STREAM ret_in (id INT KEY, region STRING) WITH (kafka_topic='ret_in_%[1]s', value_format='JSON', partitions=2);
+CREATE TABLE ret_by_region AS SELECT region, COUNT(*) AS n FROM ret_in GROUP BY region;`, svc)); err != nil {
+		t.Fatal(err)
+	}
+	topics, err := lg.ListTopics(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ti := range topics {
+		if !strings.HasPrefix(ti.Name, "_confluent-ksql-"+svc) || !strings.HasSuffix(ti.Name, "-repartition") {
+			continue
+		}
+		found = true
+		if got := ti.Config.Configs["retention.ms"]; got != "-1" {
+			t.Errorf("repartition topic %s: retention.ms=%q, want -1", ti.Name, got)
+		}
+	}
+	if !found {
+		t.Errorf("no repartition topic of service %s among %d topics", svc, len(topics))
 	}
 }

@@ -270,9 +270,18 @@ func (q *Query) Stop() error {
 	return errors.Join(errs...)
 }
 
-// ensureTopic creates an internal topic unless it exists.
+// ensureTopic creates an internal topic unless it exists. A repartition
+// topic keeps its records whatever their age, as Kafka Streams creates it
+// (retention.ms=-1): records are repartitioned with their own timestamps,
+// and under a broker's default 7-day retention a record from 2020, as in
+// the tutorial's orders, would be deleted before the next sub-topology
+// reads it.
 func ensureTopic(ctx context.Context, lg logstore.Log, name string, parts int32, compact bool) error {
-	err := lg.CreateTopic(ctx, name, logstore.TopicConfig{Partitions: parts, Replicas: 1, Compact: compact})
+	cfg := logstore.TopicConfig{Partitions: parts, Replicas: 1, Compact: compact}
+	if !compact {
+		cfg.Configs = map[string]string{"retention.ms": "-1"}
+	}
+	err := lg.CreateTopic(ctx, name, cfg)
 	if err != nil && !errors.Is(err, logstore.ErrTopicExists) {
 		return fmt.Errorf("create topic %s: %w", name, err)
 	}
