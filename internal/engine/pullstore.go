@@ -238,14 +238,7 @@ func (e *Engine) keySerializer(ctx context.Context, src *catalog.Source) (*keySe
 // query's filter and projection, up to limit rows (negative: no limit).
 func (e *Engine) decodeRows(ctx context.Context, id string, root plan.Node, view *op.AggregateView, rows []StoredRow, limit int64) ([][]value.Value, error) {
 	var out [][]value.Value
-	collect := op.Func(func(tc *stream.TaskContext, row *value.Row) error {
-		if row.Val == nil || (limit >= 0 && int64(len(out)) >= limit) {
-			return nil
-		}
-		out = append(out, append([]value.Value(nil), row.Val...))
-		return nil
-	})
-	srcNode, chain, ok := op.Stateless(root, collect)
+	srcNode, chain, ok := pullChain(root, limit, &out)
 	if !ok {
 		return nil, fmt.Errorf("pull query %s: not a filter and projection of a table", id)
 	}

@@ -320,6 +320,19 @@ func (e *Engine) push(ctx context.Context, sess *Session, id string, root plan.N
 	return c, nil
 }
 
+// pullChain builds a pull query's filter and projection over its source,
+// collecting up to limit rows (negative: no limit) into out.
+func pullChain(root plan.Node, limit int64, out *[][]value.Value) (*plan.Source, op.Op, bool) {
+	collect := op.Func(func(tc *stream.TaskContext, row *value.Row) error {
+		if row.Val == nil || (limit >= 0 && int64(len(*out)) >= limit) {
+			return nil
+		}
+		*out = append(*out, append([]value.Value(nil), row.Val...))
+		return nil
+	})
+	return op.Stateless(root, collect)
+}
+
 // pull answers a pull query by scanning its source's topic: every record
 // of a stream, or the latest row per key of a table, through the query's
 // filters and projection. Tables with a materialization are read from it
@@ -327,14 +340,7 @@ func (e *Engine) push(ctx context.Context, sess *Session, id string, root plan.N
 // of a stream's topic does, and tables whose writing query is gone.
 func (e *Engine) pull(ctx context.Context, sess *Session, id string, root plan.Node, limit int64) ([][]value.Value, error) {
 	var out [][]value.Value
-	collect := op.Func(func(tc *stream.TaskContext, row *value.Row) error {
-		if row.Val == nil || (limit >= 0 && int64(len(out)) >= limit) {
-			return nil
-		}
-		out = append(out, append([]value.Value(nil), row.Val...))
-		return nil
-	})
-	srcNode, chain, ok := op.Stateless(root, collect)
+	srcNode, chain, ok := pullChain(root, limit, &out)
 	if !ok {
 		return nil, errors.New("Pull queries don't support JOIN, GROUP BY, PARTITION BY or WINDOW clauses.")
 	}

@@ -248,8 +248,18 @@ func eForm(decExp int) bool { return decExp < -3 || decExp >= 8 }
 // overflow of M is treated as FloatingDecimal treats it.
 func (d *jdkDigits) digits32(fract uint64, b5, b2, s5, s2, m5, m2, decExp int) (high, low bool, lowDiff int64, exp int) {
 	b := (int32(fract) * int32(pow5[b5])) << uint(b2)
-	s := int32(pow5[s5]) << uint(s2)
-	m := int32(pow5[m5]) << uint(m2)
+	return digitLoop(d, b, int32(pow5[s5])<<uint(s2), int32(pow5[m5])<<uint(m2), decExp)
+}
+
+// digits64 is digits32 in 64-bit arithmetic.
+func (d *jdkDigits) digits64(fract uint64, b5, b2, s5, s2, m5, m2, decExp int) (high, low bool, lowDiff int64, exp int) {
+	b := (int64(fract) * pow5[b5]) << uint(b2)
+	return digitLoop(d, b, pow5[s5]<<uint(s2), pow5[m5]<<uint(m2), decExp)
+}
+
+// digitLoop generates digits from B/S with the error bound M, wrapping in
+// T's width as Java's int or long arithmetic does.
+func digitLoop[T int32 | int64](d *jdkDigits, b, s, m T, decExp int) (high, low bool, lowDiff int64, exp int) {
 	tens := s * 10
 	q := b / s
 	b = 10 * (b % s)
@@ -279,42 +289,6 @@ func (d *jdkDigits) digits32(fract uint64, b5, b2, s5, s2, m5, m2, decExp int) (
 		d.n++
 	}
 	return high, low, int64((b << 1) - tens), decExp
-}
-
-// digits64 is digits32 in 64-bit arithmetic.
-func (d *jdkDigits) digits64(fract uint64, b5, b2, s5, s2, m5, m2, decExp int) (high, low bool, lowDiff int64, exp int) {
-	b := (int64(fract) * pow5[b5]) << uint(b2)
-	s := pow5[s5] << uint(s2)
-	m := pow5[m5] << uint(m2)
-	tens := s * 10
-	q := b / s
-	b = 10 * (b % s)
-	m *= 10
-	low = b < m
-	high = b+m > tens
-	if q == 0 && !high {
-		decExp--
-	} else {
-		d.buf[d.n] = byte('0' + q)
-		d.n++
-	}
-	if eForm(decExp) {
-		high, low = false, false
-	}
-	for !low && !high {
-		q = b / s
-		b = 10 * (b % s)
-		m *= 10
-		if m > 0 {
-			low = b < m
-			high = b+m > tens
-		} else {
-			low, high = true, true
-		}
-		d.buf[d.n] = byte('0' + q)
-		d.n++
-	}
-	return high, low, (b << 1) - tens, decExp
 }
 
 // bigScratch holds the big integers of one digitsBig call, reused so the
