@@ -352,13 +352,24 @@ func (d *jdkDigits) digitsBig(fract uint64, b5, b2, s5, s2, m5, m2, decExp int) 
 		mul10(&z.b, &z.t)
 		return q
 	}
-	test := func() {
-		low = z.b.Cmp(&z.m) < 0
+	test := func() (bool, bool) {
 		z.p.Add(&z.b, &z.m)
-		high = z.p.Cmp(&z.tenS) >= 0
+		return z.p.Cmp(&z.tenS) >= 0, z.b.Cmp(&z.m) < 0
 	}
+	high, low, decExp = d.wideLoop(step, func() { mul10(&z.m, &z.t) }, test, decExp)
+	if high && low {
+		z.b.Lsh(&z.b, 1)
+		lowDiff = int64(z.b.Cmp(&z.tenS))
+	}
+	return high, low, lowDiff, decExp
+}
+
+// wideLoop is the digit loop of digitsBig and digitsNat: step yields the
+// next digit and scales B, mulM scales M, test reports (high, low). It
+// returns them and the decimal exponent.
+func (d *jdkDigits) wideLoop(step func() int, mulM func(), test func() (bool, bool), decExp int) (high, low bool, exp int) {
 	q := step()
-	test()
+	high, low = test()
 	if q == 0 && !high {
 		decExp--
 	} else {
@@ -370,16 +381,12 @@ func (d *jdkDigits) digitsBig(fract uint64, b5, b2, s5, s2, m5, m2, decExp int) 
 	}
 	for !low && !high {
 		q = step()
-		mul10(&z.m, &z.t)
-		test()
+		mulM()
+		high, low = test()
 		d.buf[d.n] = byte('0' + q)
 		d.n++
 	}
-	if high && low {
-		z.b.Lsh(&z.b, 1)
-		lowDiff = int64(z.b.Cmp(&z.tenS))
-	}
-	return high, low, lowDiff, decExp
+	return high, low, decExp
 }
 
 // roundUp adds one to the last digit. A carry turns trailing nines into

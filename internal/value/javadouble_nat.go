@@ -219,29 +219,11 @@ func (d *jdkDigits) digitsNat(fract uint64, b5, b2, s5, s2, m5, m2, decExp int) 
 		b.mulSmall(10)
 		return q
 	}
-	test := func() {
-		low = cmpNat(&b, &m) < 0
+	test := func() (bool, bool) {
 		t.add(&b, &m)
-		high = cmpNat(&t, &tenS) >= 0
+		return cmpNat(&t, &tenS) >= 0, cmpNat(&b, &m) < 0
 	}
-	q := step()
-	test()
-	if q == 0 && !high {
-		decExp--
-	} else {
-		d.buf[d.n] = byte('0' + q)
-		d.n++
-	}
-	if eForm(decExp) {
-		high, low = false, false
-	}
-	for !low && !high {
-		q = step()
-		m.mulSmall(10)
-		test()
-		d.buf[d.n] = byte('0' + q)
-		d.n++
-	}
+	high, low, decExp = d.wideLoop(step, func() { m.mulSmall(10) }, test, decExp)
 	if high && low {
 		b.shl(1)
 		lowDiff = int64(cmpNat(&b, &tenS))
