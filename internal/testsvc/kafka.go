@@ -49,20 +49,28 @@ func kafkaProperties(dir string, port, controllerPort int) string {
 	return fmt.Sprintf(`# Written by internal/testsvc.
 process.roles=broker,controller
 node.id=1
-controller.quorum.voters=1@127.0.0.1:%[3]d
-listeners=PLAINTEXT://127.0.0.1:%[2]d,CONTROLLER://127.0.0.1:%[3]d
-advertised.listeners=PLAINTEXT://127.0.0.1:%[2]d
+controller.quorum.voters=1@127.0.0.1:%[2]d
+listeners=PLAINTEXT://127.0.0.1:%[1]d,CONTROLLER://127.0.0.1:%[2]d
+advertised.listeners=PLAINTEXT://127.0.0.1:%[1]d
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=%[1]s
+`, port, controllerPort) + singleNodeProps(filepath.Join(dir, "data"), 10)
+}
+
+// singleNodeProps are the settings every test broker shares: one node, so
+// every replication factor and minimum ISR is 1, and no retention by time
+// (see kafkaProperties). internalPartitions sizes the offsets and
+// transaction state topics.
+func singleNodeProps(dataDir string, internalPartitions int) string {
+	return fmt.Sprintf(`log.dirs=%[1]s
 num.partitions=1
 default.replication.factor=1
 offsets.topic.replication.factor=1
-offsets.topic.num.partitions=10
+offsets.topic.num.partitions=%[2]d
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=10
+transaction.state.log.num.partitions=%[2]d
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 min.insync.replicas=1
@@ -70,7 +78,7 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 log.flush.interval.messages=9223372036854775807
 log.retention.ms=-1
-`, filepath.Join(dir, "data"), port, controllerPort)
+`, dataDir, internalPartitions)
 }
 
 const kafkaLog4j = `# Written by internal/testsvc: everything to stdout, which is the log file.

@@ -241,39 +241,25 @@ func secureKafkaProperties(dir string, controllerPort int, addrs map[string]stri
 	fmt.Fprintf(&b, `# Written by internal/testsvc for a private secured broker.
 process.roles=broker,controller
 node.id=1
-controller.quorum.voters=1@127.0.0.1:%[2]d
-listeners=%[3]s,CONTROLLER://127.0.0.1:%[2]d
-advertised.listeners=%[4]s
+controller.quorum.voters=1@127.0.0.1:%[1]d
+listeners=%[2]s,CONTROLLER://127.0.0.1:%[1]d
+advertised.listeners=%[3]s
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=INTERNAL
-listener.security.protocol.map=%[5]s,CONTROLLER:PLAINTEXT
-log.dirs=%[1]s
-num.partitions=1
-default.replication.factor=1
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=3
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=3
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-min.insync.replicas=1
-group.initial.rebalance.delay.ms=0
-auto.create.topics.enable=true
-log.flush.interval.messages=9223372036854775807
-log.retention.ms=-1
+listener.security.protocol.map=%[4]s,CONTROLLER:PLAINTEXT
 num.network.threads=2
 num.io.threads=2
 background.threads=2
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
 ssl.keystore.type=PEM
-ssl.keystore.location=%[6]s
+ssl.keystore.location=%[5]s
 ssl.truststore.type=PEM
-ssl.truststore.location=%[7]s
+ssl.truststore.location=%[6]s
 ssl.client.auth=none
 listener.name.mtls.ssl.client.auth=required
-`, filepath.Join(dir, "data"), controllerPort, strings.Join(listeners, ","), strings.Join(advertised, ","),
+`, controllerPort, strings.Join(listeners, ","), strings.Join(advertised, ","),
 		strings.Join(protoMap, ","), k.PKI.ServerFile, k.PKI.CAFile)
+	b.WriteString(singleNodeProps(filepath.Join(dir, "data"), 3))
 	for _, l := range []string{"sasl_plaintext", "sasl_ssl"} {
 		fmt.Fprintf(&b, "listener.name.%s.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_%s=\"%s\";\n", l, k.User, k.Password)
 		for _, m := range []string{"scram-sha-256", "scram-sha-512"} {
